@@ -1,0 +1,33 @@
+//! The one door from the UI's server functions into the server's service
+//! layer. The server crate implements [`UiBackend`] over its `AppState` and
+//! provides it as context; this crate never sees a database, so nothing
+//! server-only can reach the browser bundle.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::model::{FleetOverview, ServiceDetail};
+
+/// Why a UI request could not be answered, in words fit for the person who
+/// asked. The internal cause has already been logged by the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendError {
+    pub message: String,
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub trait UiBackend: Send + Sync {
+    fn fleet_overview(&self) -> BoxFuture<'_, Result<FleetOverview, BackendError>>;
+    fn service_detail(&self, slug: String) -> BoxFuture<'_, Result<Option<ServiceDetail>, BackendError>>;
+}
+
+/// What the server puts into Leptos' context for server functions and
+/// server-side rendering.
+#[derive(Clone)]
+pub struct UiBackendHandle(pub Arc<dyn UiBackend>);

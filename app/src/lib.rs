@@ -1,0 +1,84 @@
+//! Shipshape's user interface. Compiled twice: with `ssr` into the server,
+//! which renders every page to HTML, and with `hydrate` into the wasm bundle
+//! that makes those pages interactive in the browser.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod format;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::Layout;
+use crate::pages::{
+    not_found::NotFound,
+    overview::OverviewPage,
+    placeholder::{AlertsPage, DependenciesPage, StatusPage, UpgradesPage},
+    service::ServicePage,
+    services::ServicesPage,
+};
+
+/// The HTML document around the app, rendered by the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="shipshape-style" href="/pkg/shipshape.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Shipshape".to_string() } else { format!("{page} · Shipshape") }
+        } />
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=OverviewPage />
+                    <Route path=path!("/services") view=ServicesPage />
+                    // Rendered whole before the first byte is sent, so that an
+                    // unknown slug can answer with a real 404 status.
+                    <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/dependencies") view=DependenciesPage />
+                    <Route path=path!("/upgrades") view=UpgradesPage />
+                    <Route path=path!("/alerts") view=AlertsPage />
+                    <Route path=path!("/status") view=StatusPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// The wasm bundle's entry point: attaches the app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    use leptos::mount::hydrate_body;
+    console_error_panic_hook::set_once();
+    hydrate_body(App);
+}

@@ -1,0 +1,5 @@
+pub mod not_found;
+pub mod overview;
+pub mod placeholder;
+pub mod service;
+pub mod services;

@@ -1,0 +1,55 @@
+//! Pages whose capability is not built yet. They say so plainly instead of
+//! showing made-up data; each is replaced by the real page when its
+//! capability lands.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+fn NotTrackedYet(title: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <div class="page-head">
+            <h1>{title}</h1>
+        </div>
+        <div class="panel empty">
+            <strong>"Not tracked yet"</strong>
+            <p>{what}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn DependenciesPage() -> impl IntoView {
+    view! {
+        <NotTrackedYet
+            title="Dependencies"
+            what="Shipshape does not crawl repositories yet, so there is no dependency or drift to show."
+        />
+    }
+}
+
+#[component]
+pub fn UpgradesPage() -> impl IntoView {
+    view! {
+        <NotTrackedYet
+            title="Upgrades"
+            what="Shipshape does not open upgrade pull requests yet."
+        />
+    }
+}
+
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    view! { <NotTrackedYet title="Alerts" what="Shipshape does not evaluate alert rules yet." /> }
+}
+
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    view! {
+        <NotTrackedYet
+            title="Status"
+            what="Shipshape does not poll health endpoints yet, so there is no status to publish."
+        />
+    }
+}

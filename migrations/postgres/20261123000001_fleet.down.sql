@@ -1,0 +1,3 @@
+DROP TABLE health_endpoints;
+DROP TABLE service_tags;
+DROP TABLE services;

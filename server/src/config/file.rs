@@ -1,0 +1,396 @@
+//! Reading `shipshape.toml`. The file is deserialised into "raw" types that
+//! keep the position of every value, then checked and turned into clean
+//! types, so that every problem is reported as `file:line:column: key: what`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::secret::DatabaseUrl;
+use super::{Config, ConfigError, closest};
+use crate::fleet::spec::{
+    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec, RepositorySource,
+    ServiceSpec,
+};
+
+/// What a config file says: settings for the server and the fleet it declares.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FleetFile {
+    pub settings: FileSettings,
+    pub services: Vec<ServiceSpec>,
+}
+
+/// Settings the file gives; `None` keeps the default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileSettings {
+    pub listen: Option<SocketAddr>,
+    pub site_root: Option<PathBuf>,
+    pub database_url: Option<DatabaseUrl>,
+    pub max_connections: Option<u32>,
+    pub watch_interval: Option<Duration>,
+}
+
+impl FileSettings {
+    pub(super) fn apply_to(&self, config: &mut Config) {
+        if let Some(listen) = self.listen {
+            config.server.listen = listen;
+        }
+        if let Some(site_root) = &self.site_root {
+            config.server.site_root = site_root.clone();
+        }
+        if let Some(url) = &self.database_url {
+            config.database.url = url.clone();
+        }
+        if let Some(max) = self.max_connections {
+            config.database.max_connections = max;
+        }
+        if let Some(interval) = self.watch_interval {
+            config.fleet.watch_interval = interval;
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    database: RawDatabase,
+    #[serde(default)]
+    fleet: RawFleet,
+    #[serde(default, rename = "service")]
+    services: Vec<RawService>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    site_root: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: Option<String>,
+    max_connections: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFleet {
+    watch_interval: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    slug: Spanned<String>,
+    name: Option<String>,
+    team: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    tier: Option<Spanned<i64>>,
+    repository: Option<Spanned<String>>,
+    #[serde(default)]
+    health: Vec<RawHealth>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    url: Spanned<String>,
+    method: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+}
+
+/// Parses and checks the text of a config file. `path` is used in messages
+/// and as the base of relative repository paths.
+pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigError> {
+    let locate = Locator { path, text };
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| locate.toml_error(&e, None))?;
+    let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        locate.toml_error(e.inner(), Some(key))
+    })?;
+
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+    let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
+
+    let settings = FileSettings {
+        listen: raw
+            .server
+            .listen
+            .map(|listen| {
+                listen.get_ref().parse().map_err(|_| {
+                    locate.invalid(listen.span(), "server.listen", format!("`{}` is not an address like 127.0.0.1:3000", listen.get_ref()))
+                })
+            })
+            .transpose()?,
+        site_root: raw.server.site_root.map(PathBuf::from),
+        database_url: raw.database.url.map(DatabaseUrl::new),
+        max_connections: raw
+            .database
+            .max_connections
+            .map(|max| {
+                if *max.get_ref() == 0 {
+                    Err(locate.invalid(max.span(), "database.max_connections", "must be at least 1".into()))
+                } else {
+                    Ok(*max.get_ref())
+                }
+            })
+            .transpose()?,
+        watch_interval: raw
+            .fleet
+            .watch_interval
+            .map(|interval| {
+                spec::parse_duration(interval.get_ref())
+                    .map_err(|message| locate.invalid(interval.span(), "fleet.watch_interval", message))
+            })
+            .transpose()?,
+    };
+
+    let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
+    let mut first_lines = std::collections::HashMap::new();
+    for (index, raw_service) in raw.services.into_iter().enumerate() {
+        let slug_span = raw_service.slug.span();
+        let service = check_service(&locate, index, raw_service, &base_dir)?;
+        let (line, _) = locate.position(slug_span.start);
+        if let Some(first) = first_lines.insert(service.slug.clone(), line) {
+            return Err(locate.invalid(
+                slug_span,
+                &format!("service[{index}].slug"),
+                format!("`{}` is already declared at line {first}", service.slug),
+            ));
+        }
+        services.push(service);
+    }
+    Ok(FleetFile { settings, services })
+}
+
+fn check_service(
+    locate: &Locator<'_>,
+    index: usize,
+    raw: RawService,
+    base_dir: &Path,
+) -> Result<ServiceSpec, ConfigError> {
+    let key = |field: &str| format!("service[{index}].{field}");
+    let slug = raw.slug.get_ref().trim().to_string();
+    spec::validate_slug(&slug).map_err(|m| locate.invalid(raw.slug.span(), &key("slug"), m))?;
+    let team = raw.team.get_ref().trim().to_string();
+    if team.is_empty() {
+        return Err(locate.invalid(raw.team.span(), &key("team"), "the owning team cannot be empty".into()));
+    }
+    let tier = match raw.tier {
+        Some(tier) => spec::validate_tier(*tier.get_ref()).map_err(|m| locate.invalid(tier.span(), &key("tier"), m))?,
+        None => DEFAULT_TIER,
+    };
+    let repository = raw
+        .repository
+        .map(|repo| {
+            RepositorySource::parse(repo.get_ref(), base_dir).map_err(|m| locate.invalid(repo.span(), &key("repository"), m))
+        })
+        .transpose()?;
+    let mut tags: Vec<String> = raw.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    tags.sort();
+    tags.dedup();
+
+    let mut health_endpoints = Vec::with_capacity(raw.health.len());
+    for (position, health) in raw.health.into_iter().enumerate() {
+        let hkey = |field: &str| format!("service[{index}].health[{position}].{field}");
+        spec::validate_health_url(health.url.get_ref()).map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
+        let method = match health.method {
+            Some(method) => {
+                spec::validate_method(method.get_ref()).map_err(|m| locate.invalid(method.span(), &hkey("method"), m))?
+            }
+            None => "GET".to_string(),
+        };
+        let duration = |value: Option<Spanned<String>>, field: &str, default: Duration| match value {
+            Some(value) => spec::parse_duration(value.get_ref()).map_err(|m| locate.invalid(value.span(), &hkey(field), m)),
+            None => Ok(default),
+        };
+        let interval = duration(health.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
+        let timeout = duration(health.timeout, "timeout", DEFAULT_HEALTH_TIMEOUT)?;
+        health_endpoints.push(HealthEndpointSpec { url: health.url.into_inner(), method, interval, timeout });
+    }
+
+    Ok(ServiceSpec {
+        name: raw.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| slug.clone()),
+        slug,
+        team,
+        tags,
+        tier,
+        repository,
+        health_endpoints,
+    })
+}
+
+struct Locator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    /// Line and column (both from 1) of a byte offset.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+
+    fn invalid(&self, span: std::ops::Range<usize>, key: &str, message: String) -> ConfigError {
+        let (line, column) = self.position(span.start);
+        ConfigError::Invalid { path: self.path.to_path_buf(), line, column, key: key.to_string(), message }
+    }
+
+    fn toml_error(&self, error: &toml::de::Error, key: Option<String>) -> ConfigError {
+        let (line, column) = error.span().map_or((1, 1), |span| self.position(span.start));
+        let mut message = error.message().trim().to_string();
+        if let Some(unknown) = unknown_field(&message) {
+            if let Some(expected) = message.split("expected one of ").nth(1) {
+                let options: Vec<String> =
+                    expected.split(", ").map(|o| o.trim_matches(|c| c == '`' || c == ' ').to_string()).collect();
+                let options: Vec<&str> = options.iter().map(String::as_str).collect();
+                if let Some(suggestion) = closest(&unknown, &options) {
+                    message = format!("{message}; did you mean `{suggestion}`?");
+                }
+            }
+        }
+        let key = match key.filter(|k| !k.is_empty() && k != ".") {
+            Some(key) => key,
+            None => "(file)".to_string(),
+        };
+        ConfigError::Invalid { path: self.path.to_path_buf(), line, column, key, message }
+    }
+}
+
+/// The name in serde's "unknown field `x`, expected ..." message.
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FleetFile, String> {
+        parse_fleet_file(Path::new("/srv/fleet/shipshape.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const VALID: &str = r#"
+[server]
+listen = "0.0.0.0:8080"
+
+[database]
+url = "sqlite://data/shipshape.db"
+
+[fleet]
+watch_interval = "5s"
+
+[[service]]
+slug = "checkout"
+name = "Checkout API"
+team = "payments"
+tags = ["rust", "public", "rust"]
+tier = 1
+repository = "services/checkout"
+
+  [[service.health]]
+  url = "http://127.0.0.1:9000/_internal_/healthcheck"
+  interval = "15s"
+
+[[service]]
+slug = "ledger"
+team = "payments"
+repository = "github:acme/ledger"
+"#;
+
+    #[test]
+    fn reads_a_valid_file() {
+        let file = parse(VALID).expect("valid file");
+        assert_eq!(file.settings.listen, Some("0.0.0.0:8080".parse().expect("addr")));
+        assert_eq!(file.settings.watch_interval, Some(Duration::from_secs(5)));
+        assert_eq!(file.services.len(), 2);
+        let checkout = &file.services[0];
+        assert_eq!(checkout.tags, ["public", "rust"]);
+        assert_eq!(checkout.tier, 1);
+        assert_eq!(
+            checkout.repository,
+            Some(RepositorySource::Local { path: PathBuf::from("/srv/fleet/services/checkout") })
+        );
+        assert_eq!(checkout.health_endpoints[0].interval, Duration::from_secs(15));
+        assert_eq!(checkout.health_endpoints[0].timeout, DEFAULT_HEALTH_TIMEOUT);
+        assert_eq!(checkout.health_endpoints[0].method, "GET");
+        let ledger = &file.services[1];
+        assert_eq!(ledger.name, "ledger", "the slug stands in for a missing name");
+        assert_eq!(ledger.tier, DEFAULT_TIER);
+    }
+
+    #[test]
+    fn a_misspelt_key_names_file_line_key_and_suggests() {
+        let error = parse("[server]\nlisten = \"127.0.0.1:3000\"\n\n[[service]]\nslug = \"a\"\nteam = \"t\"\ntierr = 2\n")
+            .unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:7:1: service[0]"), "{error}");
+        assert!(error.contains("unknown field `tierr`"), "{error}");
+        assert!(error.contains("did you mean `tier`?"), "{error}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_file_line_and_key() {
+        let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\ntier = \"one\"\n").unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:4:8: service[0].tier: "), "{error}");
+        assert!(error.contains("invalid type: string \"one\""), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_section_is_refused() {
+        let error = parse("[servr]\nlisten = \"x\"\n").unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:1:"), "{error}");
+        assert!(error.contains("unknown field `servr`"), "{error}");
+        assert!(error.contains("did you mean `server`?"), "{error}");
+    }
+
+    #[test]
+    fn invalid_values_name_their_position() {
+        let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\n\n[[service]]\nslug = \"Bad Slug\"\nteam = \"t\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "/srv/fleet/shipshape.toml:6:8: service[1].slug: `Bad Slug` must start with a lowercase letter"
+        );
+        let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\n[[service.health]]\nurl = \"http://x\"\ntimeout = \"10\"\n")
+            .unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:6:11: service[0].health[0].timeout: `10` is not a duration"), "{error}");
+        let error = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:2:10: server.listen:"), "{error}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line() {
+        let error = parse("[[service]]\nslug = \"a\nteam = \"t\"\n").unwrap_err();
+        assert!(error.starts_with("/srv/fleet/shipshape.toml:2:"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_required_key_is_named() {
+        let error = parse("[[service]]\nslug = \"a\"\n").unwrap_err();
+        assert!(error.contains("missing field `team`"), "{error}");
+        assert!(error.contains("service[0]"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_slugs_are_refused_with_both_lines() {
+        let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\n[[service]]\nslug = \"a\"\nteam = \"u\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "/srv/fleet/shipshape.toml:5:8: service[1].slug: `a` is already declared at line 2"
+        );
+    }
+}

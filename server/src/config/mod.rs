@@ -1,0 +1,227 @@
+//! Shipshape's configuration: typed, loaded once at start-up, in three
+//! layers: defaults, then the file (`shipshape.toml`), then `SHIPSHAPE_*`
+//! environment variables. Only the fleet part of the file is read again while
+//! running (see `fleet::watch`).
+
+mod file;
+pub mod secret;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use file::{FileSettings, FleetFile, parse_fleet_file};
+use secret::DatabaseUrl;
+
+use crate::fleet::spec::parse_duration;
+
+pub const DEFAULT_CONFIG_FILE: &str = "shipshape.toml";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub fleet: FleetConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Where cargo-leptos put the wasm bundle, the JS glue and the CSS.
+    pub site_root: PathBuf,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct FleetConfig {
+    /// The file the fleet was read from; `None` when Shipshape runs without one.
+    pub file: Option<PathBuf>,
+    /// How often the fleet file is checked for changes.
+    pub watch_interval: Duration,
+    /// The fleet as read at start-up.
+    pub initial: FleetFile,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig {
+                listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+                site_root: PathBuf::from("target/site"),
+            },
+            database: DatabaseConfig {
+                url: DatabaseUrl::new("sqlite://shipshape.db"),
+                max_connections: 8,
+            },
+            fleet: FleetConfig {
+                file: None,
+                watch_interval: Duration::from_secs(2),
+                initial: FleetFile::default(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// A syntax error, an unknown key, a wrong type or an invalid value.
+    #[error("{path}:{line}:{column}: {key}: {message}", path = .path.display())]
+    Invalid { path: PathBuf, line: usize, column: usize, key: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+/// The environment variables Shipshape reads, and what each sets.
+pub const ENV_SETTINGS: &[(&str, &str)] = &[
+    ("SHIPSHAPE_CONFIG", "path of the config file"),
+    ("SHIPSHAPE_LISTEN", "server.listen"),
+    ("SHIPSHAPE_SITE_ROOT", "server.site_root"),
+    ("SHIPSHAPE_DATABASE_URL", "database.url"),
+    ("SHIPSHAPE_DATABASE_MAX_CONNECTIONS", "database.max_connections"),
+    ("SHIPSHAPE_FLEET_WATCH_INTERVAL", "fleet.watch_interval"),
+];
+
+/// Where the config file comes from: the `--config` flag (or
+/// `SHIPSHAPE_CONFIG`, which clap reads into the same flag), else
+/// `shipshape.toml` in the working directory when there is one.
+pub fn locate_config_file(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => {
+            let default = PathBuf::from(DEFAULT_CONFIG_FILE);
+            default.is_file().then_some(default)
+        }
+    }
+}
+
+/// Loads the whole configuration. `env` is passed in (not read here) so that
+/// tests can give their own.
+pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<(Config, Vec<String>), ConfigError> {
+    let mut config = Config::default();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let parsed = parse_fleet_file(path, &text)?;
+        parsed.settings.apply_to(&mut config);
+        config.fleet.file = Some(path.to_path_buf());
+        config.fleet.initial = parsed;
+    }
+    let warnings = apply_env(&mut config, env)?;
+    Ok((config, warnings))
+}
+
+/// Applies `SHIPSHAPE_*` variables; returns a warning for each variable that
+/// looks like a setting but is not one (most often a typo).
+fn apply_env(config: &mut Config, env: &BTreeMap<String, String>) -> Result<Vec<String>, ConfigError> {
+    let invalid = |var: &str, message: String| ConfigError::Env { var: var.to_string(), message };
+    let mut warnings = Vec::new();
+    for (var, value) in env.iter().filter(|(k, _)| k.starts_with("SHIPSHAPE_")) {
+        match var.as_str() {
+            "SHIPSHAPE_CONFIG" => {}
+            "SHIPSHAPE_LISTEN" => {
+                config.server.listen = value
+                    .parse()
+                    .map_err(|_| invalid(var, format!("`{value}` is not an address like 127.0.0.1:3000")))?;
+            }
+            "SHIPSHAPE_SITE_ROOT" => config.server.site_root = PathBuf::from(value),
+            "SHIPSHAPE_DATABASE_URL" => config.database.url = DatabaseUrl::new(value.clone()),
+            "SHIPSHAPE_DATABASE_MAX_CONNECTIONS" => {
+                config.database.max_connections = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| invalid(var, format!("`{value}` is not a positive whole number")))?;
+            }
+            "SHIPSHAPE_FLEET_WATCH_INTERVAL" => {
+                config.fleet.watch_interval = parse_duration(value).map_err(|message| invalid(var, message))?;
+            }
+            unknown => {
+                let known: Vec<&str> = ENV_SETTINGS.iter().map(|(name, _)| *name).collect();
+                let hint = closest(unknown, &known).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
+                warnings.push(format!("ignoring environment variable {unknown}: it is not a Shipshape setting{hint}"));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// The candidate nearest to `word` by edit distance, when it is near enough
+/// to be a likely typo.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(word, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let (config, warnings) = load(None, &env(&[])).expect("defaults load");
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database.url.expose(), "sqlite://shipshape.db");
+        assert!(config.fleet.initial.services.is_empty());
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_and_validates() {
+        let (config, _) = load(
+            None,
+            &env(&[("SHIPSHAPE_LISTEN", "0.0.0.0:8080"), ("SHIPSHAPE_DATABASE_URL", "postgres://u:pw@h/db")]),
+        )
+        .expect("env applies");
+        assert_eq!(config.server.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.database.url.redacted(), "postgres://u:[redacted]@h/db");
+
+        let error = load(None, &env(&[("SHIPSHAPE_LISTEN", "localhost")])).unwrap_err().to_string();
+        assert_eq!(error, "environment variable SHIPSHAPE_LISTEN: `localhost` is not an address like 127.0.0.1:3000");
+    }
+
+    #[test]
+    fn misspelt_environment_variable_is_named_with_a_suggestion() {
+        let (_, warnings) = load(None, &env(&[("SHIPSHAPE_DATABSE_URL", "x")])).expect("loads");
+        assert_eq!(
+            warnings,
+            ["ignoring environment variable SHIPSHAPE_DATABSE_URL: it is not a Shipshape setting; did you mean SHIPSHAPE_DATABASE_URL?"]
+        );
+    }
+
+    #[test]
+    fn debug_output_of_config_never_shows_the_database_password() {
+        let (config, _) = load(None, &env(&[("SHIPSHAPE_DATABASE_URL", "postgres://u:s3cr3t@h/db")])).expect("loads");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+}

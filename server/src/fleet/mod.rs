@@ -1,0 +1,10 @@
+//! The fleet: which services exist, who owns them, where their code lives.
+//! `spec` and `reconcile` are pure; `service` is the service layer the web
+//! edges call; `watch` keeps the store in step with the fleet file.
+
+pub mod reconcile;
+pub mod service;
+pub mod spec;
+pub mod watch;
+
+pub use service::{FleetError, FleetService};

@@ -1,0 +1,76 @@
+//! Keeps the stored fleet in step with the fleet file while the server runs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::FleetService;
+use crate::config::{FileSettings, parse_fleet_file};
+
+/// Checks the file every `interval`; when its text changes, reads it again
+/// and reconciles. A file that no longer parses leaves the fleet as it was
+/// and is reported (once per change) in the log and on the Overview.
+pub async fn watch_fleet_file(
+    fleet: FleetService,
+    path: PathBuf,
+    interval: Duration,
+    startup_text: String,
+    startup_settings: FileSettings,
+    cancel: CancellationToken,
+) {
+    let mut last_text = Some(startup_text);
+    let mut last_read_error: Option<String> = None;
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            _ = ticker.tick() => {}
+        }
+        let text = match tokio::fs::read_to_string(&path).await {
+            Ok(text) => {
+                last_read_error = None;
+                text
+            }
+            Err(error) => {
+                let message = format!("could not read {}: {error}", path.display());
+                if last_read_error.as_ref() != Some(&message) {
+                    tracing::warn!(fleet.file = %path.display(), "{message}; keeping the fleet as last loaded");
+                    fleet.record_file_error(&path, message.clone());
+                    last_read_error = Some(message);
+                }
+                continue;
+            }
+        };
+        if last_text.as_ref() == Some(&text) {
+            continue;
+        }
+        match parse_fleet_file(&path, &text) {
+            Err(error) => {
+                tracing::warn!(fleet.file = %path.display(), "the fleet file changed but is not valid, keeping the fleet as last loaded: {error}");
+                fleet.record_file_error(&path, error.to_string());
+                last_text = Some(text);
+            }
+            Ok(file) => match fleet.sync_from_file(&path, &file.services).await {
+                Ok(plan) => {
+                    tracing::info!(fleet.file = %path.display(), "fleet file reloaded: {}", plan.summary());
+                    if file.settings != startup_settings {
+                        tracing::warn!(
+                            fleet.file = %path.display(),
+                            "the [server], [database] or [fleet] settings changed; they take effect when Shipshape restarts"
+                        );
+                    }
+                    last_text = Some(text);
+                }
+                Err(error) => {
+                    // Not remembered as loaded: the next tick tries again.
+                    tracing::error!(fleet.file = %path.display(), "could not store the reloaded fleet: {error}");
+                    last_text = None;
+                }
+            },
+        }
+    }
+}

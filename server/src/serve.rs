@@ -1,0 +1,136 @@
+//! Putting the server together: config → store → fleet → HTTP, plus the
+//! background loops, all stopped in order on SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use leptos::prelude::LeptosOptions;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::fleet::FleetService;
+use crate::fleet::watch::watch_fleet_file;
+use crate::store::Store;
+use crate::telemetry::metrics::HttpMetrics;
+use crate::web::{AppState, routes};
+
+/// Opens the database and applies migrations; used by `serve` and `migrate`.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url, config.database.max_connections).await?;
+    store.migrate().await.with_context(|| format!("migrating {}", config.database.url))?;
+    Ok(store)
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("shipshape")
+        .site_root(config.server.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.server.listen)
+        .build()
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::Result<()> {
+    tracing::info!(
+        listen = %config.server.listen,
+        database = %config.database.url,
+        fleet.file = %config.fleet.file.as_ref().map_or("(none)".to_string(), |p| p.display().to_string()),
+        site_root = %config.server.site_root.display(),
+        "starting Shipshape"
+    );
+    if !config.server.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %config.server.site_root.display(),
+            "no built front end under the site root: pages render but will not become interactive; build with `cargo leptos build` or set SHIPSHAPE_SITE_ROOT"
+        );
+    }
+    let store = open_store(&config).await?;
+    tracing::info!(database = %config.database.url, backend = store.backend().name(), "database ready");
+
+    let fleet = FleetService::new(store.clone(), Arc::new(SystemClock));
+    if let Some(path) = &config.fleet.file {
+        let plan = fleet
+            .sync_from_file(path, &config.fleet.initial.services)
+            .await
+            .with_context(|| format!("storing the fleet from {}", path.display()))?;
+        tracing::info!(fleet.file = %path.display(), "fleet loaded: {}", plan.summary());
+    }
+
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        store: store.clone(),
+        fleet: fleet.clone(),
+        metrics: Arc::new(HttpMetrics::default()),
+    };
+    let app = routes::build(state);
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.server.listen))?;
+    tracing::info!("Shipshape is listening on http://{}", listener.local_addr()?);
+
+    let cancel = CancellationToken::new();
+    let mut background = JoinSet::new();
+    if let (Some(path), Some(text)) = (config.fleet.file.clone(), fleet_file_text) {
+        background.spawn(watch_fleet_file(
+            fleet.clone(),
+            path,
+            config.fleet.watch_interval,
+            text,
+            config.fleet.initial.settings.clone(),
+            cancel.clone(),
+        ));
+    }
+
+    let shutdown = {
+        let cancel = cancel.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            cancel.cancel();
+        }
+    };
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("the HTTP server failed")?;
+
+    cancel.cancel();
+    while background.join_next().await.is_some() {}
+    store.close().await;
+    tracing::info!("Shipshape stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!("could not listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!("could not listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// The config file's path as given or found, for messages.
+pub fn describe_config_source(path: Option<&PathBuf>) -> String {
+    path.map_or_else(|| "built-in defaults (no shipshape.toml found)".to_string(), |p| p.display().to_string())
+}

@@ -1,0 +1,37 @@
+//! How failures cross into HTTP: the cause is logged once here, and the
+//! client gets a stable message that says what failed, never the internals.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::fleet::FleetError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    NotFound(String),
+    Internal { what: &'static str, cause: String },
+}
+
+impl ApiError {
+    pub fn internal(what: &'static str, error: FleetError) -> Self {
+        ApiError::Internal { what, cause: error.to_string() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response(),
+            ApiError::Internal { what, cause } => {
+                tracing::error!("API request failed while {what}: {cause}");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "error": format!("Shipshape could not finish {what}; the server log has the cause") })),
+                )
+                    .into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The HTTP edge: routes, middleware and the thin handlers over the service
+//! layer. `routes::build` makes exactly the app that runs, so tests drive it.
+
+mod api;
+mod error;
+mod health;
+mod metrics;
+pub mod routes;
+mod ui_backend;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::fleet::FleetService;
+use crate::store::Store;
+use crate::telemetry::metrics::HttpMetrics;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub fleet: FleetService,
+    pub metrics: Arc<HttpMetrics>,
+}

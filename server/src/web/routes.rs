@@ -1,0 +1,63 @@
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use shipshape_app::backend::UiBackendHandle;
+use shipshape_app::{App, shell};
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
+
+use super::{AppState, api, health, metrics};
+use crate::telemetry::metrics::HttpMetrics;
+
+/// The whole application: pages, server functions, REST API, health and
+/// metrics, with request tracing and metrics around every route.
+pub fn build(state: AppState) -> Router {
+    let ui_backend = UiBackendHandle(Arc::new(state.fleet.clone()));
+    let ui_context = move || provide_context(ui_backend.clone());
+    let leptos_options = state.leptos_options.clone();
+    let page_routes = generate_route_list(App);
+
+    Router::new()
+        .route("/_internal_/healthcheck", get(health::healthcheck))
+        .route("/metrics", get(metrics::scrape))
+        .nest("/api/v1", api::router())
+        .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), track_requests))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!("http", http.method = %request.method(), http.path = %request.uri().path())
+                })
+                .on_request(())
+                .on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                    tracing::debug!(http.status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "answered");
+                })
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+        )
+        .with_state(state)
+}
+
+/// Counts every request by its route pattern (not its path, so that
+/// `/services/{slug}` is one series however many services there are).
+async fn track_requests(State(metrics): State<Arc<HttpMetrics>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| {
+            if request.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "(unmatched)".to_string() }
+        });
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+    response
+}
