@@ -115,7 +115,8 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
     let locate = Locator { path, text };
     let deserializer = toml::Deserializer::parse(text).map_err(|e| locate.toml_error(&e, None))?;
     let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let key = e.path().to_string();
+        // `Spanned` values add an internal segment to the path; people never wrote it.
+        let key = e.path().to_string().replace(".$__serde_spanned_private_value", "");
         locate.toml_error(e.inner(), Some(key))
     })?;
 

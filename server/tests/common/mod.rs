@@ -1,0 +1,157 @@
+//! Test harness: real databases (an SQLite file in a temporary folder, and a
+//! fresh PostgreSQL database per test when `SHIPSHAPE_TEST_POSTGRES_URL`
+//! points at a server) and the real router.
+#![expect(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use shipshape_server::clock::Clock;
+use shipshape_server::config::parse_fleet_file;
+use shipshape_server::config::secret::DatabaseUrl;
+use shipshape_server::fleet::FleetService;
+use shipshape_server::fleet::spec::ServiceSpec;
+use shipshape_server::store::Store;
+use shipshape_server::telemetry::metrics::HttpMetrics;
+use shipshape_server::web::AppState;
+use sqlx::Connection;
+
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("shipshape.db").display());
+        TestDb { url: DatabaseUrl::new(url), label: "SQLite", _dir: Some(dir), postgres: None }
+    }
+
+    /// A new, empty database on the test PostgreSQL server, or `None` when
+    /// no server is configured (and none is required).
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var("SHIPSHAPE_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("SHIPSHAPE_TEST_REQUIRE_POSTGRES").is_err(),
+                "SHIPSHAPE_TEST_REQUIRE_POSTGRES is set but SHIPSHAPE_TEST_POSTGRES_URL is not"
+            );
+            eprintln!("note: SHIPSHAPE_TEST_POSTGRES_URL is not set; PostgreSQL part skipped");
+            return None;
+        };
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "shipshape_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+        );
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        admin.close().await.ok();
+        let url = replace_database(&admin_url, &name);
+        Some(TestDb { url: DatabaseUrl::new(url), label: "PostgreSQL", _dir: None, postgres: Some((admin_url, name)) })
+    }
+
+    /// SQLite, then PostgreSQL when a server is configured.
+    pub async fn all() -> Vec<TestDb> {
+        let mut dbs = vec![TestDb::sqlite().await];
+        dbs.extend(TestDb::postgres().await);
+        dbs
+    }
+
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url, 4).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
+    pub async fn cleanup(self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect for cleanup");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.ok();
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A clock the test moves by hand.
+#[derive(Default)]
+pub struct ManualClock(pub std::sync::atomic::AtomicI64);
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl ManualClock {
+    pub fn at(ms: i64) -> Arc<ManualClock> {
+        Arc::new(ManualClock(std::sync::atomic::AtomicI64::new(ms)))
+    }
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+}
+
+/// Services from config text, as the fleet file would give them.
+pub fn services(text: &str) -> Vec<ServiceSpec> {
+    parse_fleet_file(Path::new("/fleet/shipshape.toml"), text).expect("valid fleet text").services
+}
+
+pub fn app_state(store: Store, fleet: FleetService) -> AppState {
+    AppState {
+        leptos_options: leptos::prelude::LeptosOptions::builder()
+            .output_name("shipshape")
+            .site_root("target/site")
+            .build(),
+        store,
+        fleet,
+        metrics: Arc::new(HttpMetrics::default()),
+    }
+}
+
+pub const DEMO_FLEET: &str = r#"
+[[service]]
+slug = "checkout-api"
+name = "Checkout API"
+team = "payments"
+tags = ["rust", "public"]
+tier = 1
+repository = "github:acme/checkout-api"
+
+  [[service.health]]
+  url = "http://127.0.0.1:7101/_internal_/healthcheck"
+  interval = "15s"
+
+[[service]]
+slug = "ledger"
+name = "Ledger"
+team = "payments"
+tags = ["go"]
+repository = "https://git.example.com/payments/ledger.git"
+
+[[service]]
+slug = "search-gateway"
+name = "Search Gateway"
+team = "discovery"
+tags = ["node", "public"]
+tier = 2
+repository = "services/search"
+"#;
