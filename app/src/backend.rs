@@ -24,7 +24,10 @@ impl std::fmt::Display for BackendError {
 
 pub trait UiBackend: Send + Sync {
     fn fleet_overview(&self) -> BoxFuture<'_, Result<FleetOverview, BackendError>>;
-    fn service_detail(&self, slug: String) -> BoxFuture<'_, Result<Option<ServiceDetail>, BackendError>>;
+    fn service_detail(
+        &self,
+        slug: String,
+    ) -> BoxFuture<'_, Result<Option<ServiceDetail>, BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

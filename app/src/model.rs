@@ -135,7 +135,11 @@ impl FleetFilter {
             ("q", &self.search),
         ]
         .into_iter()
-        .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key}={}", encode_query_value(v))))
+        .filter_map(|(key, value)| {
+            value
+                .as_ref()
+                .map(|v| format!("{key}={}", encode_query_value(v)))
+        })
         .collect();
         if pairs.is_empty() {
             String::new()
@@ -150,7 +154,10 @@ impl FleetFilter {
 
     pub fn matches(&self, service: &ServiceSummary) -> bool {
         let team_ok = self.team.as_ref().is_none_or(|team| &service.team == team);
-        let tag_ok = self.tag.as_ref().is_none_or(|tag| service.tags.contains(tag));
+        let tag_ok = self
+            .tag
+            .as_ref()
+            .is_none_or(|tag| service.tags.contains(tag));
         let search_ok = self.search.as_ref().is_none_or(|needle| {
             let needle = needle.to_lowercase();
             service.slug.to_lowercase().contains(&needle)
@@ -214,22 +221,38 @@ mod tests {
     #[test]
     fn filters_by_team_tag_and_search_together() {
         let services = fleet();
-        let by_team = FleetFilter { team: Some("payments".into()), ..Default::default() };
+        let by_team = FleetFilter {
+            team: Some("payments".into()),
+            ..Default::default()
+        };
         assert_eq!(slugs(by_team.apply(&services)), ["checkout", "ledger"]);
 
-        let by_tag = FleetFilter { tag: Some("public".into()), ..Default::default() };
+        let by_tag = FleetFilter {
+            tag: Some("public".into()),
+            ..Default::default()
+        };
         assert_eq!(slugs(by_tag.apply(&services)), ["checkout", "search"]);
 
-        let both = FleetFilter { team: Some("payments".into()), tag: Some("public".into()), ..Default::default() };
+        let both = FleetFilter {
+            team: Some("payments".into()),
+            tag: Some("public".into()),
+            ..Default::default()
+        };
         assert_eq!(slugs(both.apply(&services)), ["checkout"]);
     }
 
     #[test]
     fn search_matches_slug_or_name_ignoring_case() {
         let services = fleet();
-        let by_name = FleetFilter { search: Some("GATEWAY".into()), ..Default::default() };
+        let by_name = FleetFilter {
+            search: Some("GATEWAY".into()),
+            ..Default::default()
+        };
         assert_eq!(slugs(by_name.apply(&services)), ["search"]);
-        let by_slug = FleetFilter { search: Some("ledg".into()), ..Default::default() };
+        let by_slug = FleetFilter {
+            search: Some("ledg".into()),
+            ..Default::default()
+        };
         assert_eq!(slugs(by_slug.apply(&services)), ["ledger"]);
     }
 
@@ -248,7 +271,10 @@ mod tests {
 
     #[test]
     fn teams_and_tags_are_sorted_and_unique() {
-        let overview = FleetOverview { services: fleet(), fleet_file: None };
+        let overview = FleetOverview {
+            services: fleet(),
+            fleet_file: None,
+        };
         assert_eq!(overview.teams(), ["discovery", "payments"]);
         assert_eq!(overview.tags(), ["go", "node", "public", "rust"]);
     }

@@ -14,7 +14,13 @@ use shipshape_server::telemetry::logging;
 struct Cli {
     /// The config file (default: ./shipshape.toml when it exists). It holds
     /// the server settings and the fleet's `[[service]]` tables.
-    #[arg(long, short, global = true, env = "SHIPSHAPE_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "SHIPSHAPE_CONFIG",
+        value_name = "FILE"
+    )]
     config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -33,7 +39,10 @@ enum Command {
 }
 
 fn env_help() -> String {
-    let lines: Vec<String> = ENV_SETTINGS.iter().map(|(name, what)| format!("  {name:<36} {what}")).collect();
+    let lines: Vec<String> = ENV_SETTINGS
+        .iter()
+        .map(|(name, what)| format!("  {name:<36} {what}"))
+        .collect();
     format!(
         "Settings come from defaults, then the config file, then these environment variables:\n{}\n\nLog level: RUST_LOG (for example RUST_LOG=debug).",
         lines.join("\n")
@@ -55,9 +64,14 @@ fn main() -> ExitCode {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
-    let fleet_text = file.as_ref().and_then(|path| std::fs::read_to_string(path).ok());
+    let fleet_text = file
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok());
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("shipshape: could not start the async runtime: {error}");

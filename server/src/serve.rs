@@ -20,7 +20,10 @@ use crate::web::{AppState, routes};
 /// Opens the database and applies migrations; used by `serve` and `migrate`.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database.url, config.database.max_connections).await?;
-    store.migrate().await.with_context(|| format!("migrating {}", config.database.url))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", config.database.url))?;
     Ok(store)
 }
 
@@ -70,7 +73,10 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.server.listen))?;
-    tracing::info!("Shipshape is listening on http://{}", listener.local_addr()?);
+    tracing::info!(
+        "Shipshape is listening on http://{}",
+        listener.local_addr()?
+    );
 
     let cancel = CancellationToken::new();
     let mut background = JoinSet::new();
@@ -93,7 +99,10 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
             cancel.cancel();
         }
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("the HTTP server failed")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")?;
 
     cancel.cancel();
     while background.join_next().await.is_some() {}
@@ -132,5 +141,8 @@ async fn shutdown_signal() {
 
 /// The config file's path as given or found, for messages.
 pub fn describe_config_source(path: Option<&PathBuf>) -> String {
-    path.map_or_else(|| "built-in defaults (no shipshape.toml found)".to_string(), |p| p.display().to_string())
+    path.map_or_else(
+        || "built-in defaults (no shipshape.toml found)".to_string(),
+        |p| p.display().to_string(),
+    )
 }

@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 
 fn shipshape(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_shipshape"));
-    command.current_dir(dir).env_remove("SHIPSHAPE_CONFIG").env_remove("SHIPSHAPE_DATABASE_URL").env("RUST_LOG", "info");
+    command
+        .current_dir(dir)
+        .env_remove("SHIPSHAPE_CONFIG")
+        .env_remove("SHIPSHAPE_DATABASE_URL")
+        .env("RUST_LOG", "info");
     command
 }
 
@@ -21,8 +25,14 @@ fn help_explains_every_subcommand_and_the_environment() {
     let output = shipshape(dir.path()).arg("--help").output().expect("run");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    assert!(help.contains("serve") && help.contains("Start the web UI and API"), "{help}");
-    assert!(help.contains("migrate") && help.contains("Apply pending database migrations"), "{help}");
+    assert!(
+        help.contains("serve") && help.contains("Start the web UI and API"),
+        "{help}"
+    );
+    assert!(
+        help.contains("migrate") && help.contains("Apply pending database migrations"),
+        "{help}"
+    );
     assert!(help.contains("SHIPSHAPE_DATABASE_URL"), "{help}");
 }
 
@@ -38,10 +48,14 @@ fn a_typo_in_the_config_file_stops_start_up_naming_file_line_and_key() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("shipshape.toml:7:1: service[0].tierr: unknown field `tierr`") && stderr.contains("did you mean `tier`?"),
+        stderr.contains("shipshape.toml:7:1: service[0].tierr: unknown field `tierr`")
+            && stderr.contains("did you mean `tier`?"),
         "{stderr}"
     );
-    assert!(!dir.path().join("shipshape.db").exists(), "nothing is started on a bad config");
+    assert!(
+        !dir.path().join("shipshape.db").exists(),
+        "nothing is started on a bad config"
+    );
 }
 
 #[test]
@@ -56,12 +70,26 @@ fn migrate_creates_the_sqlite_file_and_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     // `state/` does not exist: the error says which database could not be opened.
     assert!(!output.status.success());
-    assert!(stderr.contains("could not open the SQLite database sqlite://state/../fresh.db"), "{stderr}");
+    assert!(
+        stderr.contains("could not open the SQLite database sqlite://state/../fresh.db"),
+        "{stderr}"
+    );
 
-    let output = shipshape(dir.path()).args(["migrate"]).env("SHIPSHAPE_DATABASE_URL", "sqlite://fresh.db").output().expect("run");
+    let output = shipshape(dir.path())
+        .args(["migrate"])
+        .env("SHIPSHAPE_DATABASE_URL", "sqlite://fresh.db")
+        .output()
+        .expect("run");
     let stdout2 = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout2.contains("SQLite database sqlite://fresh.db is up to date"), "{stdout2}");
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout2.contains("SQLite database sqlite://fresh.db is up to date"),
+        "{stdout2}"
+    );
     assert!(dir.path().join("fresh.db").is_file());
 }
 
@@ -70,12 +98,22 @@ fn a_database_password_never_reaches_the_output() {
     let dir = tempfile::tempdir().expect("dir");
     let output = shipshape(dir.path())
         .args(["migrate"])
-        .env("SHIPSHAPE_DATABASE_URL", "postgres://shipshape:hunter2-secret@127.0.0.1:1/shipshape")
+        .env(
+            "SHIPSHAPE_DATABASE_URL",
+            "postgres://shipshape:hunter2-secret@127.0.0.1:1/shipshape",
+        )
         .output()
         .expect("run");
     assert!(!output.status.success());
-    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(all.contains("postgres://shipshape:[redacted]@127.0.0.1:1/shipshape"), "{all}");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        all.contains("postgres://shipshape:[redacted]@127.0.0.1:1/shipshape"),
+        "{all}"
+    );
     assert!(!all.contains("hunter2-secret"), "{all}");
 }
 
@@ -88,14 +126,27 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
 fn start_server(dir: &Path) -> Server {
-    let mut child = shipshape(dir).arg("serve").stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
+    let child = shipshape(dir)
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let (sender, log) = mpsc::channel();
+    let mut server = Server {
+        child,
+        address: String::new(),
+        log,
+    };
+    let stderr = server.child.stderr.take().expect("stderr");
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if sender.send(line).is_err() {
@@ -104,23 +155,43 @@ fn start_server(dir: &Path) -> Server {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = log.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server started");
+    while server.address.is_empty() {
+        let line = server
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("server started");
         if let Some(address) = line.split("listening on http://").nth(1) {
-            let address = address.split_whitespace().next().expect("address").to_string();
-            return Server { child, address, log };
+            server.address = address
+                .split_whitespace()
+                .next()
+                .expect("address")
+                .to_string();
         }
     }
+    server
 }
 
 fn http_get(address: &str, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(address).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("write");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -153,36 +224,68 @@ fn the_server_follows_its_fleet_file_and_stops_on_sigterm() {
 
     let (status, body) = http_get(&server.address, "/_internal_/healthcheck");
     assert_eq!((status, body.as_str()), (200, "{\"status\":\"healthy\"}"));
-    assert!(dir.path().join("shipshape.db").is_file(), "the SQLite file is created on first start");
+    assert!(
+        dir.path().join("shipshape.db").is_file(),
+        "the SQLite file is created on first start"
+    );
     let (_, body) = http_get(&server.address, "/api/v1/services");
     assert!(body.contains("\"checkout-api\""), "{body}");
 
     // A service added to the file appears without a restart.
-    std::fs::write(&config, format!("{FLEET}\n[[service]]\nslug = \"ledger\"\nteam = \"payments\"\n")).expect("write");
-    wait_until("the new service is served", || http_get(&server.address, "/api/v1/services").1.contains("\"ledger\""));
+    std::fs::write(
+        &config,
+        format!("{FLEET}\n[[service]]\nslug = \"ledger\"\nteam = \"payments\"\n"),
+    )
+    .expect("write");
+    wait_until("the new service is served", || {
+        http_get(&server.address, "/api/v1/services")
+            .1
+            .contains("\"ledger\"")
+    });
 
     // A broken file keeps the fleet and is shown on the Overview.
-    std::fs::write(&config, format!("{FLEET}\n[[service]]\nslug = \"ledger\"\nteam = \"payments\"\ntier = \"one\"\n"))
-        .expect("write");
-    wait_until("the error is shown", || http_get(&server.address, "/").1.contains("service[1].tier"));
+    std::fs::write(
+        &config,
+        format!("{FLEET}\n[[service]]\nslug = \"ledger\"\nteam = \"payments\"\ntier = \"one\"\n"),
+    )
+    .expect("write");
+    wait_until("the error is shown", || {
+        http_get(&server.address, "/").1.contains("service[1].tier")
+    });
     let (_, body) = http_get(&server.address, "/api/v1/services");
-    assert!(body.contains("\"ledger\"") && body.contains("\"checkout-api\""), "{body}");
+    assert!(
+        body.contains("\"ledger\"") && body.contains("\"checkout-api\""),
+        "{body}"
+    );
 
     // Removing a service from the file retires it.
     std::fs::write(&config, FLEET).expect("write");
-    wait_until("the removed service is gone", || !http_get(&server.address, "/api/v1/services").1.contains("\"ledger\""));
+    wait_until("the removed service is gone", || {
+        !http_get(&server.address, "/api/v1/services")
+            .1
+            .contains("\"ledger\"")
+    });
 
-    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {
         if let Some(exit) = server.child.try_wait().expect("wait") {
             break exit;
         }
-        assert!(Instant::now() < deadline, "the server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
     let log: Vec<String> = server.log.try_iter().collect();
-    assert!(log.iter().any(|l| l.contains("Shipshape stopped")), "{log:#?}");
+    assert!(
+        log.iter().any(|l| l.contains("Shipshape stopped")),
+        "{log:#?}"
+    );
 }

@@ -25,9 +25,20 @@ async fn demo_app() -> TestApp {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let fleet = FleetService::new(store.clone(), ManualClock::at(1_795_424_000_000));
-    fleet.sync_from_file(Path::new("/fleet/shipshape.toml"), &services(common::DEMO_FLEET)).await.expect("sync");
+    fleet
+        .sync_from_file(
+            Path::new("/fleet/shipshape.toml"),
+            &services(common::DEMO_FLEET),
+        )
+        .await
+        .expect("sync");
     let router = routes::build(app_state(store.clone(), fleet.clone()));
-    TestApp { router, store, fleet, _db: db }
+    TestApp {
+        router,
+        store,
+        fleet,
+        _db: db,
+    }
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
@@ -37,7 +48,12 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
         .await
         .expect("response");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -55,11 +71,18 @@ async fn overview_is_rendered_on_the_server_with_every_service() {
     let app = demo_app().await;
     let (status, html) = get(&app.router, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(card_slugs(&html), ["checkout-api", "ledger", "search-gateway"], "{html}");
+    assert_eq!(
+        card_slugs(&html),
+        ["checkout-api", "ledger", "search-gateway"],
+        "{html}"
+    );
     assert!(html.contains("Checkout API") && html.contains("Search Gateway"));
     assert!(html.contains("All 3 services"));
     // The hydration scripts point at the wasm bundle.
-    assert!(html.contains("/pkg/shipshape.js"), "no hydration script in the page");
+    assert!(
+        html.contains("/pkg/shipshape.js"),
+        "no hydration script in the page"
+    );
     assert!(html.contains("<title>Overview · Shipshape</title>"));
 }
 
@@ -93,8 +116,14 @@ async fn service_page_shows_the_service_and_unknown_slugs_are_404() {
     assert!(html.contains("payments"));
     assert!(html.contains("http://127.0.0.1:7101/_internal_/healthcheck"));
     assert!(html.contains("15 s"), "the endpoint's interval is shown");
-    assert!(html.contains("https://github.com/acme/checkout-api"), "GitHub repositories are linked");
-    assert!(html.contains("2026-11-23 08:53 UTC"), "first seen is shown in UTC");
+    assert!(
+        html.contains("https://github.com/acme/checkout-api"),
+        "GitHub repositories are linked"
+    );
+    assert!(
+        html.contains("2026-11-23 08:53 UTC"),
+        "first seen is shown in UTC"
+    );
 
     let (status, html) = get(&app.router, "/services/no-such-service").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -111,18 +140,38 @@ async fn services_page_lists_every_service_in_a_table() {
     let (status, html) = get(&app.router, "/services").await;
     assert_eq!(status, StatusCode::OK);
     for slug in ["checkout-api", "ledger", "search-gateway"] {
-        assert!(html.contains(&format!("<tr data-slug=\"{slug}\"")), "{slug} missing");
+        assert!(
+            html.contains(&format!("<tr data-slug=\"{slug}\"")),
+            "{slug} missing"
+        );
     }
 }
 
 #[tokio::test]
 async fn every_navigation_page_answers() {
     let app = demo_app().await;
-    for page in ["/", "/services", "/dependencies", "/upgrades", "/alerts", "/status"] {
+    for page in [
+        "/",
+        "/services",
+        "/dependencies",
+        "/upgrades",
+        "/alerts",
+        "/status",
+    ] {
         let (status, html) = get(&app.router, page).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        for link in ["Overview", "Services", "Dependencies", "Upgrades", "Alerts", "Status"] {
-            assert!(html.contains(&format!(">{link}</a>")), "{page} lacks the {link} link");
+        for link in [
+            "Overview",
+            "Services",
+            "Dependencies",
+            "Upgrades",
+            "Alerts",
+            "Status",
+        ] {
+            assert!(
+                html.contains(&format!(">{link}</a>")),
+                "{page} lacks the {link} link"
+            );
         }
     }
 }
@@ -132,7 +181,10 @@ async fn healthcheck_is_healthy_then_names_the_database_when_it_fails() {
     let app = demo_app().await;
     let (status, body) = get(&app.router, "/_internal_/healthcheck").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).expect("json"), serde_json::json!({"status": "healthy"}));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).expect("json"),
+        serde_json::json!({"status": "healthy"})
+    );
 
     app.store.close().await;
     let (status, body) = get(&app.router, "/_internal_/healthcheck").await;
@@ -166,7 +218,12 @@ async fn rest_api_lists_filters_and_reads_services() {
     let (status, body) = get(&app.router, "/api/v1/services?team=payments").await;
     assert_eq!(status, StatusCode::OK);
     let list: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let slugs: Vec<&str> = list.as_array().expect("array").iter().map(|s| s["slug"].as_str().expect("slug")).collect();
+    let slugs: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s["slug"].as_str().expect("slug"))
+        .collect();
     assert_eq!(slugs, ["checkout-api", "ledger"]);
 
     let (status, body) = get(&app.router, "/api/v1/services/ledger").await;
@@ -177,7 +234,10 @@ async fn rest_api_lists_filters_and_reads_services() {
 
     let (status, body) = get(&app.router, "/api/v1/services/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).expect("json")["error"], "no service with slug `nope`");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")["error"],
+        "no service with slug `nope`"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +251,11 @@ async fn a_broken_fleet_file_is_shown_on_the_overview() {
     assert!(html.contains("/fleet/shipshape.toml could not be loaded"));
     assert!(html.contains("unknown field `tierr`"));
     assert!(html.contains("The fleet below is as last loaded"));
-    assert_eq!(card_slugs(&html).len(), 3, "the fleet as last loaded is still shown");
+    assert_eq!(
+        card_slugs(&html).len(),
+        3,
+        "the fleet as last loaded is still shown"
+    );
 }
 
 #[tokio::test]
@@ -203,5 +267,8 @@ async fn a_database_failure_is_an_error_page_not_a_crash() {
     let (status, body) = get(&app.router, "/api/v1/services").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("could not finish listing services"));
-    assert!(!body.contains("sqlite"), "internals are not shown to clients: {body}");
+    assert!(
+        !body.contains("sqlite"),
+        "internals are not shown to clients: {body}"
+    );
 }

@@ -27,14 +27,22 @@ pub fn TierBadge(tier: u8) -> impl IntoView {
 pub fn RepositoryLink(repository: Option<RepositoryView>) -> impl IntoView {
     match repository {
         None => view! { <span class="muted">"No repository"</span> }.into_any(),
-        Some(RepositoryView { kind, display, web_url: Some(url) }) => view! {
+        Some(RepositoryView {
+            kind,
+            display,
+            web_url: Some(url),
+        }) => view! {
             <a class="repo" href=url rel="noopener noreferrer">
                 <span class="repo-kind">{kind}</span>
                 {display}
             </a>
         }
         .into_any(),
-        Some(RepositoryView { kind, display, web_url: None }) => view! {
+        Some(RepositoryView {
+            kind,
+            display,
+            web_url: None,
+        }) => view! {
             <span class="repo">
                 <span class="repo-kind">{kind}</span>
                 <code>{display}</code>

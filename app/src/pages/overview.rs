@@ -52,28 +52,41 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
     let apply = move |filter: FleetFilter| {
         navigate(
             &format!("/{}", filter.to_query()),
-            NavigateOptions { replace: true, scroll: false, ..Default::default() },
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
         );
     };
     let on_search = {
         let apply = apply.clone();
         move |ev| {
             let search = Some(event_target_value(&ev)).filter(|v: &String| !v.trim().is_empty());
-            apply(FleetFilter { search, ..filter.get_untracked() });
+            apply(FleetFilter {
+                search,
+                ..filter.get_untracked()
+            });
         }
     };
     let on_team = {
         let apply = apply.clone();
         move |ev| {
             let team = Some(event_target_value(&ev)).filter(|v: &String| !v.is_empty());
-            apply(FleetFilter { team, ..filter.get_untracked() });
+            apply(FleetFilter {
+                team,
+                ..filter.get_untracked()
+            });
         }
     };
     let on_tag = {
         let apply = apply.clone();
         move |ev| {
             let tag = Some(event_target_value(&ev)).filter(|v: &String| !v.is_empty());
-            apply(FleetFilter { tag, ..filter.get_untracked() });
+            apply(FleetFilter {
+                tag,
+                ..filter.get_untracked()
+            });
         }
     };
     // After hydration the button filters in place like the fields do.
@@ -82,7 +95,11 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
         apply(filter.get_untracked());
     };
 
-    let shown = move || services.with_value(|all| filter.with(|f| f.apply(all).into_iter().cloned().collect::<Vec<_>>()));
+    let shown = move || {
+        services.with_value(|all| {
+            filter.with(|f| f.apply(all).into_iter().cloned().collect::<Vec<_>>())
+        })
+    };
 
     view! {
         {overview.fleet_file.map(|status| view! { <FleetFileNotice status /> })}
@@ -210,7 +227,12 @@ fn FleetFileNotice(status: FleetFileStatus) -> impl IntoView {
     status.error.map(|error| {
         let since = status
             .last_loaded_ms
-            .map(|ms| format!("The fleet below is as last loaded, at {}.", utc_timestamp(ms)))
+            .map(|ms| {
+                format!(
+                    "The fleet below is as last loaded, at {}.",
+                    utc_timestamp(ms)
+                )
+            })
             .unwrap_or_else(|| "No fleet has been loaded from it yet.".to_string());
         view! {
             <div class="panel panel-warning" role="alert">

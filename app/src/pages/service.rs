@@ -32,7 +32,13 @@ pub fn ServicePage() -> impl IntoView {
 
 #[component]
 fn ServiceView(detail: ServiceDetail) -> impl IntoView {
-    let ServiceDetail { summary, origin, health_endpoints, first_seen_ms, updated_ms } = detail;
+    let ServiceDetail {
+        summary,
+        origin,
+        health_endpoints,
+        first_seen_ms,
+        updated_ms,
+    } = detail;
     view! {
         <Title text=summary.name.clone() />
         <nav class="breadcrumb" aria-label="Breadcrumb">

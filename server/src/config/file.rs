@@ -12,8 +12,8 @@ use toml::Spanned;
 use super::secret::DatabaseUrl;
 use super::{Config, ConfigError, closest};
 use crate::fleet::spec::{
-    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec, RepositorySource,
-    ServiceSpec,
+    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec,
+    RepositorySource, ServiceSpec,
 };
 
 /// What a config file says: settings for the server and the fleet it declares.
@@ -116,12 +116,19 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
     let deserializer = toml::Deserializer::parse(text).map_err(|e| locate.toml_error(&e, None))?;
     let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         // `Spanned` values add an internal segment to the path; people never wrote it.
-        let key = e.path().to_string().replace(".$__serde_spanned_private_value", "");
+        let key = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
         locate.toml_error(e.inner(), Some(key))
     })?;
 
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+    let base_dir = if base_dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base_dir
+    };
     let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
 
     let settings = FileSettings {
@@ -130,7 +137,14 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
             .listen
             .map(|listen| {
                 listen.get_ref().parse().map_err(|_| {
-                    locate.invalid(listen.span(), "server.listen", format!("`{}` is not an address like 127.0.0.1:3000", listen.get_ref()))
+                    locate.invalid(
+                        listen.span(),
+                        "server.listen",
+                        format!(
+                            "`{}` is not an address like 127.0.0.1:3000",
+                            listen.get_ref()
+                        ),
+                    )
                 })
             })
             .transpose()?,
@@ -141,7 +155,11 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
             .max_connections
             .map(|max| {
                 if *max.get_ref() == 0 {
-                    Err(locate.invalid(max.span(), "database.max_connections", "must be at least 1".into()))
+                    Err(locate.invalid(
+                        max.span(),
+                        "database.max_connections",
+                        "must be at least 1".into(),
+                    ))
                 } else {
                     Ok(*max.get_ref())
                 }
@@ -151,8 +169,9 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
             .fleet
             .watch_interval
             .map(|interval| {
-                spec::parse_duration(interval.get_ref())
-                    .map_err(|message| locate.invalid(interval.span(), "fleet.watch_interval", message))
+                spec::parse_duration(interval.get_ref()).map_err(|message| {
+                    locate.invalid(interval.span(), "fleet.watch_interval", message)
+                })
             })
             .transpose()?,
     };
@@ -186,43 +205,65 @@ fn check_service(
     spec::validate_slug(&slug).map_err(|m| locate.invalid(raw.slug.span(), &key("slug"), m))?;
     let team = raw.team.get_ref().trim().to_string();
     if team.is_empty() {
-        return Err(locate.invalid(raw.team.span(), &key("team"), "the owning team cannot be empty".into()));
+        return Err(locate.invalid(
+            raw.team.span(),
+            &key("team"),
+            "the owning team cannot be empty".into(),
+        ));
     }
     let tier = match raw.tier {
-        Some(tier) => spec::validate_tier(*tier.get_ref()).map_err(|m| locate.invalid(tier.span(), &key("tier"), m))?,
+        Some(tier) => spec::validate_tier(*tier.get_ref())
+            .map_err(|m| locate.invalid(tier.span(), &key("tier"), m))?,
         None => DEFAULT_TIER,
     };
     let repository = raw
         .repository
         .map(|repo| {
-            RepositorySource::parse(repo.get_ref(), base_dir).map_err(|m| locate.invalid(repo.span(), &key("repository"), m))
+            RepositorySource::parse(repo.get_ref(), base_dir)
+                .map_err(|m| locate.invalid(repo.span(), &key("repository"), m))
         })
         .transpose()?;
-    let mut tags: Vec<String> = raw.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let mut tags: Vec<String> = raw
+        .tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     tags.sort();
     tags.dedup();
 
     let mut health_endpoints = Vec::with_capacity(raw.health.len());
     for (position, health) in raw.health.into_iter().enumerate() {
         let hkey = |field: &str| format!("service[{index}].health[{position}].{field}");
-        spec::validate_health_url(health.url.get_ref()).map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
+        spec::validate_health_url(health.url.get_ref())
+            .map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
         let method = match health.method {
-            Some(method) => {
-                spec::validate_method(method.get_ref()).map_err(|m| locate.invalid(method.span(), &hkey("method"), m))?
-            }
+            Some(method) => spec::validate_method(method.get_ref())
+                .map_err(|m| locate.invalid(method.span(), &hkey("method"), m))?,
             None => "GET".to_string(),
         };
-        let duration = |value: Option<Spanned<String>>, field: &str, default: Duration| match value {
-            Some(value) => spec::parse_duration(value.get_ref()).map_err(|m| locate.invalid(value.span(), &hkey(field), m)),
+        let duration = |value: Option<Spanned<String>>, field: &str, default: Duration| match value
+        {
+            Some(value) => spec::parse_duration(value.get_ref())
+                .map_err(|m| locate.invalid(value.span(), &hkey(field), m)),
             None => Ok(default),
         };
         let interval = duration(health.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
         let timeout = duration(health.timeout, "timeout", DEFAULT_HEALTH_TIMEOUT)?;
-        health_endpoints.push(HealthEndpointSpec { url: health.url.into_inner(), method, interval, timeout });
+        health_endpoints.push(HealthEndpointSpec {
+            url: health.url.into_inner(),
+            method,
+            interval,
+            timeout,
+        });
     }
 
     Ok(ServiceSpec {
-        name: raw.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).unwrap_or_else(|| slug.clone()),
+        name: raw
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| slug.clone()),
         slug,
         team,
         tags,
@@ -248,27 +289,43 @@ impl Locator<'_> {
 
     fn invalid(&self, span: std::ops::Range<usize>, key: &str, message: String) -> ConfigError {
         let (line, column) = self.position(span.start);
-        ConfigError::Invalid { path: self.path.to_path_buf(), line, column, key: key.to_string(), message }
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        }
     }
 
     fn toml_error(&self, error: &toml::de::Error, key: Option<String>) -> ConfigError {
-        let (line, column) = error.span().map_or((1, 1), |span| self.position(span.start));
+        let (line, column) = error
+            .span()
+            .map_or((1, 1), |span| self.position(span.start));
         let mut message = error.message().trim().to_string();
-        if let Some(unknown) = unknown_field(&message) {
-            if let Some(expected) = message.split("expected one of ").nth(1) {
-                let options: Vec<String> =
-                    expected.split(", ").map(|o| o.trim_matches(|c| c == '`' || c == ' ').to_string()).collect();
-                let options: Vec<&str> = options.iter().map(String::as_str).collect();
-                if let Some(suggestion) = closest(&unknown, &options) {
-                    message = format!("{message}; did you mean `{suggestion}`?");
-                }
+        if let Some(unknown) = unknown_field(&message)
+            && let Some(expected) = message.split("expected one of ").nth(1)
+        {
+            let options: Vec<String> = expected
+                .split(", ")
+                .map(|o| o.trim_matches(|c| c == '`' || c == ' ').to_string())
+                .collect();
+            let options: Vec<&str> = options.iter().map(String::as_str).collect();
+            if let Some(suggestion) = closest(&unknown, &options) {
+                message = format!("{message}; did you mean `{suggestion}`?");
             }
         }
         let key = match key.filter(|k| !k.is_empty() && k != ".") {
             Some(key) => key,
             None => "(file)".to_string(),
         };
-        ConfigError::Invalid { path: self.path.to_path_buf(), line, column, key, message }
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            key,
+            message,
+        }
     }
 }
 
@@ -317,7 +374,10 @@ repository = "github:acme/ledger"
     #[test]
     fn reads_a_valid_file() {
         let file = parse(VALID).expect("valid file");
-        assert_eq!(file.settings.listen, Some("0.0.0.0:8080".parse().expect("addr")));
+        assert_eq!(
+            file.settings.listen,
+            Some("0.0.0.0:8080".parse().expect("addr"))
+        );
         assert_eq!(file.settings.watch_interval, Some(Duration::from_secs(5)));
         assert_eq!(file.services.len(), 2);
         let checkout = &file.services[0];
@@ -325,13 +385,21 @@ repository = "github:acme/ledger"
         assert_eq!(checkout.tier, 1);
         assert_eq!(
             checkout.repository,
-            Some(RepositorySource::Local { path: PathBuf::from("/srv/fleet/services/checkout") })
+            Some(RepositorySource::Local {
+                path: PathBuf::from("/srv/fleet/services/checkout")
+            })
         );
-        assert_eq!(checkout.health_endpoints[0].interval, Duration::from_secs(15));
+        assert_eq!(
+            checkout.health_endpoints[0].interval,
+            Duration::from_secs(15)
+        );
         assert_eq!(checkout.health_endpoints[0].timeout, DEFAULT_HEALTH_TIMEOUT);
         assert_eq!(checkout.health_endpoints[0].method, "GET");
         let ledger = &file.services[1];
-        assert_eq!(ledger.name, "ledger", "the slug stands in for a missing name");
+        assert_eq!(
+            ledger.name, "ledger",
+            "the slug stands in for a missing name"
+        );
         assert_eq!(ledger.tier, DEFAULT_TIER);
     }
 
@@ -339,7 +407,10 @@ repository = "github:acme/ledger"
     fn a_misspelt_key_names_file_line_key_and_suggests() {
         let error = parse("[server]\nlisten = \"127.0.0.1:3000\"\n\n[[service]]\nslug = \"a\"\nteam = \"t\"\ntierr = 2\n")
             .unwrap_err();
-        assert!(error.starts_with("/srv/fleet/shipshape.toml:7:1: service[0]"), "{error}");
+        assert!(
+            error.starts_with("/srv/fleet/shipshape.toml:7:1: service[0]"),
+            "{error}"
+        );
         assert!(error.contains("unknown field `tierr`"), "{error}");
         assert!(error.contains("did you mean `tier`?"), "{error}");
     }
@@ -347,7 +418,10 @@ repository = "github:acme/ledger"
     #[test]
     fn a_wrong_type_names_file_line_and_key() {
         let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\ntier = \"one\"\n").unwrap_err();
-        assert!(error.starts_with("/srv/fleet/shipshape.toml:4:8: service[0].tier: "), "{error}");
+        assert!(
+            error.starts_with("/srv/fleet/shipshape.toml:4:8: service[0].tier: "),
+            "{error}"
+        );
         assert!(error.contains("invalid type: string \"one\""), "{error}");
     }
 
@@ -370,7 +444,10 @@ repository = "github:acme/ledger"
             .unwrap_err();
         assert!(error.starts_with("/srv/fleet/shipshape.toml:6:11: service[0].health[0].timeout: `10` is not a duration"), "{error}");
         let error = parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
-        assert!(error.starts_with("/srv/fleet/shipshape.toml:2:10: server.listen:"), "{error}");
+        assert!(
+            error.starts_with("/srv/fleet/shipshape.toml:2:10: server.listen:"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -388,7 +465,10 @@ repository = "github:acme/ledger"
 
     #[test]
     fn duplicate_slugs_are_refused_with_both_lines() {
-        let error = parse("[[service]]\nslug = \"a\"\nteam = \"t\"\n[[service]]\nslug = \"a\"\nteam = \"u\"\n").unwrap_err();
+        let error = parse(
+            "[[service]]\nslug = \"a\"\nteam = \"t\"\n[[service]]\nslug = \"a\"\nteam = \"u\"\n",
+        )
+        .unwrap_err();
         assert_eq!(
             error,
             "/srv/fleet/shipshape.toml:5:8: service[1].slug: `a` is already declared at line 2"

@@ -71,10 +71,19 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("could not read the config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A syntax error, an unknown key, a wrong type or an invalid value.
     #[error("{path}:{line}:{column}: {key}: {message}", path = .path.display())]
-    Invalid { path: PathBuf, line: usize, column: usize, key: String, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        key: String,
+        message: String,
+    },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
 }
@@ -85,7 +94,10 @@ pub const ENV_SETTINGS: &[(&str, &str)] = &[
     ("SHIPSHAPE_LISTEN", "server.listen"),
     ("SHIPSHAPE_SITE_ROOT", "server.site_root"),
     ("SHIPSHAPE_DATABASE_URL", "database.url"),
-    ("SHIPSHAPE_DATABASE_MAX_CONNECTIONS", "database.max_connections"),
+    (
+        "SHIPSHAPE_DATABASE_MAX_CONNECTIONS",
+        "database.max_connections",
+    ),
     ("SHIPSHAPE_FLEET_WATCH_INTERVAL", "fleet.watch_interval"),
 ];
 
@@ -104,10 +116,16 @@ pub fn locate_config_file(explicit: Option<&Path>) -> Option<PathBuf> {
 
 /// Loads the whole configuration. `env` is passed in (not read here) so that
 /// tests can give their own.
-pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<(Config, Vec<String>), ConfigError> {
+pub fn load(
+    file: Option<&Path>,
+    env: &BTreeMap<String, String>,
+) -> Result<(Config, Vec<String>), ConfigError> {
     let mut config = Config::default();
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let parsed = parse_fleet_file(path, &text)?;
         parsed.settings.apply_to(&mut config);
         config.fleet.file = Some(path.to_path_buf());
@@ -119,33 +137,46 @@ pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<(Conf
 
 /// Applies `SHIPSHAPE_*` variables; returns a warning for each variable that
 /// looks like a setting but is not one (most often a typo).
-fn apply_env(config: &mut Config, env: &BTreeMap<String, String>) -> Result<Vec<String>, ConfigError> {
-    let invalid = |var: &str, message: String| ConfigError::Env { var: var.to_string(), message };
+fn apply_env(
+    config: &mut Config,
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<String>, ConfigError> {
+    let invalid = |var: &str, message: String| ConfigError::Env {
+        var: var.to_string(),
+        message,
+    };
     let mut warnings = Vec::new();
     for (var, value) in env.iter().filter(|(k, _)| k.starts_with("SHIPSHAPE_")) {
         match var.as_str() {
             "SHIPSHAPE_CONFIG" => {}
             "SHIPSHAPE_LISTEN" => {
-                config.server.listen = value
-                    .parse()
-                    .map_err(|_| invalid(var, format!("`{value}` is not an address like 127.0.0.1:3000")))?;
+                config.server.listen = value.parse().map_err(|_| {
+                    invalid(
+                        var,
+                        format!("`{value}` is not an address like 127.0.0.1:3000"),
+                    )
+                })?;
             }
             "SHIPSHAPE_SITE_ROOT" => config.server.site_root = PathBuf::from(value),
             "SHIPSHAPE_DATABASE_URL" => config.database.url = DatabaseUrl::new(value.clone()),
             "SHIPSHAPE_DATABASE_MAX_CONNECTIONS" => {
-                config.database.max_connections = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| invalid(var, format!("`{value}` is not a positive whole number")))?;
+                config.database.max_connections =
+                    value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        invalid(var, format!("`{value}` is not a positive whole number"))
+                    })?;
             }
             "SHIPSHAPE_FLEET_WATCH_INTERVAL" => {
-                config.fleet.watch_interval = parse_duration(value).map_err(|message| invalid(var, message))?;
+                config.fleet.watch_interval =
+                    parse_duration(value).map_err(|message| invalid(var, message))?;
             }
             unknown => {
                 let known: Vec<&str> = ENV_SETTINGS.iter().map(|(name, _)| *name).collect();
-                let hint = closest(unknown, &known).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
-                warnings.push(format!("ignoring environment variable {unknown}: it is not a Shipshape setting{hint}"));
+                let hint = closest(unknown, &known)
+                    .map(|k| format!("; did you mean {k}?"))
+                    .unwrap_or_default();
+                warnings.push(format!(
+                    "ignoring environment variable {unknown}: it is not a Shipshape setting{hint}"
+                ));
             }
         }
     }
@@ -182,7 +213,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -198,14 +232,25 @@ mod tests {
     fn environment_overrides_and_validates() {
         let (config, _) = load(
             None,
-            &env(&[("SHIPSHAPE_LISTEN", "0.0.0.0:8080"), ("SHIPSHAPE_DATABASE_URL", "postgres://u:pw@h/db")]),
+            &env(&[
+                ("SHIPSHAPE_LISTEN", "0.0.0.0:8080"),
+                ("SHIPSHAPE_DATABASE_URL", "postgres://u:pw@h/db"),
+            ]),
         )
         .expect("env applies");
         assert_eq!(config.server.listen.to_string(), "0.0.0.0:8080");
-        assert_eq!(config.database.url.redacted(), "postgres://u:[redacted]@h/db");
+        assert_eq!(
+            config.database.url.redacted(),
+            "postgres://u:[redacted]@h/db"
+        );
 
-        let error = load(None, &env(&[("SHIPSHAPE_LISTEN", "localhost")])).unwrap_err().to_string();
-        assert_eq!(error, "environment variable SHIPSHAPE_LISTEN: `localhost` is not an address like 127.0.0.1:3000");
+        let error = load(None, &env(&[("SHIPSHAPE_LISTEN", "localhost")]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "environment variable SHIPSHAPE_LISTEN: `localhost` is not an address like 127.0.0.1:3000"
+        );
     }
 
     #[test]
@@ -213,13 +258,19 @@ mod tests {
         let (_, warnings) = load(None, &env(&[("SHIPSHAPE_DATABSE_URL", "x")])).expect("loads");
         assert_eq!(
             warnings,
-            ["ignoring environment variable SHIPSHAPE_DATABSE_URL: it is not a Shipshape setting; did you mean SHIPSHAPE_DATABASE_URL?"]
+            [
+                "ignoring environment variable SHIPSHAPE_DATABSE_URL: it is not a Shipshape setting; did you mean SHIPSHAPE_DATABASE_URL?"
+            ]
         );
     }
 
     #[test]
     fn debug_output_of_config_never_shows_the_database_password() {
-        let (config, _) = load(None, &env(&[("SHIPSHAPE_DATABASE_URL", "postgres://u:s3cr3t@h/db")])).expect("loads");
+        let (config, _) = load(
+            None,
+            &env(&[("SHIPSHAPE_DATABASE_URL", "postgres://u:s3cr3t@h/db")]),
+        )
+        .expect("loads");
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("[redacted]"));

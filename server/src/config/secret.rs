@@ -83,7 +83,9 @@ pub fn redact_url_password(url: &str) -> String {
         let redacted_query: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=[redacted]"),
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                    format!("{key}=[redacted]")
+                }
                 _ => pair.to_string(),
             })
             .collect();
@@ -106,14 +108,23 @@ mod tests {
     #[test]
     fn database_url_password_is_redacted() {
         let url = DatabaseUrl::new("postgres://shipshape:hunter2@db.internal:5432/shipshape");
-        assert_eq!(url.to_string(), "postgres://shipshape:[redacted]@db.internal:5432/shipshape");
+        assert_eq!(
+            url.to_string(),
+            "postgres://shipshape:[redacted]@db.internal:5432/shipshape"
+        );
         assert!(!format!("{url:?}").contains("hunter2"));
     }
 
     #[test]
     fn urls_without_password_are_unchanged() {
-        assert_eq!(redact_url_password("sqlite://shipshape.db"), "sqlite://shipshape.db");
-        assert_eq!(redact_url_password("postgres://user@host/db"), "postgres://user@host/db");
+        assert_eq!(
+            redact_url_password("sqlite://shipshape.db"),
+            "sqlite://shipshape.db"
+        );
+        assert_eq!(
+            redact_url_password("postgres://user@host/db"),
+            "postgres://user@host/db"
+        );
     }
 
     #[test]
@@ -126,6 +137,9 @@ mod tests {
 
     #[test]
     fn at_sign_in_password_is_redacted_whole() {
-        assert_eq!(redact_url_password("postgres://u:p@ss@host/db"), "postgres://u:[redacted]@host/db");
+        assert_eq!(
+            redact_url_password("postgres://u:p@ss@host/db"),
+            "postgres://u:[redacted]@host/db"
+        );
     }
 }

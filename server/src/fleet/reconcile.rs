@@ -56,14 +56,17 @@ impl FleetPlan {
 ///   never deleted, so its history stays;
 /// - services registered through the API are left alone otherwise.
 pub fn plan(desired: &[ServiceSpec], current: &[StoredService]) -> FleetPlan {
-    let by_slug: HashMap<&str, &StoredService> = current.iter().map(|s| (s.spec.slug.as_str(), s)).collect();
+    let by_slug: HashMap<&str, &StoredService> =
+        current.iter().map(|s| (s.spec.slug.as_str(), s)).collect();
     let mut result = FleetPlan::default();
 
     for spec in desired {
         match by_slug.get(spec.slug.as_str()) {
             None => result.create.push(spec.clone()),
             Some(stored) => {
-                let same = stored.spec == *spec && stored.retired_ms.is_none() && stored.origin == ServiceOrigin::FleetFile;
+                let same = stored.spec == *spec
+                    && stored.retired_ms.is_none()
+                    && stored.origin == ServiceOrigin::FleetFile;
                 if same {
                     result.unchanged += 1;
                 } else {
@@ -71,19 +74,24 @@ pub fn plan(desired: &[ServiceSpec], current: &[StoredService]) -> FleetPlan {
                         id: stored.id,
                         spec: spec.clone(),
                         tags_changed: stored.spec.tags != spec.tags,
-                        health_endpoints_changed: stored.spec.health_endpoints != spec.health_endpoints,
+                        health_endpoints_changed: stored.spec.health_endpoints
+                            != spec.health_endpoints,
                     });
                 }
             }
         }
     }
 
-    let declared: std::collections::HashSet<&str> = desired.iter().map(|s| s.slug.as_str()).collect();
+    let declared: std::collections::HashSet<&str> =
+        desired.iter().map(|s| s.slug.as_str()).collect();
     result.retire = current
         .iter()
         .filter(|s| s.origin == ServiceOrigin::FleetFile && s.retired_ms.is_none())
         .filter(|s| !declared.contains(s.spec.slug.as_str()))
-        .map(|s| RetiredService { id: s.id, slug: s.spec.slug.clone() })
+        .map(|s| RetiredService {
+            id: s.id,
+            slug: s.spec.slug.clone(),
+        })
         .collect();
     result
 }
@@ -107,7 +115,14 @@ mod tests {
     }
 
     fn stored(id: i64, spec: ServiceSpec, origin: ServiceOrigin, retired: bool) -> StoredService {
-        StoredService { id, spec, origin, created_ms: 1, updated_ms: 1, retired_ms: retired.then_some(5) }
+        StoredService {
+            id,
+            spec,
+            origin,
+            created_ms: 1,
+            updated_ms: 1,
+            retired_ms: retired.then_some(5),
+        }
     }
 
     #[test]
@@ -115,7 +130,10 @@ mod tests {
         let result = plan(&[spec("a", "t"), spec("b", "t")], &[]);
         assert_eq!(result.create.len(), 2);
         assert!(result.update.is_empty() && result.retire.is_empty());
-        assert_eq!(result.summary(), "2 added, 0 changed, 0 retired, 0 unchanged");
+        assert_eq!(
+            result.summary(),
+            "2 added, 0 changed, 0 retired, 0 unchanged"
+        );
     }
 
     #[test]
@@ -139,7 +157,12 @@ mod tests {
         let result = plan(&[changed.clone()], &current);
         assert_eq!(
             result.update,
-            [ServiceUpdate { id: 7, spec: changed, tags_changed: false, health_endpoints_changed: true }]
+            [ServiceUpdate {
+                id: 7,
+                spec: changed,
+                tags_changed: false,
+                health_endpoints_changed: true
+            }]
         );
         assert!(result.create.is_empty());
     }
@@ -151,14 +174,24 @@ mod tests {
             stored(2, spec("b", "t"), ServiceOrigin::FleetFile, false),
         ];
         let result = plan(&[spec("a", "t")], &current);
-        assert_eq!(result.retire, [RetiredService { id: 2, slug: "b".into() }]);
+        assert_eq!(
+            result.retire,
+            [RetiredService {
+                id: 2,
+                slug: "b".into()
+            }]
+        );
 
         let after = [
             stored(1, spec("a", "t"), ServiceOrigin::FleetFile, false),
             stored(2, spec("b", "t"), ServiceOrigin::FleetFile, true),
         ];
         let back = plan(&[spec("a", "t"), spec("b", "t")], &after);
-        assert_eq!(back.update.len(), 1, "a retired service declared again is revived");
+        assert_eq!(
+            back.update.len(),
+            1,
+            "a retired service declared again is revived"
+        );
         assert_eq!(back.update[0].id, 2);
         assert!(back.retire.is_empty());
     }

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use shipshape_app::model::{
-    FleetFileStatus, FleetOverview, HealthEndpointView, RepositoryView, ServiceDetail, ServiceOrigin as OriginView,
-    ServiceSummary,
+    FleetFileStatus, FleetOverview, HealthEndpointView, RepositoryView, ServiceDetail,
+    ServiceOrigin as OriginView, ServiceSummary,
 };
 
 use super::reconcile::{self, FleetPlan};
@@ -29,7 +29,11 @@ pub struct FleetService {
 
 impl FleetService {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        FleetService { store, clock, file_status: Arc::new(RwLock::new(None)) }
+        FleetService {
+            store,
+            clock,
+            file_status: Arc::new(RwLock::new(None)),
+        }
     }
 
     pub async fn overview(&self) -> Result<FleetOverview, FleetError> {
@@ -72,14 +76,22 @@ impl FleetService {
 
     /// Makes the stored fleet match the services of the fleet file, in one
     /// transaction, and records the load as successful.
-    pub async fn sync_from_file(&self, path: &Path, services: &[ServiceSpec]) -> Result<FleetPlan, FleetError> {
+    pub async fn sync_from_file(
+        &self,
+        path: &Path,
+        services: &[ServiceSpec],
+    ) -> Result<FleetPlan, FleetError> {
         let current = self.store.all_services().await?;
         let plan = reconcile::plan(services, &current);
         let now = self.clock.now_ms();
         if !plan.is_empty() {
             self.store.apply_fleet_plan(&plan, now).await?;
         }
-        self.set_file_status(FleetFileStatus { path: path.display().to_string(), error: None, last_loaded_ms: Some(now) });
+        self.set_file_status(FleetFileStatus {
+            path: path.display().to_string(),
+            error: None,
+            last_loaded_ms: Some(now),
+        });
         Ok(plan)
     }
 
@@ -87,7 +99,11 @@ impl FleetService {
     /// last loaded and the Overview says why.
     pub fn record_file_error(&self, path: &Path, error: String) {
         let last_loaded_ms = self.fleet_file_status().and_then(|s| s.last_loaded_ms);
-        self.set_file_status(FleetFileStatus { path: path.display().to_string(), error: Some(error), last_loaded_ms });
+        self.set_file_status(FleetFileStatus {
+            path: path.display().to_string(),
+            error: Some(error),
+            last_loaded_ms,
+        });
     }
 
     pub fn fleet_file_status(&self) -> Option<FleetFileStatus> {

@@ -52,13 +52,18 @@ pub fn validate_slug(slug: &str) -> Result<(), String> {
     if !slug.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(format!("`{slug}` must start with a lowercase letter"));
     }
-    if let Some(bad) = slug.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(bad) = slug
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Err(format!(
             "`{slug}` contains `{bad}`; use lowercase letters, digits and hyphens"
         ));
     }
     if slug.ends_with('-') || slug.contains("--") {
-        return Err(format!("`{slug}` must not end with a hyphen or contain two in a row"));
+        return Err(format!(
+            "`{slug}` must not end with a hyphen or contain two in a row"
+        ));
     }
     Ok(())
 }
@@ -67,7 +72,13 @@ pub fn validate_tier(tier: i64) -> Result<u8, String> {
     u8::try_from(tier)
         .ok()
         .filter(|t| TIERS.contains(t))
-        .ok_or_else(|| format!("tier {tier} is out of range; use {} (most critical) to {}", TIERS.start(), TIERS.end()))
+        .ok_or_else(|| {
+            format!(
+                "tier {tier} is out of range; use {} (most critical) to {}",
+                TIERS.start(),
+                TIERS.end()
+            )
+        })
 }
 
 pub fn validate_health_url(url: &str) -> Result<(), String> {
@@ -86,16 +97,22 @@ pub fn validate_method(method: &str) -> Result<String, String> {
     let upper = method.to_ascii_uppercase();
     match upper.as_str() {
         "GET" | "HEAD" | "POST" => Ok(upper),
-        _ => Err(format!("method `{method}` is not supported for healthchecks; use GET, HEAD or POST")),
+        _ => Err(format!(
+            "method `{method}` is not supported for healthchecks; use GET, HEAD or POST"
+        )),
     }
 }
 
 /// Parses `500ms`, `30s`, `5m` or `1h`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let hint = || format!("`{text}` is not a duration; write it like \"500ms\", \"30s\", \"5m\" or \"1h\"");
+    let hint = || {
+        format!("`{text}` is not a duration; write it like \"500ms\", \"30s\", \"5m\" or \"1h\"")
+    };
     let value: u64 = number.parse().map_err(|_| hint())?;
     let duration = match unit.trim() {
         "ms" => Duration::from_millis(value),
@@ -117,7 +134,9 @@ impl RepositorySource {
     pub fn parse(text: &str, base_dir: &Path) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
-            return Err("the repository is empty; leave the key out if the service has none".into());
+            return Err(
+                "the repository is empty; leave the key out if the service has none".into(),
+            );
         }
         if let Some(rest) = text.strip_prefix("github:") {
             return parse_github_name(rest).ok_or_else(|| {
@@ -133,15 +152,27 @@ impl RepositorySource {
                 }
             }
         }
-        let is_url = ["https://", "http://", "ssh://", "git://", "file://"].iter().any(|p| text.starts_with(p));
+        let is_url = ["https://", "http://", "ssh://", "git://", "file://"]
+            .iter()
+            .any(|p| text.starts_with(p));
         let is_scp_like = !text.contains("://")
-            && text.split_once(':').is_some_and(|(host, _)| host.contains('@'));
+            && text
+                .split_once(':')
+                .is_some_and(|(host, _)| host.contains('@'));
         if is_url || is_scp_like {
-            return Ok(RepositorySource::Git { url: text.to_string() });
+            return Ok(RepositorySource::Git {
+                url: text.to_string(),
+            });
         }
         let path = Path::new(text);
-        let joined = if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) };
-        Ok(RepositorySource::Local { path: normalize(&joined) })
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            base_dir.join(path)
+        };
+        Ok(RepositorySource::Local {
+            path: normalize(&joined),
+        })
     }
 
     /// The two columns the store keeps: a kind and a location.
@@ -156,8 +187,12 @@ impl RepositorySource {
     pub fn from_stored(kind: &str, location: &str) -> Option<Self> {
         match kind {
             "github" => parse_github_name(location),
-            "git" => Some(RepositorySource::Git { url: location.to_string() }),
-            "local" => Some(RepositorySource::Local { path: PathBuf::from(location) }),
+            "git" => Some(RepositorySource::Git {
+                url: location.to_string(),
+            }),
+            "local" => Some(RepositorySource::Local {
+                path: PathBuf::from(location),
+            }),
             _ => None,
         }
     }
@@ -166,7 +201,9 @@ impl RepositorySource {
     /// credentials, so only plain https URLs without a user part are linked.
     pub fn web_url(&self) -> Option<String> {
         match self {
-            RepositorySource::GitHub { owner, repo } => Some(format!("https://github.com/{owner}/{repo}")),
+            RepositorySource::GitHub { owner, repo } => {
+                Some(format!("https://github.com/{owner}/{repo}"))
+            }
             RepositorySource::Git { url } if url.starts_with("https://") && !url.contains('@') => {
                 Some(url.trim_end_matches(".git").to_string())
             }
@@ -187,7 +224,10 @@ impl RepositorySource {
 fn parse_github_name(name: &str) -> Option<RepositorySource> {
     let (owner, repo) = name.split_once('/')?;
     let valid = |part: &str| {
-        !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     };
     (valid(owner) && valid(repo)).then(|| RepositorySource::GitHub {
         owner: owner.to_string(),
@@ -219,7 +259,15 @@ mod tests {
     fn slugs() {
         assert!(validate_slug("checkout-api").is_ok());
         assert!(validate_slug("a1").is_ok());
-        for bad in ["", "Checkout", "1st", "with space", "under_score", "trailing-", "dou--ble"] {
+        for bad in [
+            "",
+            "Checkout",
+            "1st",
+            "with space",
+            "under_score",
+            "trailing-",
+            "dou--ble",
+        ] {
             assert!(validate_slug(bad).is_err(), "{bad} should be refused");
         }
         assert!(validate_slug(&"a".repeat(64)).is_err());
@@ -260,23 +308,35 @@ mod tests {
         let base = Path::new("/srv/fleet");
         assert_eq!(
             RepositorySource::parse("github:acme/checkout", base),
-            Ok(RepositorySource::GitHub { owner: "acme".into(), repo: "checkout".into() })
+            Ok(RepositorySource::GitHub {
+                owner: "acme".into(),
+                repo: "checkout".into()
+            })
         );
         assert_eq!(
             RepositorySource::parse("https://github.com/acme/checkout.git", base),
-            Ok(RepositorySource::GitHub { owner: "acme".into(), repo: "checkout".into() })
+            Ok(RepositorySource::GitHub {
+                owner: "acme".into(),
+                repo: "checkout".into()
+            })
         );
         assert_eq!(
             RepositorySource::parse("https://git.example.com/team/ledger.git", base),
-            Ok(RepositorySource::Git { url: "https://git.example.com/team/ledger.git".into() })
+            Ok(RepositorySource::Git {
+                url: "https://git.example.com/team/ledger.git".into()
+            })
         );
         assert_eq!(
             RepositorySource::parse("git@gitlab.com:team/ledger.git", base),
-            Ok(RepositorySource::Git { url: "git@gitlab.com:team/ledger.git".into() })
+            Ok(RepositorySource::Git {
+                url: "git@gitlab.com:team/ledger.git".into()
+            })
         );
         assert_eq!(
             RepositorySource::parse("./examples/../examples/checkout", base),
-            Ok(RepositorySource::Local { path: PathBuf::from("/srv/fleet/examples/checkout") })
+            Ok(RepositorySource::Local {
+                path: PathBuf::from("/srv/fleet/examples/checkout")
+            })
         );
         assert!(RepositorySource::parse("github:acme", base).is_err());
         assert!(RepositorySource::parse("  ", base).is_err());
@@ -285,9 +345,16 @@ mod tests {
     #[test]
     fn repository_round_trips_through_the_store_columns() {
         for source in [
-            RepositorySource::GitHub { owner: "acme".into(), repo: "checkout".into() },
-            RepositorySource::Git { url: "https://git.example.com/a.git".into() },
-            RepositorySource::Local { path: PathBuf::from("/srv/a") },
+            RepositorySource::GitHub {
+                owner: "acme".into(),
+                repo: "checkout".into(),
+            },
+            RepositorySource::Git {
+                url: "https://git.example.com/a.git".into(),
+            },
+            RepositorySource::Local {
+                path: PathBuf::from("/srv/a"),
+            },
         ] {
             let (kind, location) = source.to_stored();
             assert_eq!(RepositorySource::from_stored(kind, &location), Some(source));
@@ -296,7 +363,9 @@ mod tests {
 
     #[test]
     fn git_credentials_are_never_displayed_or_linked() {
-        let source = RepositorySource::Git { url: "https://bot:tok3n@git.example.com/a.git".into() };
+        let source = RepositorySource::Git {
+            url: "https://bot:tok3n@git.example.com/a.git".into(),
+        };
         assert!(!source.display().contains("tok3n"));
         assert_eq!(source.web_url(), None);
     }

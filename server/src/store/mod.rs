@@ -57,11 +57,18 @@ pub enum StoreError {
     #[error("unsupported database URL {url}: use sqlite://FILE or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl { url: String },
     #[error("could not open the {backend} database {url}: {source}")]
-    Connect { backend: &'static str, url: String, source: sqlx::Error },
+    Connect {
+        backend: &'static str,
+        url: String,
+        source: sqlx::Error,
+    },
     #[error("could not apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the database failed while {action}: {source}")]
-    Query { action: &'static str, source: sqlx::Error },
+    Query {
+        action: &'static str,
+        source: sqlx::Error,
+    },
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
 }
@@ -88,8 +95,15 @@ impl Store {
     /// yet) without applying migrations.
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url.expose()).ok_or_else(|| StoreError::UnsupportedUrl { url: url.redacted() })?;
-        let connect_error = |source| StoreError::Connect { backend: backend.name(), url: url.redacted(), source };
+        let backend =
+            Backend::from_url(url.expose()).ok_or_else(|| StoreError::UnsupportedUrl {
+                url: url.redacted(),
+            })?;
+        let connect_error = |source| StoreError::Connect {
+            backend: backend.name(),
+            url: url.redacted(),
+            source,
+        };
 
         let full_url = match backend {
             Backend::Sqlite if !url.expose().contains("mode=") => {
@@ -119,7 +133,10 @@ impl Store {
         if backend == Backend::Sqlite {
             // WAL lets the dashboard read while a crawl writes. The mode is
             // stored in the file, so setting it once per start is enough.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(connect_error)?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(connect_error)?;
         }
         Ok(Store { pool, backend })
     }
@@ -149,7 +166,10 @@ impl Store {
 
     /// Answers whether the database takes a query right now.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.during("checking that the database answers")?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .during("checking that the database answers")?;
         Ok(())
     }
 

@@ -28,7 +28,9 @@ impl ServiceOrigin {
         match text {
             "fleet_file" => Ok(ServiceOrigin::FleetFile),
             "api" => Ok(ServiceOrigin::Api),
-            other => Err(StoreError::Corrupt(format!("unknown service origin `{other}`"))),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown service origin `{other}`"
+            ))),
         }
     }
 }
@@ -44,8 +46,7 @@ pub struct StoredService {
     pub retired_ms: Option<i64>,
 }
 
-const SERVICE_COLUMNS: &str =
-    "id, slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms, retired_ms";
+const SERVICE_COLUMNS: &str = "id, slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms, retired_ms";
 
 impl Store {
     /// Services in the fleet now (not retired), ordered by slug.
@@ -61,10 +62,12 @@ impl Store {
 
     /// Every service ever stored, retired ones included (for reconciling).
     pub async fn all_services(&self) -> Result<Vec<StoredService>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY slug"))
-            .fetch_all(self.pool())
-            .await
-            .during("listing services")?;
+        let rows = sqlx::query(&format!(
+            "SELECT {SERVICE_COLUMNS} FROM services ORDER BY slug"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .during("listing services")?;
         self.assemble(rows).await
     }
 
@@ -81,10 +84,11 @@ impl Store {
     }
 
     pub async fn count_active_services(&self) -> Result<i64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM services WHERE retired_ms IS NULL")
-            .fetch_one(self.pool())
-            .await
-            .during("counting services")?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM services WHERE retired_ms IS NULL")
+                .fetch_one(self.pool())
+                .await
+                .during("counting services")?;
         Ok(count)
     }
 
@@ -155,13 +159,18 @@ impl Store {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let single = (rows.len() == 1).then(|| rows[0].try_get::<i64, _>("id")).transpose().during("reading a service")?;
+        let single = (rows.len() == 1)
+            .then(|| rows[0].try_get::<i64, _>("id"))
+            .transpose()
+            .during("reading a service")?;
         let (tag_rows, endpoint_rows) = match single {
             Some(id) => (
-                sqlx::query("SELECT service_id, tag FROM service_tags WHERE service_id = $1 ORDER BY tag")
-                    .bind(id)
-                    .fetch_all(self.pool())
-                    .await,
+                sqlx::query(
+                    "SELECT service_id, tag FROM service_tags WHERE service_id = $1 ORDER BY tag",
+                )
+                .bind(id)
+                .fetch_all(self.pool())
+                .await,
                 sqlx::query(
                     "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
                      WHERE service_id = $1 ORDER BY position",
@@ -171,7 +180,9 @@ impl Store {
                 .await,
             ),
             None => (
-                sqlx::query("SELECT service_id, tag FROM service_tags ORDER BY tag").fetch_all(self.pool()).await,
+                sqlx::query("SELECT service_id, tag FROM service_tags ORDER BY tag")
+                    .fetch_all(self.pool())
+                    .await,
                 sqlx::query(
                     "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
                      ORDER BY service_id, position",
@@ -191,15 +202,31 @@ impl Store {
             let endpoint = HealthEndpointSpec {
                 url: row.try_get("url").during("reading health endpoints")?,
                 method: row.try_get("method").during("reading health endpoints")?,
-                interval: millis(row.try_get("interval_ms").during("reading health endpoints")?),
-                timeout: millis(row.try_get("timeout_ms").during("reading health endpoints")?),
+                interval: millis(
+                    row.try_get("interval_ms")
+                        .during("reading health endpoints")?,
+                ),
+                timeout: millis(
+                    row.try_get("timeout_ms")
+                        .during("reading health endpoints")?,
+                ),
             };
-            endpoints.entry(row.try_get("service_id").during("reading health endpoints")?).or_default().push(endpoint);
+            endpoints
+                .entry(
+                    row.try_get("service_id")
+                        .during("reading health endpoints")?,
+                )
+                .or_default()
+                .push(endpoint);
         }
         rows.into_iter()
             .map(|row| {
                 let id: i64 = row.try_get("id").during("reading a service")?;
-                service_from_row(&row, tags.remove(&id).unwrap_or_default(), endpoints.remove(&id).unwrap_or_default())
+                service_from_row(
+                    &row,
+                    tags.remove(&id).unwrap_or_default(),
+                    endpoints.remove(&id).unwrap_or_default(),
+                )
             })
             .collect()
     }
@@ -210,15 +237,22 @@ fn service_from_row(
     tags: Vec<String>,
     health_endpoints: Vec<HealthEndpointSpec>,
 ) -> Result<StoredService, StoreError> {
-    let get_error = |source| StoreError::Query { action: "reading a service", source };
+    let get_error = |source| StoreError::Query {
+        action: "reading a service",
+        source,
+    };
     let slug: String = row.try_get("slug").map_err(get_error)?;
     let tier: i64 = row.try_get("tier").map_err(get_error)?;
     let repo_kind: Option<String> = row.try_get("repo_kind").map_err(get_error)?;
     let repo_location: Option<String> = row.try_get("repo_location").map_err(get_error)?;
     let repository = match (repo_kind, repo_location) {
-        (Some(kind), Some(location)) => Some(RepositorySource::from_stored(&kind, &location).ok_or_else(|| {
-            StoreError::Corrupt(format!("service `{slug}` has a repository of unknown kind `{kind}`"))
-        })?),
+        (Some(kind), Some(location)) => Some(
+            RepositorySource::from_stored(&kind, &location).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "service `{slug}` has a repository of unknown kind `{kind}`"
+                ))
+            })?,
+        ),
         _ => None,
     };
     let origin: String = row.try_get("origin").map_err(get_error)?;
@@ -227,7 +261,8 @@ fn service_from_row(
         spec: ServiceSpec {
             name: row.try_get("name").map_err(get_error)?,
             team: row.try_get("team").map_err(get_error)?,
-            tier: u8::try_from(tier).map_err(|_| StoreError::Corrupt(format!("service `{slug}` has tier {tier}")))?,
+            tier: u8::try_from(tier)
+                .map_err(|_| StoreError::Corrupt(format!("service `{slug}` has tier {tier}")))?,
             slug,
             tags,
             repository,
@@ -258,7 +293,11 @@ fn to_millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-async fn replace_tags(tx: &mut Transaction<'_, Any>, service_id: i64, tags: &[String]) -> Result<(), StoreError> {
+async fn replace_tags(
+    tx: &mut Transaction<'_, Any>,
+    service_id: i64,
+    tags: &[String],
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM service_tags WHERE service_id = $1")
         .bind(service_id)
         .execute(&mut **tx)

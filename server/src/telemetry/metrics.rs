@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
-pub const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
 
 #[derive(Default)]
 pub struct HttpMetrics {
@@ -44,8 +46,14 @@ impl HttpMetrics {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *series.requests.entry((route.to_string(), method.to_string(), status)).or_default() += 1;
-        let histogram = series.latency.entry((route.to_string(), method.to_string())).or_default();
+        *series
+            .requests
+            .entry((route.to_string(), method.to_string(), status))
+            .or_default() += 1;
+        let histogram = series
+            .latency
+            .entry((route.to_string(), method.to_string()))
+            .or_default();
         let seconds = elapsed.as_secs_f64();
         for (bucket, bound) in histogram.buckets.iter_mut().zip(LATENCY_BUCKETS) {
             if seconds <= bound {
@@ -77,21 +85,38 @@ impl HttpMetrics {
         for ((route, method), histogram) in &series.latency {
             let labels = format!("route=\"{}\",method=\"{}\"", escape(route), escape(method));
             for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.buckets) {
-                let _ = writeln!(out, "shipshape_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "shipshape_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
             let _ = writeln!(
                 out,
                 "shipshape_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 histogram.count
             );
-            let _ = writeln!(out, "shipshape_http_request_duration_seconds_sum{{{labels}}} {}", histogram.sum_seconds);
-            let _ = writeln!(out, "shipshape_http_request_duration_seconds_count{{{labels}}} {}", histogram.count);
+            let _ = writeln!(
+                out,
+                "shipshape_http_request_duration_seconds_sum{{{labels}}} {}",
+                histogram.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "shipshape_http_request_duration_seconds_count{{{labels}}} {}",
+                histogram.count
+            );
         }
         out.push_str("# HELP shipshape_database_up Whether the database answered the last scrape (1) or not (0).\n");
         out.push_str("# TYPE shipshape_database_up gauge\n");
-        let _ = writeln!(out, "shipshape_database_up {}", u8::from(gauges.database_up));
+        let _ = writeln!(
+            out,
+            "shipshape_database_up {}",
+            u8::from(gauges.database_up)
+        );
         if let Some(services) = gauges.services {
-            out.push_str("# HELP shipshape_services Services in the fleet (retired ones not counted).\n");
+            out.push_str(
+                "# HELP shipshape_services Services in the fleet (retired ones not counted).\n",
+            );
             out.push_str("# TYPE shipshape_services gauge\n");
             let _ = writeln!(out, "shipshape_services {services}");
         }
@@ -101,7 +126,10 @@ impl HttpMetrics {
 
 /// Escapes a label value as the exposition format asks.
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -113,13 +141,22 @@ mod tests {
         let metrics = HttpMetrics::default();
         metrics.record("/services/{slug}", "GET", 200, Duration::from_millis(3));
         metrics.record("/services/{slug}", "GET", 404, Duration::from_millis(300));
-        let text = metrics.render(FleetGauges { services: Some(6), database_up: true });
+        let text = metrics.render(FleetGauges {
+            services: Some(6),
+            database_up: true,
+        });
         assert!(text.contains("shipshape_http_requests_total{route=\"/services/{slug}\",method=\"GET\",status=\"200\"} 1\n"));
         assert!(text.contains("shipshape_http_requests_total{route=\"/services/{slug}\",method=\"GET\",status=\"404\"} 1\n"));
-        assert!(text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"0.001\"} 0\n"));
-        assert!(text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"0.005\"} 1\n"));
+        assert!(
+            text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"0.001\"} 0\n")
+        );
+        assert!(
+            text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"0.005\"} 1\n")
+        );
         assert!(text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"0.5\"} 2\n"));
-        assert!(text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"+Inf\"} 2\n"));
+        assert!(
+            text.contains("_bucket{route=\"/services/{slug}\",method=\"GET\",le=\"+Inf\"} 2\n")
+        );
         assert!(text.contains("shipshape_http_request_duration_seconds_count{route=\"/services/{slug}\",method=\"GET\"} 2\n"));
         assert!(text.contains("shipshape_services 6\n"));
         assert!(text.contains("shipshape_database_up 1\n"));
@@ -131,7 +168,10 @@ mod tests {
         metrics.record("a\"b\\c", "GET", 200, Duration::ZERO);
         let text = metrics.render(FleetGauges::default());
         assert!(text.contains("route=\"a\\\"b\\\\c\""), "{text}");
-        assert!(!text.contains("shipshape_services "), "no service gauge without a count");
+        assert!(
+            !text.contains("shipshape_services "),
+            "no service gauge without a count"
+        );
         assert!(text.contains("shipshape_database_up 0\n"));
     }
 }

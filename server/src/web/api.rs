@@ -13,7 +13,9 @@ use super::error::ApiError;
 use crate::fleet::FleetService;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/services", get(list_services)).route("/services/{slug}", get(get_service))
+    Router::new()
+        .route("/services", get(list_services))
+        .route("/services/{slug}", get(get_service))
 }
 
 /// `GET /api/v1/services?team=&tag=&q=`: the fleet, filtered like the Overview.
@@ -22,11 +24,23 @@ async fn list_services(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<ServiceSummary>>, ApiError> {
     let filter = FleetFilter::from_query(|key| query.get(key).map(String::as_str));
-    let overview = fleet.overview().await.map_err(|e| ApiError::internal("listing services", e))?;
-    Ok(Json(filter.apply(&overview.services).into_iter().cloned().collect()))
+    let overview = fleet
+        .overview()
+        .await
+        .map_err(|e| ApiError::internal("listing services", e))?;
+    Ok(Json(
+        filter
+            .apply(&overview.services)
+            .into_iter()
+            .cloned()
+            .collect(),
+    ))
 }
 
-async fn get_service(State(fleet): State<FleetService>, Path(slug): Path<String>) -> Result<Json<ServiceDetail>, ApiError> {
+async fn get_service(
+    State(fleet): State<FleetService>,
+    Path(slug): Path<String>,
+) -> Result<Json<ServiceDetail>, ApiError> {
     fleet
         .service(&slug)
         .await

@@ -16,14 +16,19 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn internal(what: &'static str, error: FleetError) -> Self {
-        ApiError::Internal { what, cause: error.to_string() }
+        ApiError::Internal {
+            what,
+            cause: error.to_string(),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response(),
+            ApiError::NotFound(message) => {
+                (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
+            }
             ApiError::Internal { what, cause } => {
                 tracing::error!("API request failed while {what}: {cause}");
                 (

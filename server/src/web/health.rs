@@ -19,7 +19,9 @@ pub async fn healthcheck(State(store): State<Store>) -> (StatusCode, Json<Value>
             Some("the database did not answer a query")
         }
         Err(_) => {
-            tracing::warn!("healthcheck: the database did not answer within {DATABASE_CHECK_TIMEOUT:?}");
+            tracing::warn!(
+                "healthcheck: the database did not answer within {DATABASE_CHECK_TIMEOUT:?}"
+            );
             Some("the database did not answer within 2 seconds")
         }
     };

@@ -14,6 +14,15 @@ pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
             None
         }
     };
-    let body = state.metrics.render(FleetGauges { services, database_up: services.is_some() });
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+    let body = state.metrics.render(FleetGauges {
+        services,
+        database_up: services.is_some(),
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }

@@ -47,17 +47,30 @@ pub fn build(state: AppState) -> Router {
 
 /// Counts every request by its route pattern (not its path, so that
 /// `/services/{slug}` is one series however many services there are).
-async fn track_requests(State(metrics): State<Arc<HttpMetrics>>, request: Request, next: Next) -> Response {
+async fn track_requests(
+    State(metrics): State<Arc<HttpMetrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_string())
         .unwrap_or_else(|| {
-            if request.uri().path().starts_with("/pkg/") { "/pkg/*".to_string() } else { "(unmatched)".to_string() }
+            if request.uri().path().starts_with("/pkg/") {
+                "/pkg/*".to_string()
+            } else {
+                "(unmatched)".to_string()
+            }
         });
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    metrics.record(&route, &method, response.status().as_u16(), started.elapsed());
+    metrics.record(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }

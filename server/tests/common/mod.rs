@@ -1,7 +1,10 @@
 //! Test harness: real databases (an SQLite file in a temporary folder, and a
 //! fresh PostgreSQL database per test when `SHIPSHAPE_TEST_POSTGRES_URL`
 //! points at a server) and the real router.
-#![expect(dead_code, reason = "each test binary uses a different part of the harness")]
+#![expect(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,7 +31,12 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("shipshape.db").display());
-        TestDb { url: DatabaseUrl::new(url), label: "SQLite", _dir: Some(dir), postgres: None }
+        TestDb {
+            url: DatabaseUrl::new(url),
+            label: "SQLite",
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     /// A new, empty database on the test PostgreSQL server, or `None` when
@@ -47,13 +55,25 @@ impl TestDb {
             "shipshape_test_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
         );
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
         admin.close().await.ok();
         let url = replace_database(&admin_url, &name);
-        Some(TestDb { url: DatabaseUrl::new(url), label: "PostgreSQL", _dir: None, postgres: Some((admin_url, name)) })
+        Some(TestDb {
+            url: DatabaseUrl::new(url),
+            label: "PostgreSQL",
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
     }
 
     /// SQLite, then PostgreSQL when a server is configured.
@@ -72,14 +92,21 @@ impl TestDb {
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
     pub async fn cleanup(self) {
         if let Some((admin_url, name)) = &self.postgres {
-            let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect for cleanup");
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.ok();
+            let mut admin = sqlx::PgConnection::connect(admin_url)
+                .await
+                .expect("connect for cleanup");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await
+                .ok();
         }
     }
 }
 
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -112,7 +139,9 @@ impl ManualClock {
 
 /// Services from config text, as the fleet file would give them.
 pub fn services(text: &str) -> Vec<ServiceSpec> {
-    parse_fleet_file(Path::new("/fleet/shipshape.toml"), text).expect("valid fleet text").services
+    parse_fleet_file(Path::new("/fleet/shipshape.toml"), text)
+        .expect("valid fleet text")
+        .services
 }
 
 pub fn app_state(store: Store, fleet: FleetService) -> AppState {

@@ -1,0 +1,103 @@
+// Starts the built `shipshape` binary on a free port with a fresh SQLite
+// database and a copy of the demo fleet, and opens Debian's Chromium with
+// Playwright. Any console error or uncaught exception in a page fails the
+// test that caused it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const screenshotDir = join(repoRoot, 'end2end', 'screenshots');
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startShipshape() {
+  const bin = process.env.SHIPSHAPE_BIN;
+  const siteRoot = process.env.SHIPSHAPE_SITE_ROOT;
+  if (!bin || !siteRoot) throw new Error('set SHIPSHAPE_BIN and SHIPSHAPE_SITE_ROOT (scripts/test does)');
+  const dir = mkdtempSync(join(tmpdir(), 'shipshape-e2e-'));
+  // The demo fleet, with its repository paths pointing into this checkout.
+  const fleet = readFileSync(join(repoRoot, 'shipshape.toml'), 'utf8')
+    .replaceAll('repository = "examples/', `repository = "${repoRoot}/examples/`);
+  writeFileSync(join(dir, 'shipshape.toml'), fleet);
+  const port = await freePort();
+  const log = [];
+  const child = spawn(bin, ['--config', join(dir, 'shipshape.toml'), 'serve'], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      SHIPSHAPE_LISTEN: `127.0.0.1:${port}`,
+      SHIPSHAPE_DATABASE_URL: `sqlite://${join(dir, 'shipshape.db')}`,
+      SHIPSHAPE_SITE_ROOT: siteRoot,
+      RUST_LOG: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => log.push(String(d)));
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`shipshape exited early:\n${log.join('')}`);
+    try {
+      const res = await fetch(`${baseUrl}/_internal_/healthcheck`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`shipshape did not become healthy:\n${log.join('')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    baseUrl,
+    dir,
+    log,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.SHIPSHAPE_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/// A page that records console errors and page errors into `errors`.
+export async function watchedPage(context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  return { page, errors };
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/// Waits until the wasm bundle has hydrated the page (the layout's effect
+/// sets the marker; effects never run on the server).
+export async function waitForHydration(page) {
+  await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 30_000 });
+}
