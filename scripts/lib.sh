@@ -11,6 +11,10 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${SHIPSHAPE_TOOLS_DIR:-$HOME/.cache/shipshape/tools}"
 # One target directory shared by clones, so a fresh clone builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shipshape/target}"
+# cargo-leptos sets this while compiling, and leptos reads it at compile time
+# (to name the wasm file in the page); every other build must set it alike or
+# share no artifacts with cargo-leptos' builds.
+export LEPTOS_OUTPUT_NAME=shipshape
 CARGO_LEPTOS_VERSION="0.3.11"
 WASM_OPT_NPM_VERSION="132.0.0"
 

@@ -59,10 +59,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=OverviewPage />
-                    <Route path=path!("/services") view=ServicesPage />
-                    // Rendered whole before the first byte is sent, so that an
-                    // unknown slug can answer with a real 404 status.
+                    // Pages with data are rendered whole before the first byte is
+                    // sent: they then work without JavaScript (out-of-order
+                    // streaming needs a script to put the data in place), and
+                    // an unknown slug can still answer with a real 404 status.
+                    <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                     <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
                     <Route path=path!("/dependencies") view=DependenciesPage />
                     <Route path=path!("/upgrades") view=UpgradesPage />
