@@ -47,7 +47,7 @@ wasm_bindgen_version() {
 }
 
 # Chooses the toolchain and exports PATH, RUSTC, RUSTC_BOOTSTRAP and
-# LEPTOS_LIB_ARGS. Sets SHIPSHAPE_ROUTE to "rustup" or "debian".
+# LEPTOS_LIB_ARGS. Sets TOOLCHAIN_ROUTE to "rustup" or "debian".
 #   rustup: the ordinary route, a rustup toolchain with the wasm32 target.
 #   debian: no wasm32 target from rustup (no internet); Debian's rustc-web
 #           builds the standard library for wasm32 from source.
@@ -56,21 +56,21 @@ wasm_bindgen_version() {
 select_toolchain() {
   local route_file="$TOOLS_DIR/route"
   mkdir -p "$TOOLS_DIR/bin"
-  SHIPSHAPE_ROUTE="${SHIPSHAPE_ROUTE:-$(cat "$route_file" 2>/dev/null || true)}"
-  if [ -z "$SHIPSHAPE_ROUTE" ]; then
+  TOOLCHAIN_ROUTE="${TOOLCHAIN_ROUTE:-$(cat "$route_file" 2>/dev/null || true)}"
+  if [ -z "$TOOLCHAIN_ROUTE" ]; then
     if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-      SHIPSHAPE_ROUTE=rustup
+      TOOLCHAIN_ROUTE=rustup
     elif command -v rustup >/dev/null 2>&1 && curl -fsS --max-time 15 -o /dev/null https://static.rust-lang.org/dist/channel-rust-stable.toml.sha256 2>/dev/null \
          && timeout 600 rustup target add wasm32-unknown-unknown >&2; then
-      SHIPSHAPE_ROUTE=rustup
+      TOOLCHAIN_ROUTE=rustup
     else
       say "rustup cannot provide the wasm32 target here; using Debian's rustc-web and building std for wasm32 from source"
-      SHIPSHAPE_ROUTE=debian
+      TOOLCHAIN_ROUTE=debian
     fi
-    echo "$SHIPSHAPE_ROUTE" > "$route_file"
+    echo "$TOOLCHAIN_ROUTE" > "$route_file"
   fi
 
-  case "$SHIPSHAPE_ROUTE" in
+  case "$TOOLCHAIN_ROUTE" in
     rustup)
       export PATH="$TOOLS_DIR/bin:$HOME/.cargo/bin:$PATH"
       LEPTOS_LIB_ARGS=()
@@ -87,9 +87,9 @@ select_toolchain() {
       export RUSTC_BOOTSTRAP=1
       LEPTOS_LIB_ARGS=("--lib-cargo-args=-Zbuild-std=std,panic_abort")
       ;;
-    *) fail "unknown toolchain route '$SHIPSHAPE_ROUTE' in $route_file (expected rustup or debian)";;
+    *) fail "unknown toolchain route '$TOOLCHAIN_ROUTE' in $route_file (expected rustup or debian)";;
   esac
-  export SHIPSHAPE_ROUTE
+  export TOOLCHAIN_ROUTE
 }
 
 # The cargo-leptos command line for a build: `leptos_build [--release]`.

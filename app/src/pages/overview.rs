@@ -69,24 +69,22 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
             });
         }
     };
-    let on_team = {
+    let set_team = {
         let apply = apply.clone();
-        move |ev| {
-            let team = Some(event_target_value(&ev)).filter(|v: &String| !v.is_empty());
+        move |team| {
             apply(FleetFilter {
                 team,
                 ..filter.get_untracked()
-            });
+            })
         }
     };
-    let on_tag = {
+    let set_tag = {
         let apply = apply.clone();
-        move |ev| {
-            let tag = Some(event_target_value(&ev)).filter(|v: &String| !v.is_empty());
+        move |tag| {
             apply(FleetFilter {
                 tag,
                 ..filter.get_untracked()
-            });
+            })
         }
     };
     // After hydration the button filters in place like the fields do.
@@ -115,46 +113,22 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
                     on:input=on_search
                 />
             </label>
-            <label class="field">
-                <span>"Team"</span>
-                <select name="team" on:change=on_team>
-                    <option value="" selected=move || filter.with(|f| f.team.is_none())>"All teams"</option>
-                    {teams
-                        .into_iter()
-                        .map(|team| {
-                            let value = team.clone();
-                            view! {
-                                <option
-                                    value=value.clone()
-                                    selected=move || filter.with(|f| f.team.as_deref() == Some(value.as_str()))
-                                >
-                                    {team}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span>"Tag"</span>
-                <select name="tag" on:change=on_tag>
-                    <option value="" selected=move || filter.with(|f| f.tag.is_none())>"All tags"</option>
-                    {tags
-                        .into_iter()
-                        .map(|tag| {
-                            let value = tag.clone();
-                            view! {
-                                <option
-                                    value=value.clone()
-                                    selected=move || filter.with(|f| f.tag.as_deref() == Some(value.as_str()))
-                                >
-                                    {tag}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
+            <ChoiceFilter
+                name="team"
+                label="Team"
+                any_label="All teams"
+                options=teams
+                current=Signal::derive(move || filter.with(|f| f.team.clone()))
+                on_choose=set_team
+            />
+            <ChoiceFilter
+                name="tag"
+                label="Tag"
+                any_label="All tags"
+                options=tags
+                current=Signal::derive(move || filter.with(|f| f.tag.clone()))
+                on_choose=set_tag
+            />
             <div class="filter-actions">
                 <button type="submit">"Filter"</button>
                 <a class="button-secondary" href="/">"Clear"</a>
@@ -195,6 +169,44 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
                 .into_any()
             }
         }}
+    }
+}
+
+/// A `<select>` of the filter form: "any" or one of `options`. Without
+/// JavaScript it is submitted with the form; after hydration a choice
+/// applies at once.
+#[component]
+fn ChoiceFilter(
+    name: &'static str,
+    label: &'static str,
+    any_label: &'static str,
+    options: Vec<String>,
+    current: Signal<Option<String>>,
+    on_choose: impl Fn(Option<String>) + 'static,
+) -> impl IntoView {
+    let on_change =
+        move |ev| on_choose(Some(event_target_value(&ev)).filter(|v: &String| !v.is_empty()));
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <select name=name on:change=on_change>
+                <option value="" selected=move || current.with(Option::is_none)>{any_label}</option>
+                {options
+                    .into_iter()
+                    .map(|option| {
+                        let value = option.clone();
+                        view! {
+                            <option
+                                value=value.clone()
+                                selected=move || current.with(|c| c.as_deref() == Some(value.as_str()))
+                            >
+                                {option}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 

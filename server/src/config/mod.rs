@@ -101,6 +101,11 @@ pub const ENV_SETTINGS: &[(&str, &str)] = &[
     ("SHIPSHAPE_FLEET_WATCH_INTERVAL", "fleet.watch_interval"),
 ];
 
+/// Variables with Shipshape's prefix that belong to its scripts and test
+/// suite, not to the server; they are not reported as typos.
+const TOOLING_ENV: &[&str] = &["SHIPSHAPE_TOOLS_DIR", "SHIPSHAPE_CHROMIUM", "SHIPSHAPE_BIN"];
+const TOOLING_ENV_PREFIX: &str = "SHIPSHAPE_TEST_";
+
 /// Where the config file comes from: the `--config` flag (or
 /// `SHIPSHAPE_CONFIG`, which clap reads into the same flag), else
 /// `shipshape.toml` in the working directory when there is one.
@@ -169,6 +174,8 @@ fn apply_env(
                 config.fleet.watch_interval =
                     parse_duration(value).map_err(|message| invalid(var, message))?;
             }
+            tooling
+                if TOOLING_ENV.contains(&tooling) || tooling.starts_with(TOOLING_ENV_PREFIX) => {}
             unknown => {
                 let known: Vec<&str> = ENV_SETTINGS.iter().map(|(name, _)| *name).collect();
                 let hint = closest(unknown, &known)
@@ -262,6 +269,19 @@ mod tests {
                 "ignoring environment variable SHIPSHAPE_DATABSE_URL: it is not a Shipshape setting; did you mean SHIPSHAPE_DATABASE_URL?"
             ]
         );
+    }
+
+    #[test]
+    fn variables_of_the_scripts_and_tests_are_not_typos() {
+        let (_, warnings) = load(
+            None,
+            &env(&[
+                ("SHIPSHAPE_TOOLS_DIR", "/x"),
+                ("SHIPSHAPE_TEST_POSTGRES_URL", "postgres://h/db"),
+            ]),
+        )
+        .expect("loads");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

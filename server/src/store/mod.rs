@@ -113,11 +113,12 @@ impl Store {
             _ => url.expose().to_string(),
         };
         // Statements are logged at debug level only: at info they would flood
-        // the log, and a slow one is still reported as a warning.
+        // the log. One slower than 3 s is still reported as a warning (the
+        // one-time switch to WAL of a new file can take a second on a busy disk).
         let options = AnyConnectOptions::from_str(&full_url)
             .map_err(connect_error)?
             .log_statements(log::LevelFilter::Debug)
-            .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
+            .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(3));
         let pool = AnyPoolOptions::new()
             .max_connections(match backend {
                 // One writer at a time is all SQLite allows; a few readers
