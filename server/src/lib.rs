@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod deps;
 pub mod fleet;
 pub mod serve;
 pub mod store;

@@ -1,0 +1,5 @@
+//! Reading manifests and lock files, one module per ecosystem. Each reader
+//! takes the file's text and returns what it declares or a `ManifestError`
+//! naming the file and line; none touches the disk.
+
+pub mod cargo;

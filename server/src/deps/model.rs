@@ -1,0 +1,49 @@
+//! What a manifest declares, independent of the ecosystem.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Ecosystem {
+    Cargo,
+    Npm,
+    Python,
+    Go,
+    Ruby,
+    Maven,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum DependencyKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+/// One dependency as a manifest declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredDependency {
+    /// The name the registry knows (after Cargo's `package = ` renames).
+    pub name: String,
+    /// The requirement as written (`^1.2`, `~=2.6`, …); `None` when the
+    /// manifest gives none (Cargo's `*`, a bare Gemfile entry).
+    pub requirement: Option<String>,
+    pub kind: DependencyKind,
+    pub optional: bool,
+    /// Where it comes from when not from the ecosystem's registry (a path or
+    /// git dependency); such dependencies have no drift to measure.
+    pub non_registry_source: Option<String>,
+}
+
+/// A problem with one manifest, said so a person can find and fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ManifestError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Line (from 1) of a byte offset in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

@@ -1,0 +1,31 @@
+//! Version schemes: how an ecosystem orders versions, reads requirements and
+//! judges how big a jump between two versions is.
+
+mod cargo;
+
+pub use cargo::CargoScheme;
+
+use serde::{Deserialize, Serialize};
+
+/// How far a version in use is behind a newer one, in the ecosystem's own
+/// terms of compatibility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Gap {
+    UpToDate,
+    Patch,
+    Minor,
+    Major,
+}
+
+pub trait VersionScheme {
+    type Version: Ord + Clone + std::fmt::Display;
+    type Requirement;
+
+    fn parse_version(&self, text: &str) -> Result<Self::Version, String>;
+    /// `None` (no requirement written) matches every version.
+    fn parse_requirement(&self, text: Option<&str>) -> Result<Self::Requirement, String>;
+    fn matches(&self, requirement: &Self::Requirement, version: &Self::Version) -> bool;
+    fn is_prerelease(&self, version: &Self::Version) -> bool;
+    /// The size of the jump from `from` to `to` (`UpToDate` when `to` is not newer).
+    fn gap(&self, from: &Self::Version, to: &Self::Version) -> Gap;
+}
