@@ -2,8 +2,10 @@
 //! judges how big a jump between two versions is.
 
 mod cargo;
+mod npm;
 
 pub use cargo::CargoScheme;
+pub use npm::{NpmRange, NpmScheme};
 
 use serde::{Deserialize, Serialize};
 
