@@ -3,3 +3,4 @@
 //! naming the file and line; none touches the disk.
 
 pub mod cargo;
+pub mod npm;
