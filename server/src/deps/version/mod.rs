@@ -3,9 +3,11 @@
 
 mod cargo;
 mod npm;
+mod pep440;
 
 pub use cargo::CargoScheme;
 pub use npm::{NpmRange, NpmScheme};
+pub use pep440::{Pep440Scheme, Pep440Specifiers, Pep440Version, parse_pep440};
 
 use serde::{Deserialize, Serialize};
 
