@@ -31,7 +31,7 @@ impl Pep440Version {
 
     /// The key PEP 440 orders by. Trailing zeros of the release do not count
     /// (`1.0 == 1.0.0`); a dev release of a final sorts before its pre-releases.
-    fn sort_key(&self) -> (u64, Vec<u64>, (u8, u64, u64), (u8, u64), (u8, u64)) {
+    fn sort_key(&self) -> SortKey {
         let mut release = self.release.clone();
         while release.len() > 1 && release.last() == Some(&0) {
             release.pop();
@@ -46,6 +46,10 @@ impl Pep440Version {
         (self.epoch, release, pre, post, dev)
     }
 }
+
+/// Epoch, release (trailing zeros dropped), then the ranks of the
+/// pre-release, post-release and dev parts.
+type SortKey = (u64, Vec<u64>, (u8, u64, u64), (u8, u64), (u8, u64));
 
 fn kind_rank(kind: &str) -> u64 {
     match kind {
