@@ -4,3 +4,4 @@
 
 pub mod cargo;
 pub mod npm;
+pub mod python;
