@@ -3,5 +3,6 @@
 //! naming the file and line; none touches the disk.
 
 pub mod cargo;
+pub mod go;
 pub mod npm;
 pub mod python;

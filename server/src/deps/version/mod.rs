@@ -2,10 +2,12 @@
 //! judges how big a jump between two versions is.
 
 mod cargo;
+mod go;
 mod npm;
 mod pep440;
 
 pub use cargo::CargoScheme;
+pub use go::GoScheme;
 pub use npm::{NpmRange, NpmScheme};
 pub use pep440::{Pep440Scheme, Pep440Specifiers, Pep440Version, parse_pep440};
 
