@@ -6,3 +6,4 @@ pub mod cargo;
 pub mod go;
 pub mod npm;
 pub mod python;
+pub mod ruby;
