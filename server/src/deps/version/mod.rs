@@ -3,12 +3,14 @@
 
 mod cargo;
 mod go;
+mod maven;
 mod npm;
 mod pep440;
 mod ruby;
 
 pub use cargo::CargoScheme;
 pub use go::GoScheme;
+pub use maven::{MavenRange, MavenScheme, MavenVersion, parse_maven_version};
 pub use npm::{NpmRange, NpmScheme};
 pub use pep440::{Pep440Scheme, Pep440Specifiers, Pep440Version, parse_pep440};
 pub use ruby::{GemRequirement, GemVersion, RubyScheme, parse_gem_version};
