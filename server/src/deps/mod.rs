@@ -1,10 +1,11 @@
 //! Dependencies and drift (issue 3). What is here so far is the pure core:
 //! - `model`: ecosystems, dependency kinds, what a manifest declares;
-//! - `version`: each ecosystem's version scheme behind one trait (Cargo's
-//!   semver rules first);
+//! - `version`: each ecosystem's version scheme behind one trait (Cargo,
+//!   npm, PEP 440, Go, RubyGems, Maven);
 //! - `drift`: from a version in use and a registry's releases to the
 //!   wanted/latest versions, the gap, releases behind and libyears;
-//! - `manifest`: reading manifests and lock files (Cargo first).
+//! - `manifest`: reading manifests and lock files of the six ecosystems,
+//!   each from text, with errors that name the file and line.
 //!
 //! Sources (local, git, GitHub), registry clients and the crawl that stores
 //! snapshots build on these and are not written yet.

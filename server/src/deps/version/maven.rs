@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Gap, VersionScheme};
+use super::{Gap, VersionScheme, positional_gap};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Item {
@@ -228,15 +228,7 @@ impl VersionScheme for MavenScheme {
     }
 
     fn gap(&self, from: &MavenVersion, to: &MavenVersion) -> Gap {
-        if to <= from {
-            Gap::UpToDate
-        } else if to.number(0) != from.number(0) {
-            Gap::Major
-        } else if to.number(1) != from.number(1) {
-            Gap::Minor
-        } else {
-            Gap::Patch
-        }
+        positional_gap(from, to, MavenVersion::number)
     }
 }
 

@@ -39,3 +39,18 @@ pub trait VersionScheme {
     /// The size of the jump from `from` to `to` (`UpToDate` when `to` is not newer).
     fn gap(&self, from: &Self::Version, to: &Self::Version) -> Gap;
 }
+
+/// The gap for schemes without a `0.x` convention: the first number is the
+/// major, the second the minor, anything else newer is a patch.
+/// `number(v, i)` is the i-th release number of `v` (0 when absent).
+pub(crate) fn positional_gap<V: Ord>(from: &V, to: &V, number: impl Fn(&V, usize) -> u64) -> Gap {
+    if to <= from {
+        Gap::UpToDate
+    } else if number(to, 0) != number(from, 0) {
+        Gap::Major
+    } else if number(to, 1) != number(from, 1) {
+        Gap::Minor
+    } else {
+        Gap::Patch
+    }
+}

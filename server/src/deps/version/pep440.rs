@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Gap, VersionScheme};
+use super::{Gap, VersionScheme, positional_gap};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pep440Version {
@@ -320,15 +320,10 @@ impl VersionScheme for Pep440Scheme {
 
     /// Python has no 0.x convention: the first release number is major.
     fn gap(&self, from: &Pep440Version, to: &Pep440Version) -> Gap {
-        if to <= from {
-            Gap::UpToDate
-        } else if to.epoch != from.epoch || to.release_at(0) != from.release_at(0) {
-            Gap::Major
-        } else if to.release_at(1) != from.release_at(1) {
-            Gap::Minor
-        } else {
-            Gap::Patch
+        if to > from && to.epoch != from.epoch {
+            return Gap::Major;
         }
+        positional_gap(from, to, Pep440Version::release_at)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Gap, VersionScheme};
+use super::{Gap, VersionScheme, positional_gap};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Segment {
@@ -198,15 +198,7 @@ impl VersionScheme for RubyScheme {
     }
 
     fn gap(&self, from: &GemVersion, to: &GemVersion) -> Gap {
-        if to <= from {
-            Gap::UpToDate
-        } else if to.number(0) != from.number(0) {
-            Gap::Major
-        } else if to.number(1) != from.number(1) {
-            Gap::Minor
-        } else {
-            Gap::Patch
-        }
+        positional_gap(from, to, GemVersion::number)
     }
 }
 
