@@ -5,12 +5,16 @@
 //! - `drift`: from a version in use and a registry's releases to the
 //!   wanted/latest versions, the gap, releases behind and libyears;
 //! - `manifest`: reading manifests and lock files of the six ecosystems,
-//!   each from text, with errors that name the file and line.
+//!   each from text, with errors that name the file and line;
+//! - `registry::answers`: each registry's documented answer as releases,
+//!   deprecations and advisories.
 //!
-//! Sources (local, git, GitHub), registry clients and the crawl that stores
-//! snapshots build on these and are not written yet.
+//! Sources (local, git, GitHub), the registry HTTP clients (cache, retries,
+//! circuit breakers) and the crawl that stores snapshots build on these and
+//! are not written yet.
 
 pub mod drift;
 pub mod manifest;
 pub mod model;
+pub mod registry;
 pub mod version;
