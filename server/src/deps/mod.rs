@@ -1,5 +1,6 @@
 //! Dependencies and drift (issue 3). What is here so far is the pure core:
 //! - `model`: ecosystems, dependency kinds, what a manifest declares;
+//! - `discover`: which files of a repository are manifests, with their lock files;
 //! - `version`: each ecosystem's version scheme behind one trait (Cargo,
 //!   npm, PEP 440, Go, RubyGems, Maven);
 //! - `drift`: from a version in use and a registry's releases to the
@@ -13,6 +14,7 @@
 //! circuit breakers) and the crawl that stores snapshots build on these and
 //! are not written yet.
 
+pub mod discover;
 pub mod drift;
 pub mod manifest;
 pub mod model;
