@@ -7,6 +7,8 @@
 //!   wanted/latest versions, the gap, releases behind and libyears;
 //! - `manifest`: reading manifests and lock files of the six ecosystems,
 //!   each from text, with errors that name the file and line;
+//! - `analyze`: one declared dependency, its locked versions and its
+//!   registry answer to a drift report, with the ecosystem's own rules;
 //! - `registry::answers`: each registry's documented answer as releases,
 //!   deprecations and advisories.
 //!
@@ -14,6 +16,7 @@
 //! circuit breakers) and the crawl that stores snapshots build on these and
 //! are not written yet.
 
+pub mod analyze;
 pub mod discover;
 pub mod drift;
 pub mod manifest;

@@ -12,35 +12,47 @@ use super::{Gap, VersionScheme};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GoScheme;
 
-impl VersionScheme for GoScheme {
-    type Version = Version;
-    type Requirement = Option<Version>;
+/// A module version, shown as Go writes it (`v1.2.3`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion(pub Version);
 
-    fn parse_version(&self, text: &str) -> Result<Version, String> {
+impl std::fmt::Display for GoVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+impl VersionScheme for GoScheme {
+    type Version = GoVersion;
+    type Requirement = Option<GoVersion>;
+
+    fn parse_version(&self, text: &str) -> Result<GoVersion, String> {
         let bare = text
             .trim()
             .strip_prefix('v')
             .ok_or_else(|| format!("`{text}` is not a Go module version (no leading v)"))?;
-        Version::parse(bare).map_err(|e| format!("`{text}` is not a Go module version: {e}"))
+        Version::parse(bare)
+            .map(GoVersion)
+            .map_err(|e| format!("`{text}` is not a Go module version: {e}"))
     }
 
-    fn parse_requirement(&self, text: Option<&str>) -> Result<Option<Version>, String> {
+    fn parse_requirement(&self, text: Option<&str>) -> Result<Option<GoVersion>, String> {
         text.map(|t| self.parse_version(t)).transpose()
     }
 
-    fn matches(&self, minimum: &Option<Version>, version: &Version) -> bool {
+    fn matches(&self, minimum: &Option<GoVersion>, version: &GoVersion) -> bool {
         match minimum {
             None => true,
-            Some(minimum) => version >= minimum && version.major == minimum.major,
+            Some(minimum) => version >= minimum && version.0.major == minimum.0.major,
         }
     }
 
-    fn is_prerelease(&self, version: &Version) -> bool {
-        !version.pre.is_empty()
+    fn is_prerelease(&self, version: &GoVersion) -> bool {
+        !version.0.pre.is_empty()
     }
 
-    fn gap(&self, from: &Version, to: &Version) -> Gap {
-        semver_gap(from, to)
+    fn gap(&self, from: &GoVersion, to: &GoVersion) -> Gap {
+        semver_gap(&from.0, &to.0)
     }
 }
 

@@ -9,7 +9,7 @@ mod pep440;
 mod ruby;
 
 pub use cargo::CargoScheme;
-pub use go::GoScheme;
+pub use go::{GoScheme, GoVersion};
 pub use maven::{MavenRange, MavenScheme, MavenVersion, parse_maven_version};
 pub use npm::{NpmRange, NpmScheme};
 pub use pep440::{Pep440Scheme, Pep440Specifiers, Pep440Version, parse_pep440};
