@@ -54,7 +54,15 @@ fn main() -> ExitCode {
     logging::init();
     let file = config::locate_config_file(cli.config.as_deref());
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let (config, warnings) = match config::load(file.as_deref(), &env) {
+    let loaded = file
+        .as_deref()
+        .map(config::read_config_file)
+        .transpose()
+        .and_then(|text| {
+            let (config, warnings) = config::load(file.as_deref().zip(text.as_deref()), &env)?;
+            Ok((config, warnings, text))
+        });
+    let (config, warnings, fleet_text) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("shipshape: invalid configuration: {error}");
@@ -64,9 +72,6 @@ fn main() -> ExitCode {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
-    let fleet_text = file
-        .as_ref()
-        .and_then(|path| std::fs::read_to_string(path).ok());
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

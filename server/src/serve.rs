@@ -1,7 +1,6 @@
 //! Putting the server together: config → store → fleet → HTTP, plus the
 //! background loops, all stopped in order on SIGINT or SIGTERM.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -137,12 +136,4 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
-}
-
-/// The config file's path as given or found, for messages.
-pub fn describe_config_source(path: Option<&PathBuf>) -> String {
-    path.map_or_else(
-        || "built-in defaults (no shipshape.toml found)".to_string(),
-        |p| p.display().to_string(),
-    )
 }

@@ -119,19 +119,25 @@ pub fn locate_config_file(explicit: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-/// Loads the whole configuration. `env` is passed in (not read here) so that
-/// tests can give their own.
+/// Reads the config file's text. The caller keeps it: the fleet watcher
+/// compares later versions of the file against exactly what was loaded.
+pub fn read_config_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Loads the whole configuration from the config file's path and text (see
+/// [`read_config_file`]), if there is one. `env` is passed in (not read
+/// here) so that tests can give their own.
 pub fn load(
-    file: Option<&Path>,
+    file: Option<(&Path, &str)>,
     env: &BTreeMap<String, String>,
 ) -> Result<(Config, Vec<String>), ConfigError> {
     let mut config = Config::default();
-    if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let parsed = parse_fleet_file(path, &text)?;
+    if let Some((path, text)) = file {
+        let parsed = parse_fleet_file(path, text)?;
         parsed.settings.apply_to(&mut config);
         config.fleet.file = Some(path.to_path_buf());
         config.fleet.initial = parsed;
