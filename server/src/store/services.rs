@@ -163,34 +163,25 @@ impl Store {
             .then(|| rows[0].try_get::<i64, _>("id"))
             .transpose()
             .during("reading a service")?;
-        let (tag_rows, endpoint_rows) = match single {
-            Some(id) => (
-                sqlx::query(
-                    "SELECT service_id, tag FROM service_tags WHERE service_id = $1 ORDER BY tag",
-                )
-                .bind(id)
-                .fetch_all(self.pool())
-                .await,
-                sqlx::query(
-                    "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
-                     WHERE service_id = $1 ORDER BY position",
-                )
-                .bind(id)
-                .fetch_all(self.pool())
-                .await,
-            ),
-            None => (
-                sqlx::query("SELECT service_id, tag FROM service_tags ORDER BY tag")
-                    .fetch_all(self.pool())
-                    .await,
-                sqlx::query(
-                    "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
-                     ORDER BY service_id, position",
-                )
-                .fetch_all(self.pool())
-                .await,
-            ),
+        // A single service (its page) reads only its own rows; a list reads all.
+        let only_one = if single.is_some() {
+            "WHERE service_id = $1"
+        } else {
+            ""
         };
+        let tags_sql = format!("SELECT service_id, tag FROM service_tags {only_one} ORDER BY tag");
+        let endpoints_sql = format!(
+            "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
+             {only_one} ORDER BY service_id, position"
+        );
+        let mut tags_query = sqlx::query(&tags_sql);
+        let mut endpoints_query = sqlx::query(&endpoints_sql);
+        if let Some(id) = single {
+            tags_query = tags_query.bind(id);
+            endpoints_query = endpoints_query.bind(id);
+        }
+        let tag_rows = tags_query.fetch_all(self.pool()).await;
+        let endpoint_rows = endpoints_query.fetch_all(self.pool()).await;
         let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
         for row in tag_rows.during("reading tags")? {
             tags.entry(row.try_get("service_id").during("reading tags")?)
@@ -237,14 +228,11 @@ fn service_from_row(
     tags: Vec<String>,
     health_endpoints: Vec<HealthEndpointSpec>,
 ) -> Result<StoredService, StoreError> {
-    let get_error = |source| StoreError::Query {
-        action: "reading a service",
-        source,
-    };
-    let slug: String = row.try_get("slug").map_err(get_error)?;
-    let tier: i64 = row.try_get("tier").map_err(get_error)?;
-    let repo_kind: Option<String> = row.try_get("repo_kind").map_err(get_error)?;
-    let repo_location: Option<String> = row.try_get("repo_location").map_err(get_error)?;
+    const READING: &str = "reading a service";
+    let slug: String = row.try_get("slug").during(READING)?;
+    let tier: i64 = row.try_get("tier").during(READING)?;
+    let repo_kind: Option<String> = row.try_get("repo_kind").during(READING)?;
+    let repo_location: Option<String> = row.try_get("repo_location").during(READING)?;
     let repository = match (repo_kind, repo_location) {
         (Some(kind), Some(location)) => Some(
             RepositorySource::from_stored(&kind, &location).ok_or_else(|| {
@@ -255,12 +243,12 @@ fn service_from_row(
         ),
         _ => None,
     };
-    let origin: String = row.try_get("origin").map_err(get_error)?;
+    let origin: String = row.try_get("origin").during(READING)?;
     Ok(StoredService {
-        id: row.try_get("id").map_err(get_error)?,
+        id: row.try_get("id").during(READING)?,
         spec: ServiceSpec {
-            name: row.try_get("name").map_err(get_error)?,
-            team: row.try_get("team").map_err(get_error)?,
+            name: row.try_get("name").during(READING)?,
+            team: row.try_get("team").during(READING)?,
             tier: u8::try_from(tier)
                 .map_err(|_| StoreError::Corrupt(format!("service `{slug}` has tier {tier}")))?,
             slug,
@@ -269,9 +257,9 @@ fn service_from_row(
             health_endpoints,
         },
         origin: ServiceOrigin::parse(&origin)?,
-        created_ms: row.try_get("created_ms").map_err(get_error)?,
-        updated_ms: row.try_get("updated_ms").map_err(get_error)?,
-        retired_ms: row.try_get("retired_ms").map_err(get_error)?,
+        created_ms: row.try_get("created_ms").during(READING)?,
+        updated_ms: row.try_get("updated_ms").during(READING)?,
+        retired_ms: row.try_get("retired_ms").during(READING)?,
     })
 }
 
