@@ -43,6 +43,20 @@ pub struct ManifestError {
     pub message: String,
 }
 
+/// Reads TOML text into `T`; a syntax or shape error becomes a
+/// `ManifestError` with the file, the line and `what` went wrong.
+pub fn from_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    what: &str,
+) -> Result<T, ManifestError> {
+    toml::from_str(text).map_err(|e: toml::de::Error| ManifestError {
+        file: file.to_string(),
+        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        message: format!("{what}: {}", e.message().trim()),
+    })
+}
+
 /// Line (from 1) of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use toml::{Spanned, Table, Value};
+use toml::{Table, Value};
 
-use crate::deps::model::{DeclaredDependency, DependencyKind, ManifestError, line_of};
+use crate::deps::model::{DeclaredDependency, DependencyKind, ManifestError, from_toml};
 
 /// The `[workspace.dependencies]` of a workspace root, for members that
 /// write `workspace = true`.
@@ -32,20 +32,19 @@ pub fn parse_manifest(
     text: &str,
     inherited: Option<&WorkspaceDependencies>,
 ) -> Result<CargoManifest, ManifestError> {
-    let error = |offset: usize, message: String| ManifestError {
+    let document: Table = from_toml(file, text, "not valid TOML")?;
+    let error = |line: usize, message: String| ManifestError {
         file: file.to_string(),
-        line: line_of(text, offset),
+        line,
         message,
     };
-    let document: Table = toml::from_str(text).map_err(|e: toml::de::Error| {
-        error(
-            e.span().map_or(0, |s| s.start),
-            format!("not valid TOML: {}", e.message().trim()),
-        )
-    })?;
-    // Spans are only needed for messages; the second read keeps them.
-    let spanned: BTreeMap<String, Spanned<Value>> = toml::from_str(text).unwrap_or_default();
-    let line_hint = |section: &str| spanned.get(section).map_or(0, |v| v.span().start);
+    // Messages point at the section's `[header]` (line 1 when it has none).
+    let line_hint = |section: &str| {
+        let header = format!("[{section}]");
+        text.lines()
+            .position(|line| line.trim() == header)
+            .map_or(1, |index| index + 1)
+    };
 
     let package = document
         .get("package")
@@ -159,11 +158,7 @@ pub fn parse_lock(file: &str, text: &str) -> Result<BTreeMap<String, Vec<String>
         version: String,
         source: Option<String>,
     }
-    let lock: Lock = toml::from_str(text).map_err(|e: toml::de::Error| ManifestError {
-        file: file.to_string(),
-        line: line_of(text, e.span().map_or(0, |s| s.start)),
-        message: format!("not a valid Cargo.lock: {}", e.message().trim()),
-    })?;
+    let lock: Lock = from_toml(file, text, "not a valid Cargo.lock")?;
     let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for package in lock.package {
         let from_registry = package

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use toml::{Table, Value};
 
-use crate::deps::model::{DeclaredDependency, DependencyKind, ManifestError, line_of};
+use crate::deps::model::{DeclaredDependency, DependencyKind, ManifestError, from_toml};
 
 /// PEP 503 normalisation.
 pub fn normalize_name(name: &str) -> String {
@@ -165,11 +165,7 @@ fn group_kind(group: &str) -> DependencyKind {
 }
 
 pub fn parse_pyproject(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, ManifestError> {
-    let document: Table = toml::from_str(text).map_err(|e: toml::de::Error| ManifestError {
-        file: file.to_string(),
-        line: line_of(text, e.span().map_or(0, |s| s.start)),
-        message: format!("not valid TOML: {}", e.message().trim()),
-    })?;
+    let document: Table = from_toml(file, text, "not valid TOML")?;
     let error = |message: String| ManifestError {
         file: file.to_string(),
         line: 1,
@@ -376,11 +372,7 @@ pub fn poetry_to_pep440(constraint: &str) -> Result<String, String> {
 /// `[[package]]` tables), by normalised name. uv's editable, virtual and
 /// path packages are left out.
 pub fn parse_lock(file: &str, text: &str) -> Result<BTreeMap<String, Vec<String>>, ManifestError> {
-    let document: Table = toml::from_str(text).map_err(|e: toml::de::Error| ManifestError {
-        file: file.to_string(),
-        line: line_of(text, e.span().map_or(0, |s| s.start)),
-        message: format!("not a valid lock file: {}", e.message().trim()),
-    })?;
+    let document: Table = from_toml(file, text, "not a valid lock file")?;
     let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for package in document
         .get("package")
