@@ -49,14 +49,14 @@ pub fn semver_gap(from: &Version, to: &Version) -> Gap {
     let to_parts = [to.major, to.minor, to.patch];
     // Index of the component that plays "major" for `from`.
     let major_at = from_parts.iter().position(|&p| p != 0).unwrap_or(2);
-    match (major_at..3).find(|&i| from_parts[i] != to_parts[i]) {
-        // Differs before the "major" position (0.3 → 1.0) or at it.
-        _ if from_parts[..major_at] != to_parts[..major_at] => Gap::Major,
-        Some(i) if i == major_at => Gap::Major,
+    // The first component that changed decides: at or before the "major"
+    // position (0.3 → 0.4, 0.3 → 1.0) it is major, right after it minor.
+    match (0..3).find(|&i| from_parts[i] != to_parts[i]) {
+        Some(i) if i <= major_at => Gap::Major,
         Some(i) if i == major_at + 1 => Gap::Minor,
-        Some(_) => Gap::Patch,
-        // Same numbers, newer pre-release or build (1.0.0-rc.1 → 1.0.0).
-        None => Gap::Patch,
+        // A later component, or the same numbers with a newer pre-release
+        // (1.0.0-rc.1 → 1.0.0).
+        _ => Gap::Patch,
     }
 }
 
