@@ -21,5 +21,6 @@ pub mod discover;
 pub mod drift;
 pub mod manifest;
 pub mod model;
+pub mod read;
 pub mod registry;
 pub mod version;

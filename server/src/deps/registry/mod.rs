@@ -3,4 +3,6 @@
 //! the HTTP clients, caching and circuit breakers build on it.
 
 pub mod answers;
+pub mod client;
+pub mod http;
 pub mod time;
