@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::drift::{PackageUse, ServiceDrift};
 use crate::model::{FleetOverview, ServiceDetail};
 
 #[cfg(feature = "ssr")]
@@ -24,6 +25,33 @@ pub async fn load_service_detail(slug: String) -> Result<Option<ServiceDetail>, 
     backend()?
         .0
         .service_detail(slug)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn load_service_drift(slug: String) -> Result<Option<ServiceDrift>, ServerFnError> {
+    backend()?
+        .0
+        .service_drift(slug)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn refresh_service_now(slug: String) -> Result<(), ServerFnError> {
+    backend()?
+        .0
+        .refresh_service(slug)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn search_packages(query: String) -> Result<Vec<PackageUse>, ServerFnError> {
+    backend()?
+        .0
+        .packages(query)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
+pub mod drift;
 pub mod format;
 pub mod model;
 pub mod pages;

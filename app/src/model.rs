@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One service of the fleet, as listed on the Overview and the Services page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSummary {
     pub slug: String,
     pub name: String,
@@ -16,6 +16,12 @@ pub struct ServiceSummary {
     /// a git URL or a local path); `None` for a service without a repository.
     pub repository: Option<RepositoryView>,
     pub health_endpoint_count: usize,
+    /// Totals of the latest drift snapshot, once there is one.
+    #[serde(default)]
+    pub drift: Option<crate::drift::DriftSummary>,
+    /// Why the last drift refresh failed, if it did.
+    #[serde(default)]
+    pub drift_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +61,7 @@ pub struct HealthEndpointView {
 }
 
 /// Everything the service page shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceDetail {
     pub summary: ServiceSummary,
     pub origin: ServiceOrigin,
@@ -76,7 +82,7 @@ pub struct FleetFileStatus {
     pub last_loaded_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FleetOverview {
     pub services: Vec<ServiceSummary>,
     pub fleet_file: Option<FleetFileStatus>,
@@ -198,6 +204,8 @@ mod tests {
             tier: 2,
             repository: None,
             health_endpoint_count: 0,
+            drift: None,
+            drift_error: None,
         }
     }
 

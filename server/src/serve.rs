@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::deps::service::{DriftService, registries_from_config, sources_from_config};
 use crate::fleet::FleetService;
 use crate::fleet::watch::watch_fleet_file;
 use crate::store::Store;
@@ -62,10 +63,18 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
         tracing::info!(fleet.file = %path.display(), "fleet loaded: {}", plan.summary());
     }
 
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let drift = DriftService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        registries_from_config(&config.drift, &env),
+        sources_from_config(&config.drift, &env),
+    );
     let state = AppState {
         leptos_options: leptos_options(&config),
         store: store.clone(),
         fleet: fleet.clone(),
+        drift: drift.clone(),
         metrics: Arc::new(HttpMetrics::default()),
     };
     let app = routes::build(state);
@@ -90,6 +99,12 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
         ));
     }
 
+    background.spawn(refresh_on_interval(
+        drift,
+        config.drift.refresh_interval,
+        cancel.clone(),
+    ));
+
     let shutdown = {
         let cancel = cancel.clone();
         async move {
@@ -108,6 +123,37 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
     store.close().await;
     tracing::info!("Shipshape stopped");
     Ok(())
+}
+
+/// Refreshes the fleet's drift at start-up, then every `interval`. A
+/// refresh under way when the server stops is dropped; its transaction
+/// never commits, so the previous snapshots stay.
+async fn refresh_on_interval(
+    drift: DriftService,
+    interval: std::time::Duration,
+    cancel: CancellationToken,
+) {
+    loop {
+        let started = std::time::Instant::now();
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            result = drift.refresh_fleet() => match result {
+                Ok(report) => tracing::info!(
+                    services = report.services,
+                    unchanged = report.unchanged,
+                    failed = report.failed,
+                    packages = report.packages,
+                    took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    "drift refreshed"
+                ),
+                Err(error) => tracing::error!("drift refresh failed: {error}"),
+            },
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -24,7 +24,8 @@ struct TestApp {
 async fn demo_app() -> TestApp {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
-    let fleet = FleetService::new(store.clone(), ManualClock::at(1_795_424_000_000));
+    let clock = ManualClock::at(1_795_424_000_000);
+    let fleet = FleetService::new(store.clone(), clock.clone());
     fleet
         .sync_from_file(
             Path::new("/fleet/shipshape.toml"),
@@ -32,7 +33,8 @@ async fn demo_app() -> TestApp {
         )
         .await
         .expect("sync");
-    let router = routes::build(app_state(store.clone(), fleet.clone()));
+    let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
+    let router = routes::build(app_state(store.clone(), fleet.clone(), drift));
     TestApp {
         router,
         store,

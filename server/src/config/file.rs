@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::secret::DatabaseUrl;
 use super::{Config, ConfigError, closest};
+use crate::deps::model::Ecosystem;
 use crate::fleet::spec::{
     self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec,
     RepositorySource, ServiceSpec,
@@ -31,6 +32,25 @@ pub struct FileSettings {
     pub database_url: Option<DatabaseUrl>,
     pub max_connections: Option<u32>,
     pub watch_interval: Option<Duration>,
+    pub drift: DriftSettings,
+}
+
+/// The `[drift]`, `[registries.*]`, `[github]` and `[git]` sections.
+/// Credentials are named by the environment variable that holds them
+/// (`token_env`), never written in the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DriftSettings {
+    pub refresh_interval: Option<Duration>,
+    pub request_timeout: Option<Duration>,
+    pub cache_ttl: Option<Duration>,
+    pub concurrency: Option<u32>,
+    pub cache_dir: Option<PathBuf>,
+    /// Ecosystem → (base URL, token variable).
+    pub registries: Vec<(Ecosystem, Option<String>, Option<String>)>,
+    pub github_api_url: Option<String>,
+    pub github_token_env: Option<String>,
+    pub git_token_env: Option<String>,
+    pub git_ssh_key: Option<PathBuf>,
 }
 
 impl FileSettings {
@@ -50,6 +70,36 @@ impl FileSettings {
         if let Some(interval) = self.watch_interval {
             config.fleet.watch_interval = interval;
         }
+        let drift = &self.drift;
+        let target = &mut config.drift;
+        if let Some(v) = drift.refresh_interval {
+            target.refresh_interval = v;
+        }
+        if let Some(v) = drift.request_timeout {
+            target.request_timeout = v;
+        }
+        if let Some(v) = drift.cache_ttl {
+            target.cache_ttl = v;
+        }
+        if let Some(v) = drift.concurrency {
+            target.concurrency = v;
+        }
+        if let Some(v) = &drift.cache_dir {
+            target.cache_dir = v.clone();
+        }
+        for (ecosystem, url, token_env) in &drift.registries {
+            let registry = target.registries.entry(*ecosystem).or_default();
+            if let Some(url) = url {
+                registry.url = Some(url.clone());
+            }
+            registry.token_env = token_env.clone();
+        }
+        if let Some(url) = &drift.github_api_url {
+            target.github_api_url = url.clone();
+        }
+        target.github_token_env = drift.github_token_env.clone();
+        target.git_token_env = drift.git_token_env.clone();
+        target.git_ssh_key = drift.git_ssh_key.clone();
     }
 }
 
@@ -62,8 +112,47 @@ struct RawFile {
     database: RawDatabase,
     #[serde(default)]
     fleet: RawFleet,
+    #[serde(default)]
+    drift: RawDrift,
+    #[serde(default)]
+    registries: std::collections::BTreeMap<String, RawRegistry>,
+    #[serde(default)]
+    github: RawGitHub,
+    #[serde(default)]
+    git: RawGit,
     #[serde(default, rename = "service")]
     services: Vec<RawService>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDrift {
+    refresh_interval: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    cache_ttl: Option<Spanned<String>>,
+    concurrency: Option<Spanned<u32>>,
+    cache_dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistry {
+    url: Option<Spanned<String>>,
+    token_env: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGitHub {
+    api_url: Option<Spanned<String>>,
+    token_env: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGit {
+    token_env: Option<String>,
+    ssh_key: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,6 +220,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
     };
     let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
 
+    let drift = check_drift(&locate, &raw, &base_dir)?;
     let settings = FileSettings {
         listen: raw
             .server
@@ -174,6 +264,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
                 })
             })
             .transpose()?,
+        drift,
     };
 
     let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
@@ -192,6 +283,84 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         services.push(service);
     }
     Ok(FleetFile { settings, services })
+}
+
+fn check_drift(
+    locate: &Locator<'_>,
+    raw: &RawFile,
+    base_dir: &Path,
+) -> Result<DriftSettings, ConfigError> {
+    let duration = |value: &Option<Spanned<String>>, key: &str| {
+        value
+            .as_ref()
+            .map(|v| {
+                spec::parse_duration(v.get_ref()).map_err(|m| locate.invalid(v.span(), key, m))
+            })
+            .transpose()
+    };
+    let url = |value: &Spanned<String>, key: &str| {
+        let text = value.get_ref().trim();
+        if text.starts_with("http://") || text.starts_with("https://") {
+            Ok(text.trim_end_matches('/').to_string())
+        } else {
+            Err(locate.invalid(
+                value.span(),
+                key,
+                format!("`{text}` is not an http:// or https:// URL"),
+            ))
+        }
+    };
+    let mut registries = Vec::new();
+    for (name, registry) in &raw.registries {
+        let ecosystem = Ecosystem::from_config_name(name).ok_or_else(|| {
+            let known = Ecosystem::CONFIG_NAMES;
+            let hint = closest(name, &known)
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
+            locate.invalid(
+                registry.url.as_ref().map_or(0..0, Spanned::span),
+                &format!("registries.{name}"),
+                format!(
+                    "`{name}` is not an ecosystem (use {}){hint}",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let base = registry
+            .url
+            .as_ref()
+            .map(|u| url(u, &format!("registries.{name}.url")))
+            .transpose()?;
+        registries.push((ecosystem, base, registry.token_env.clone()));
+    }
+    Ok(DriftSettings {
+        refresh_interval: duration(&raw.drift.refresh_interval, "drift.refresh_interval")?,
+        request_timeout: duration(&raw.drift.request_timeout, "drift.request_timeout")?,
+        cache_ttl: duration(&raw.drift.cache_ttl, "drift.cache_ttl")?,
+        concurrency: raw
+            .drift
+            .concurrency
+            .as_ref()
+            .map(|c| {
+                if *c.get_ref() == 0 {
+                    Err(locate.invalid(c.span(), "drift.concurrency", "must be at least 1".into()))
+                } else {
+                    Ok(*c.get_ref())
+                }
+            })
+            .transpose()?,
+        cache_dir: raw.drift.cache_dir.as_ref().map(|d| base_dir.join(d)),
+        registries,
+        github_api_url: raw
+            .github
+            .api_url
+            .as_ref()
+            .map(|u| url(u, "github.api_url"))
+            .transpose()?,
+        github_token_env: raw.github.token_env.clone(),
+        git_token_env: raw.git.token_env.clone(),
+        git_ssh_key: raw.git.ssh_key.as_ref().map(|k| base_dir.join(k)),
+    })
 }
 
 fn check_service(

@@ -11,9 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use file::{FileSettings, FleetFile, parse_fleet_file};
+pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file};
 use secret::DatabaseUrl;
 
+use crate::deps::model::Ecosystem;
 use crate::fleet::spec::parse_duration;
 
 pub const DEFAULT_CONFIG_FILE: &str = "shipshape.toml";
@@ -23,6 +24,32 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub fleet: FleetConfig,
+    pub drift: DriftConfig,
+}
+
+/// Dependency drift: how often to refresh, where registries and GitHub
+/// are, and the names of the environment variables holding credentials.
+#[derive(Clone, Debug)]
+pub struct DriftConfig {
+    pub refresh_interval: Duration,
+    pub request_timeout: Duration,
+    pub cache_ttl: Duration,
+    /// Requests in flight per registry.
+    pub concurrency: u32,
+    /// Where git repositories are cloned.
+    pub cache_dir: PathBuf,
+    /// Only the ecosystems whose registry is not the public default.
+    pub registries: BTreeMap<Ecosystem, RegistryConfig>,
+    pub github_api_url: String,
+    pub github_token_env: Option<String>,
+    pub git_token_env: Option<String>,
+    pub git_ssh_key: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RegistryConfig {
+    pub url: Option<String>,
+    pub token_env: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +91,18 @@ impl Default for Config {
                 watch_interval: Duration::from_secs(2),
                 initial: FleetFile::default(),
             },
+            drift: DriftConfig {
+                refresh_interval: Duration::from_secs(6 * 3600),
+                request_timeout: Duration::from_secs(15),
+                cache_ttl: Duration::from_secs(15 * 60),
+                concurrency: 16,
+                cache_dir: PathBuf::from(".shipshape-cache/repositories"),
+                registries: BTreeMap::new(),
+                github_api_url: crate::deps::source::github::DEFAULT_API_URL.to_string(),
+                github_token_env: None,
+                git_token_env: None,
+                git_ssh_key: None,
+            },
         }
     }
 }
@@ -99,6 +138,15 @@ pub const ENV_SETTINGS: &[(&str, &str)] = &[
         "database.max_connections",
     ),
     ("SHIPSHAPE_FLEET_WATCH_INTERVAL", "fleet.watch_interval"),
+    ("SHIPSHAPE_DRIFT_REFRESH_INTERVAL", "drift.refresh_interval"),
+    ("SHIPSHAPE_DRIFT_CACHE_DIR", "drift.cache_dir"),
+    ("SHIPSHAPE_GITHUB_API_URL", "github.api_url"),
+    ("SHIPSHAPE_REGISTRY_CARGO_URL", "registries.cargo.url"),
+    ("SHIPSHAPE_REGISTRY_NPM_URL", "registries.npm.url"),
+    ("SHIPSHAPE_REGISTRY_PYTHON_URL", "registries.python.url"),
+    ("SHIPSHAPE_REGISTRY_GO_URL", "registries.go.url"),
+    ("SHIPSHAPE_REGISTRY_RUBY_URL", "registries.ruby.url"),
+    ("SHIPSHAPE_REGISTRY_MAVEN_URL", "registries.maven.url"),
 ];
 
 /// Variables with Shipshape's prefix that belong to its scripts and test
@@ -179,6 +227,28 @@ fn apply_env(
             "SHIPSHAPE_FLEET_WATCH_INTERVAL" => {
                 config.fleet.watch_interval =
                     parse_duration(value).map_err(|message| invalid(var, message))?;
+            }
+            "SHIPSHAPE_DRIFT_REFRESH_INTERVAL" => {
+                config.drift.refresh_interval =
+                    parse_duration(value).map_err(|message| invalid(var, message))?;
+            }
+            "SHIPSHAPE_DRIFT_CACHE_DIR" => config.drift.cache_dir = PathBuf::from(value),
+            "SHIPSHAPE_GITHUB_API_URL" => config.drift.github_api_url = value.clone(),
+            registry
+                if registry.starts_with("SHIPSHAPE_REGISTRY_")
+                    && registry.ends_with("_URL")
+                    && Ecosystem::from_config_name(
+                        &registry["SHIPSHAPE_REGISTRY_".len()..registry.len() - 4]
+                            .to_ascii_lowercase(),
+                    )
+                    .is_some() =>
+            {
+                let name =
+                    registry["SHIPSHAPE_REGISTRY_".len()..registry.len() - 4].to_ascii_lowercase();
+                if let Some(ecosystem) = Ecosystem::from_config_name(&name) {
+                    config.drift.registries.entry(ecosystem).or_default().url =
+                        Some(value.trim_end_matches('/').to_string());
+                }
             }
             tooling
                 if TOOLING_ENV.contains(&tooling) || tooling.starts_with(TOOLING_ENV_PREFIX) => {}

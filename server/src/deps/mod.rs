@@ -17,10 +17,14 @@
 //! are not written yet.
 
 pub mod analyze;
+pub mod crawl;
 pub mod discover;
 pub mod drift;
 pub mod manifest;
 pub mod model;
+pub mod query;
 pub mod read;
 pub mod registry;
+pub mod service;
+pub mod source;
 pub mod version;

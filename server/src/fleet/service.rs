@@ -135,5 +135,7 @@ fn summary(stored: &StoredService) -> ServiceSummary {
             web_url: source.web_url(),
         }),
         health_endpoint_count: spec.health_endpoints.len(),
+        drift: None,
+        drift_error: None,
     }
 }

@@ -4,6 +4,7 @@
 //! times, `ON CONFLICT`, `RETURNING`), and the few differences live in
 //! `migrations/<backend>/` and in [`Backend`].
 
+mod drift;
 mod services;
 
 use std::str::FromStr;

@@ -11,7 +11,12 @@ use crate::fleet::FleetError;
 #[derive(Debug)]
 pub enum ApiError {
     NotFound(String),
-    Internal { what: &'static str, cause: String },
+    /// The request cannot be done as asked (a bad query, a service without a repository).
+    Invalid(String),
+    Internal {
+        what: &'static str,
+        cause: String,
+    },
 }
 
 impl ApiError {
@@ -29,6 +34,11 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(message) => {
                 (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
             }
+            ApiError::Invalid(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": message })),
+            )
+                .into_response(),
             ApiError::Internal { what, cause } => {
                 tracing::error!("API request failed while {what}: {cause}");
                 (

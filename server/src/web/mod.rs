@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
 use crate::store::Store;
 use crate::telemetry::metrics::HttpMetrics;
@@ -22,5 +23,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub fleet: FleetService,
+    pub drift: DriftService,
     pub metrics: Arc<HttpMetrics>,
 }

@@ -13,13 +13,16 @@ use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-use super::{AppState, api, health, metrics};
+use super::{AppState, api, health, metrics, ui_backend};
 use crate::telemetry::metrics::HttpMetrics;
 
 /// The whole application: pages, server functions, REST API, health and
 /// metrics, with request tracing and metrics around every route.
 pub fn build(state: AppState) -> Router {
-    let ui_backend = UiBackendHandle(Arc::new(state.fleet.clone()));
+    let ui_backend = UiBackendHandle(Arc::new(ui_backend::UiServices {
+        fleet: state.fleet.clone(),
+        drift: state.drift.clone(),
+    }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
     let page_routes = generate_route_list(App);

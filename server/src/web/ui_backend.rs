@@ -1,18 +1,34 @@
-//! The UI's server functions reach the service layer through this.
+//! The UI's server functions reach the service layers through this.
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use shipshape_app::backend::{BackendError, UiBackend};
+use shipshape_app::drift::{PackageUse, ServiceDrift};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
 
+use crate::deps::query::PackageQuery;
+use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
 
-impl UiBackend for FleetService {
+/// The service layers the pages use.
+pub struct UiServices {
+    pub fleet: FleetService,
+    pub drift: DriftService,
+}
+
+impl UiBackend for UiServices {
     fn fleet_overview(&self) -> BoxFuture<'_, Result<FleetOverview, BackendError>> {
         async move {
-            self.overview()
+            let mut overview = self
+                .fleet
+                .overview()
                 .await
-                .map_err(|e| logged("loading the fleet", e))
+                .map_err(|e| logged("loading the fleet", e))?;
+            self.drift
+                .annotate(&mut overview.services)
+                .await
+                .map_err(|e| logged("loading the fleet's drift", e))?;
+            Ok(overview)
         }
         .boxed()
     }
@@ -22,9 +38,53 @@ impl UiBackend for FleetService {
         slug: String,
     ) -> BoxFuture<'_, Result<Option<ServiceDetail>, BackendError>> {
         async move {
-            self.service(&slug)
+            self.fleet
+                .service(&slug)
                 .await
                 .map_err(|e| logged("loading the service", e))
+        }
+        .boxed()
+    }
+
+    fn service_drift(
+        &self,
+        slug: String,
+    ) -> BoxFuture<'_, Result<Option<ServiceDrift>, BackendError>> {
+        async move {
+            self.drift
+                .service_drift(&slug)
+                .await
+                .map_err(|e| logged("loading the service's dependencies", e))
+        }
+        .boxed()
+    }
+
+    fn refresh_service(&self, slug: String) -> BoxFuture<'_, Result<(), BackendError>> {
+        async move {
+            match self.drift.request_refresh(&slug).await {
+                Ok(()) => Ok(()),
+                Err(error @ (DriftError::UnknownService(_) | DriftError::NoRepository(_))) => {
+                    Err(BackendError {
+                        message: error.to_string(),
+                    })
+                }
+                Err(error) => Err(logged("starting a refresh", error)),
+            }
+        }
+        .boxed()
+    }
+
+    fn packages(&self, query: String) -> BoxFuture<'_, Result<Vec<PackageUse>, BackendError>> {
+        async move {
+            let parsed = if query.trim().is_empty() {
+                None
+            } else {
+                Some(PackageQuery::parse(&query).map_err(|message| BackendError { message })?)
+            };
+            self.drift
+                .packages(parsed.as_ref())
+                .await
+                .map_err(|e| logged("searching packages", e))
         }
         .boxed()
     }

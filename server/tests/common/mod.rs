@@ -11,8 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use shipshape_server::clock::Clock;
+use shipshape_server::config::RegistryConfig;
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::config::secret::DatabaseUrl;
+use shipshape_server::deps::model::Ecosystem;
+use shipshape_server::deps::service::{DriftService, registries_from_config, sources_from_config};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::fleet::spec::ServiceSpec;
 use shipshape_server::store::Store;
@@ -144,7 +147,46 @@ pub fn services(text: &str) -> Vec<ServiceSpec> {
         .services
 }
 
-pub fn app_state(store: Store, fleet: FleetService) -> AppState {
+/// A drift service whose registries are the fakes at `base` (or nowhere,
+/// when `None`: every package is then "unknown").
+pub fn drift_service(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    base: Option<&str>,
+    cache_dir: &Path,
+) -> DriftService {
+    let mut config = shipshape_server::config::Config::default().drift;
+    for (ecosystem, path) in [
+        (Ecosystem::Cargo, "cargo"),
+        (Ecosystem::Npm, "npm"),
+        (Ecosystem::Python, "pypi"),
+        (Ecosystem::Go, "go"),
+        (Ecosystem::Ruby, "ruby"),
+        (Ecosystem::Maven, "maven"),
+    ] {
+        config.registries.insert(
+            ecosystem,
+            RegistryConfig {
+                url: Some(base.map_or("http://127.0.0.1:9".to_string(), |b| format!("{b}/{path}"))),
+                token_env: None,
+            },
+        );
+    }
+    if let Some(base) = base {
+        config.github_api_url = format!("{base}/github");
+    }
+    config.cache_dir = cache_dir.to_path_buf();
+    config.request_timeout = std::time::Duration::from_secs(2);
+    let env = std::collections::BTreeMap::new();
+    DriftService::new(
+        store,
+        clock,
+        registries_from_config(&config, &env),
+        sources_from_config(&config, &env),
+    )
+}
+
+pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppState {
     AppState {
         leptos_options: leptos::prelude::LeptosOptions::builder()
             .output_name("shipshape")
@@ -152,6 +194,7 @@ pub fn app_state(store: Store, fleet: FleetService) -> AppState {
             .build(),
         store,
         fleet,
+        drift,
         metrics: Arc::new(HttpMetrics::default()),
     }
 }

@@ -1,0 +1,481 @@
+//! The drift service layer: refreshes (the whole fleet on an interval, or
+//! one service on demand), progress while they run, and the queries the
+//! API and the UI make. A refresh, for a batch of services:
+//! 1. reads each repository from its source (an unchanged revision is not
+//!    read or parsed again: its stored dependencies are reused);
+//! 2. asks each registry once per package for the whole batch;
+//! 3. measures every dependency and stores one snapshot per service,
+//!    atomically. A service whose repository cannot be read keeps its
+//!    previous snapshot, and the error is recorded on it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::StreamExt;
+use shipshape_app::drift::{DependencyView, PackageUse, ServiceDrift};
+
+use super::crawl::{Registries, found_from_row, measure_all};
+use super::model::Ecosystem;
+use super::query::PackageQuery;
+use super::read::{FoundDependency, read_repository};
+use super::registry::client::{HttpRegistry, default_base_url, registry_name};
+use super::registry::http::{FetchPolicy, Fetcher, http_client};
+use super::source::git::{GitCredentials, GitRepository};
+use super::source::github::{GitHubClient, GitHubRepository};
+use super::source::local::LocalFolder;
+use super::source::{Fetched, RepositoryReader};
+use crate::clock::Clock;
+use crate::config::DriftConfig;
+use crate::config::secret::Secret;
+use crate::fleet::spec::RepositorySource;
+use crate::store::{Store, StoreError, StoredService};
+
+/// Repositories read at once.
+const SOURCE_CONCURRENCY: usize = 16;
+const HISTORY_SHOWN: i64 = 90;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriftError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no service `{0}`")]
+    UnknownService(String),
+    #[error("service `{0}` has no repository to read")]
+    NoRepository(String),
+}
+
+/// Makes a reader for each kind of repository source.
+pub struct Sources {
+    pub github: Option<Arc<GitHubClient>>,
+    pub cache_dir: PathBuf,
+    pub git_credentials: GitCredentials,
+    pub git_timeout: Duration,
+}
+
+impl Sources {
+    pub fn reader(&self, source: &RepositorySource) -> Result<Box<dyn RepositoryReader>, String> {
+        Ok(match source {
+            RepositorySource::Local { path } => Box::new(LocalFolder { path: path.clone() }),
+            RepositorySource::Git { url } => Box::new(GitRepository {
+                url: url.clone(),
+                cache_dir: self.cache_dir.clone(),
+                credentials: self.git_credentials.clone(),
+                timeout: self.git_timeout,
+            }),
+            RepositorySource::GitHub { owner, repo } => Box::new(GitHubRepository {
+                client: self
+                    .github
+                    .clone()
+                    .ok_or("the GitHub client could not be set up (see the server's log)")?,
+                full_name: format!("{owner}/{repo}"),
+            }),
+        })
+    }
+}
+
+/// Builds the registries from config; `env` supplies the tokens named there.
+pub fn registries_from_config(config: &DriftConfig, env: &BTreeMap<String, String>) -> Registries {
+    let client = http_client(concat!("shipshape/", env!("CARGO_PKG_VERSION")));
+    let policy = FetchPolicy {
+        timeout: config.request_timeout,
+        concurrency: usize::try_from(config.concurrency).unwrap_or(16),
+        cache_ttl: config.cache_ttl,
+        ..FetchPolicy::default()
+    };
+    let mut registries = HashMap::new();
+    for ecosystem in Ecosystem::ALL {
+        let configured = config.registries.get(&ecosystem);
+        let base = configured
+            .and_then(|r| r.url.clone())
+            .unwrap_or_else(|| default_base_url(ecosystem).to_string());
+        let token = configured
+            .and_then(|r| r.token_env.as_ref())
+            .and_then(|var| env.get(var))
+            .map(Secret::new);
+        let fetcher = Fetcher::new(
+            format!(
+                "{} ({})",
+                registry_name(ecosystem),
+                crate::config::secret::redact_url_password(&base)
+            ),
+            client.clone(),
+            token,
+            policy.clone(),
+        );
+        registries.insert(
+            ecosystem,
+            Arc::new(HttpRegistry::new(ecosystem, &base, fetcher))
+                as Arc<dyn super::registry::client::Registry>,
+        );
+    }
+    Registries(registries)
+}
+
+pub fn sources_from_config(config: &DriftConfig, env: &BTreeMap<String, String>) -> Sources {
+    let secret = |var: &Option<String>| var.as_ref().and_then(|v| env.get(v)).map(Secret::new);
+    let github = match GitHubClient::new(
+        &config.github_api_url,
+        secret(&config.github_token_env).as_ref(),
+        Duration::from_secs(120),
+    ) {
+        Ok(client) => Some(Arc::new(client)),
+        Err(error) => {
+            tracing::error!("GitHub repositories cannot be read: {error}");
+            None
+        }
+    };
+    Sources {
+        github,
+        cache_dir: config.cache_dir.clone(),
+        git_credentials: GitCredentials {
+            token: secret(&config.git_token_env),
+            ssh_key: config.git_ssh_key.clone(),
+        },
+        git_timeout: Duration::from_secs(300),
+    }
+}
+
+#[derive(Clone)]
+pub struct DriftService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    registries: Registries,
+    sources: Sources,
+    /// Service id → what its running refresh is doing.
+    progress: RwLock<HashMap<i64, String>>,
+    /// One fleet refresh at a time; a refresh-now waits its turn.
+    running: tokio::sync::Mutex<()>,
+}
+
+/// What one refresh did, for logs and the benchmark.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RefreshReport {
+    pub services: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub packages: usize,
+}
+
+/// A service's repository as read in step 1 of a refresh.
+enum Read {
+    Failed(String),
+    Read {
+        revision: String,
+        found: Vec<FoundDependency>,
+        problems: Vec<String>,
+        unchanged: bool,
+    },
+}
+
+impl DriftService {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        registries: Registries,
+        sources: Sources,
+    ) -> Self {
+        DriftService {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                registries,
+                sources,
+                progress: RwLock::new(HashMap::new()),
+                running: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    fn set_progress(&self, service_id: i64, what: Option<&str>) {
+        if let Ok(mut progress) = self.inner.progress.write() {
+            match what {
+                Some(what) => progress.insert(service_id, what.to_string()),
+                None => progress.remove(&service_id),
+            };
+        }
+    }
+
+    fn progress_of(&self, service_id: i64) -> Option<String> {
+        self.inner
+            .progress
+            .read()
+            .ok()
+            .and_then(|p| p.get(&service_id).cloned())
+    }
+
+    /// Refreshes every active service that has a repository.
+    pub async fn refresh_fleet(&self) -> Result<RefreshReport, DriftError> {
+        let services: Vec<StoredService> = self
+            .inner
+            .store
+            .active_services()
+            .await?
+            .into_iter()
+            .filter(|s| s.spec.repository.is_some())
+            .collect();
+        self.refresh(services).await
+    }
+
+    /// Marks a service as queued and refreshes it in the background,
+    /// revalidating registry answers ("refresh now").
+    pub async fn request_refresh(&self, slug: &str) -> Result<(), DriftError> {
+        let service = self
+            .inner
+            .store
+            .active_service(slug)
+            .await?
+            .ok_or_else(|| DriftError::UnknownService(slug.to_string()))?;
+        if service.spec.repository.is_none() {
+            return Err(DriftError::NoRepository(slug.to_string()));
+        }
+        self.set_progress(service.id, Some("queued"));
+        let this = self.clone();
+        tokio::spawn(async move {
+            this.inner.registries.expire_caches();
+            if let Err(error) = this.refresh(vec![service]).await {
+                tracing::error!("refresh failed: {error}");
+            }
+        });
+        Ok(())
+    }
+
+    /// Refreshes `services` as one batch (see the module's comment).
+    pub async fn refresh(&self, services: Vec<StoredService>) -> Result<RefreshReport, DriftError> {
+        let _turn = self.inner.running.lock().await;
+        let mut report = RefreshReport {
+            services: services.len(),
+            ..RefreshReport::default()
+        };
+        for service in &services {
+            self.set_progress(service.id, Some("waiting to read the repository"));
+        }
+        let reads: Vec<(StoredService, Read)> = futures::stream::iter(services)
+            .map(|service| async move {
+                let read = self.read_service(&service).await;
+                (service, read)
+            })
+            .buffer_unordered(SOURCE_CONCURRENCY)
+            .collect()
+            .await;
+
+        for (service, _) in &reads {
+            self.set_progress(service.id, Some("asking the registries"));
+        }
+        let answers = self
+            .inner
+            .registries
+            .ask(reads.iter().flat_map(|(_, read)| match read {
+                Read::Read { found, .. } => found.as_slice(),
+                Read::Failed(_) => &[],
+            }))
+            .await;
+        report.packages = answers.len();
+
+        let now = self.inner.clock.now_ms();
+        for (service, read) in reads {
+            let result = match read {
+                Read::Failed(error) => {
+                    report.failed += 1;
+                    tracing::warn!(service = %service.spec.slug, "refresh failed: {error}");
+                    self.inner
+                        .store
+                        .record_refresh_failed(service.id, now, &error)
+                        .await
+                }
+                Read::Read {
+                    revision,
+                    found,
+                    problems,
+                    unchanged,
+                } => {
+                    report.unchanged += usize::from(unchanged);
+                    let rows = measure_all(&found, &answers, now);
+                    self.inner
+                        .store
+                        .record_snapshot(service.id, now, &revision, &problems, &rows)
+                        .await
+                        .map(|_| ())
+                }
+            };
+            self.set_progress(service.id, None);
+            result?;
+        }
+        Ok(report)
+    }
+
+    async fn read_service(&self, service: &StoredService) -> Read {
+        let now = self.inner.clock.now_ms();
+        if let Err(error) = self
+            .inner
+            .store
+            .record_refresh_started(service.id, now)
+            .await
+        {
+            return Read::Failed(error.to_string());
+        }
+        self.set_progress(service.id, Some("reading the repository"));
+        let Some(source) = &service.spec.repository else {
+            return Read::Failed("the service has no repository".into());
+        };
+        let reader = match self.inner.sources.reader(source) {
+            Ok(reader) => reader,
+            Err(error) => return Read::Failed(error),
+        };
+        let previous = match self.inner.store.latest_drift(service.id).await {
+            Ok(previous) => previous,
+            Err(error) => return Read::Failed(error.to_string()),
+        };
+        match reader
+            .fetch(previous.as_ref().map(|(rev, _)| rev.as_str()))
+            .await
+        {
+            Err(error) => Read::Failed(error.to_string()),
+            Ok(Fetched::Unchanged { revision }) => {
+                let rows = previous.map(|(_, rows)| rows).unwrap_or_default();
+                let problems = match self.inner.store.service_drift(service.id, 1).await {
+                    Ok(drift) => drift.problems,
+                    Err(error) => return Read::Failed(error.to_string()),
+                };
+                Read::Read {
+                    revision,
+                    found: rows.iter().filter_map(found_from_row).collect(),
+                    problems,
+                    unchanged: true,
+                }
+            }
+            Ok(Fetched::Changed(snapshot)) => {
+                let reading = read_repository(&snapshot.manifests, &snapshot.texts);
+                let mut problems: Vec<String> =
+                    reading.errors.iter().map(ToString::to_string).collect();
+                if snapshot.manifests.is_empty() {
+                    problems.push(
+                        "no manifest found (Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod, Gemfile or pom.xml)"
+                            .into(),
+                    );
+                }
+                Read::Read {
+                    revision: snapshot.revision,
+                    found: reading.dependencies,
+                    problems,
+                    unchanged: false,
+                }
+            }
+        }
+    }
+
+    /// Drift of one service, with its running refresh if any.
+    pub async fn service_drift(&self, slug: &str) -> Result<Option<ServiceDrift>, DriftError> {
+        let Some(service) = self.inner.store.active_service(slug).await? else {
+            return Ok(None);
+        };
+        let mut drift = self
+            .inner
+            .store
+            .service_drift(service.id, HISTORY_SHOWN)
+            .await?;
+        drift.refresh.progress = self.progress_of(service.id);
+        drift.refresh.running = drift.refresh.progress.is_some();
+        Ok(Some(drift))
+    }
+
+    /// The latest totals and refresh error of every service, by slug.
+    pub async fn summaries(
+        &self,
+    ) -> Result<
+        HashMap<String, (Option<shipshape_app::drift::DriftSummary>, Option<String>)>,
+        DriftError,
+    > {
+        Ok(self.inner.store.latest_drift_summaries().await?)
+    }
+
+    /// Packages in the fleet matching `query` (all when `None`), with the
+    /// versions in use that match and the services on each.
+    pub async fn packages(
+        &self,
+        query: Option<&PackageQuery>,
+    ) -> Result<Vec<PackageUse>, DriftError> {
+        let rows = self.inner.store.fleet_dependencies().await?;
+        let rows = rows
+            .into_iter()
+            .filter(
+                |(_, row)| match (query, Ecosystem::from_config_name(&row.ecosystem)) {
+                    (None, _) => true,
+                    (Some(query), Some(ecosystem)) => {
+                        query.matches_package(ecosystem, &row.name)
+                            && row
+                                .current
+                                .as_deref()
+                                .is_some_and(|v| query.matches_version(ecosystem, v))
+                    }
+                    (Some(_), None) => false,
+                },
+            )
+            .collect();
+        Ok(group_packages(rows))
+    }
+
+    /// Adds each service's latest drift totals to an overview.
+    pub async fn annotate(
+        &self,
+        services: &mut [shipshape_app::model::ServiceSummary],
+    ) -> Result<(), DriftError> {
+        let mut summaries = self.summaries().await?;
+        for service in services {
+            if let Some((summary, error)) = summaries.remove(&service.slug) {
+                service.drift = summary;
+                service.drift_error = error;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fleet's dependency rows, with their services' slugs.
+    pub async fn fleet_dependencies(&self) -> Result<Vec<(String, DependencyView)>, DriftError> {
+        Ok(self.inner.store.fleet_dependencies().await?)
+    }
+
+    pub fn registry_counters(&self) -> Vec<(Ecosystem, super::registry::http::CountersSnapshot)> {
+        let mut counters: Vec<_> = self
+            .inner
+            .registries
+            .0
+            .iter()
+            .map(|(e, r)| (*e, r.counters()))
+            .collect();
+        counters.sort_by_key(|(e, _)| *e);
+        counters
+    }
+}
+
+/// Groups dependency rows by package, then by version in use.
+pub fn group_packages(rows: Vec<(String, DependencyView)>) -> Vec<PackageUse> {
+    let mut packages: BTreeMap<(String, String), PackageUse> = BTreeMap::new();
+    for (slug, row) in rows {
+        let Some(current) = row.current.clone() else {
+            continue;
+        };
+        let package = packages
+            .entry((row.ecosystem.clone(), row.name.clone()))
+            .or_insert_with(|| PackageUse {
+                ecosystem: row.ecosystem.clone(),
+                name: row.name.clone(),
+                latest: row.latest.clone(),
+                versions: Vec::new(),
+            });
+        match package.versions.iter_mut().find(|(v, _)| *v == current) {
+            Some((_, slugs)) => {
+                if !slugs.contains(&slug) {
+                    slugs.push(slug);
+                }
+            }
+            None => package.versions.push((current, vec![slug])),
+        }
+    }
+    packages.into_values().collect()
+}

@@ -1,0 +1,165 @@
+//! Any git URL, cloned shallow into a cache folder and fetched again on
+//! each refresh. Credentials never reach the command line or the messages:
+//! an HTTPS token goes in an `http.extraHeader` passed through git's
+//! `GIT_CONFIG_*` environment, an SSH key through `GIT_SSH_COMMAND`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use futures::future::BoxFuture;
+use tokio::process::Command;
+
+use super::local::read_folder;
+use super::{Fetched, RepositoryReader, SourceError};
+use crate::config::secret::{Secret, redact_url_password};
+
+#[derive(Clone, Debug, Default)]
+pub struct GitCredentials {
+    /// Sent as HTTP basic auth (`x-access-token:TOKEN`), as GitHub, GitLab
+    /// and Gitea accept.
+    pub token: Option<Secret>,
+    pub ssh_key: Option<PathBuf>,
+}
+
+pub struct GitRepository {
+    pub url: String,
+    pub cache_dir: PathBuf,
+    pub credentials: GitCredentials,
+    pub timeout: Duration,
+}
+
+impl GitRepository {
+    fn error(&self, reason: impl Into<String>) -> SourceError {
+        SourceError {
+            repository: redact_url_password(&self.url),
+            reason: reason.into(),
+        }
+    }
+
+    /// The clone's folder: one per URL, named so a person can tell which.
+    pub fn checkout_dir(&self) -> PathBuf {
+        let readable: String = redact_url_password(&self.url)
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or("repo")
+            .trim_end_matches(".git")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.url.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.cache_dir.join(format!("{readable}-{hash:016x}"))
+    }
+
+    async fn git(&self, dir: Option<&Path>, args: &[&str]) -> Result<String, SourceError> {
+        let mut command = Command::new("git");
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        command
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .kill_on_drop(true);
+        if let Some(token) = &self.credentials.token {
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("x-access-token:{}", token.expose()));
+            command
+                .env("GIT_CONFIG_COUNT", "1")
+                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+                .env(
+                    "GIT_CONFIG_VALUE_0",
+                    format!("Authorization: Basic {basic}"),
+                );
+        }
+        if let Some(key) = &self.credentials.ssh_key {
+            command.env(
+                "GIT_SSH_COMMAND",
+                format!(
+                    "ssh -i '{}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
+                    key.display()
+                ),
+            );
+        }
+        let output = tokio::time::timeout(self.timeout, command.output())
+            .await
+            .map_err(|_| {
+                self.error(format!(
+                    "git {} took longer than {:?}",
+                    args[0], self.timeout
+                ))
+            })?
+            .map_err(|e| self.error(format!("cannot run git: {e}")))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message");
+            Err(self.error(format!(
+                "git {} failed: {}",
+                args[0],
+                redact_url_password(last.trim())
+            )))
+        }
+    }
+}
+
+impl RepositoryReader for GitRepository {
+    fn fetch<'a>(
+        &'a self,
+        known_revision: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Fetched, SourceError>> {
+        Box::pin(async move {
+            let dir = self.checkout_dir();
+            if dir.join(".git").is_dir() {
+                self.git(
+                    Some(&dir),
+                    &["fetch", "--depth", "1", "--quiet", "origin", "HEAD"],
+                )
+                .await?;
+                self.git(Some(&dir), &["reset", "--hard", "--quiet", "FETCH_HEAD"])
+                    .await?;
+            } else {
+                tokio::fs::create_dir_all(&self.cache_dir)
+                    .await
+                    .map_err(|e| {
+                        self.error(format!(
+                            "cannot create the cache folder {}: {e}",
+                            self.cache_dir.display()
+                        ))
+                    })?;
+                let target = dir.to_string_lossy().into_owned();
+                self.git(
+                    None,
+                    &[
+                        "clone",
+                        "--depth",
+                        "1",
+                        "--quiet",
+                        "--no-tags",
+                        &self.url,
+                        &target,
+                    ],
+                )
+                .await?;
+            }
+            let revision = self.git(Some(&dir), &["rev-parse", "HEAD"]).await?;
+            if known_revision == Some(revision.as_str()) {
+                return Ok(Fetched::Unchanged { revision });
+            }
+            let mut snapshot = tokio::task::spawn_blocking(move || read_folder(&dir))
+                .await
+                .map_err(|e| self.error(format!("reading was interrupted: {e}")))?
+                .map_err(|e| self.error(e.reason))?;
+            snapshot.revision = revision;
+            Ok(Fetched::Changed(snapshot))
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Where a repository's manifests come from. Each source lists the
+//! repository's files, names its revision, and hands over the text of the
+//! manifests and lock files only; a revision the caller already has is
+//! answered with `Unchanged` so that nothing is read or parsed again.
+
+pub mod git;
+pub mod github;
+pub mod local;
+
+use std::collections::BTreeMap;
+
+use futures::future::BoxFuture;
+
+use super::discover::ManifestFile;
+
+/// A repository as read from its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// A commit, a tree SHA, or a digest of a local folder's manifests.
+    pub revision: String,
+    pub manifests: Vec<ManifestFile>,
+    /// Path → text of every manifest and lock file in `manifests`.
+    pub texts: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// Still at the revision the caller has.
+    Unchanged {
+        revision: String,
+    },
+    Changed(Snapshot),
+}
+
+/// Why a repository could not be read; said so the owner can act.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{repository}: {reason}")]
+pub struct SourceError {
+    /// The repository as configured, without credentials.
+    pub repository: String,
+    pub reason: String,
+}
+
+pub trait RepositoryReader: Send + Sync {
+    /// Reads the repository; `known_revision` is the one already stored.
+    fn fetch<'a>(
+        &'a self,
+        known_revision: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Fetched, SourceError>>;
+}
+
+/// FNV-1a over the manifests' paths and texts: a local folder's revision.
+pub(crate) fn digest_texts(texts: &BTreeMap<String, String>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (path, text) in texts {
+        for byte in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
