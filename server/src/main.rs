@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use shipshape_server::config::{self, ENV_SETTINGS};
+use shipshape_server::deps::scan;
 use shipshape_server::serve;
 use shipshape_server::telemetry::logging;
 
@@ -36,6 +37,26 @@ enum Command {
     /// Apply pending database migrations and exit (what `serve` does at
     /// start-up), e.g. before rolling out a new version.
     Migrate,
+    /// Print the dependency drift of one repository (a path, a git URL or
+    /// github:owner/repo), without a server or a database.
+    Scan {
+        /// The repository to read.
+        target: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Like scan, but exit with status 1 when the repository is over its
+    /// drift budget (for CI).
+    Check {
+        target: String,
+        /// Fail when the total libyears exceed this.
+        #[arg(long, value_name = "YEARS")]
+        max_libyear: Option<f64>,
+        /// Fail when any dependency is this far behind or further.
+        #[arg(long, value_parser = ["patch", "minor", "major"])]
+        fail_on: Option<String>,
+    },
 }
 
 fn env_help() -> String {
@@ -83,9 +104,42 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut over_budget = false;
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve => serve::serve(config, fleet_text).await,
+            Command::Scan { target, json } => {
+                let now = shipshape_server::clock::Clock::now_ms(&shipshape_server::clock::SystemClock);
+                let result = scan::scan(&target, &config.drift, &env, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot scan {target}: {e}"))?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "dependencies": result.dependencies, "problems": result.problems })
+                    );
+                } else {
+                    print!("{}", scan::render_table(&result, now));
+                }
+                Ok(())
+            }
+            Command::Check { target, max_libyear, fail_on } => {
+                let now = shipshape_server::clock::Clock::now_ms(&shipshape_server::clock::SystemClock);
+                let result = scan::scan(&target, &config.drift, &env, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot check {target}: {e}"))?;
+                print!("{}", scan::render_table(&result, now));
+                let reasons = scan::over_budget(&result.dependencies, max_libyear, fail_on.as_deref());
+                if reasons.is_empty() {
+                    println!("within budget");
+                } else {
+                    for reason in &reasons {
+                        println!("over budget: {reason}");
+                    }
+                    over_budget = true;
+                }
+                Ok(())
+            }
             Command::Migrate => {
                 let store = serve::open_store(&config).await?;
                 println!(
@@ -100,6 +154,7 @@ fn main() -> ExitCode {
         }
     });
     match result {
+        Ok(()) if over_budget => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("shipshape: {error:#}");

@@ -289,3 +289,68 @@ fn the_server_follows_its_fleet_file_and_stops_on_sigterm() {
         "{log:#?}"
     );
 }
+
+/// `scan` and `check` against the fake registries, as a CI job would run them.
+#[test]
+fn scan_prints_a_table_and_check_fails_the_build_over_budget() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let fakes = runtime
+        .block_on(shipshape_fakes::Fakes::start(
+            shipshape_fakes::demo::demo_state(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .expect("fakes");
+    let dir = tempfile::tempdir().expect("dir");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let with_registries = |command: &mut Command| {
+        for (var, path) in [("CARGO", "cargo"), ("NPM", "npm"), ("PYTHON", "pypi")] {
+            command.env(format!("SHIPSHAPE_REGISTRY_{var}_URL"), fakes.url(path));
+        }
+    };
+
+    let mut scan = shipshape(dir.path());
+    with_registries(&mut scan);
+    let output = scan
+        .arg("scan")
+        .arg(examples.join("checkout-api"))
+        .output()
+        .expect("scan runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let reqwest = stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        reqwest.starts_with("cargo      reqwest     dev     0.11.27"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("8 dependencies: 2 major, 1 minor, 2 patch, 3 up to date"),
+        "{stdout}"
+    );
+
+    let mut within = shipshape(dir.path());
+    with_registries(&mut within);
+    let output = within
+        .args(["check", "--max-libyear", "100"])
+        .arg(examples.join("recommendations"))
+        .output()
+        .expect("check runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let mut over = shipshape(dir.path());
+    with_registries(&mut over);
+    let output = over
+        .args(["check", "--fail-on", "major"])
+        .arg(examples.join("checkout-api"))
+        .output()
+        .expect("check runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("over budget: reqwest 0.11.27 is major behind (0.11.27 → 0.13.5)"),
+        "{stdout}"
+    );
+}

@@ -25,6 +25,7 @@ pub mod model;
 pub mod query;
 pub mod read;
 pub mod registry;
+pub mod scan;
 pub mod service;
 pub mod source;
 pub mod version;
