@@ -37,6 +37,19 @@ export async function startShipshape() {
   writeFileSync(join(dir, 'shipshape.toml'), fleet);
   const port = await freePort();
   const log = [];
+  // The registries answer from shipshape-fakes (built beside shipshape), so
+  // drift is measured offline and the same on every run.
+  const fakes = spawn(join(dirname(bin), 'shipshape-fakes'), ['127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const fakesUrl = await new Promise((resolveUrl, reject) => {
+    fakes.once('error', reject);
+    fakes.stdout.once('data', (d) => resolveUrl(String(d).trim().split('\n')[0]));
+  });
+  const registries = Object.fromEntries(
+    [['CARGO', 'cargo'], ['NPM', 'npm'], ['PYTHON', 'pypi'], ['GO', 'go'], ['RUBY', 'ruby'], ['MAVEN', 'maven']]
+      .map(([name, path]) => [`SHIPSHAPE_REGISTRY_${name}_URL`, `${fakesUrl}/${path}`]),
+  );
   const child = spawn(bin, ['--config', join(dir, 'shipshape.toml'), 'serve'], {
     cwd: dir,
     env: {
@@ -44,6 +57,8 @@ export async function startShipshape() {
       SHIPSHAPE_LISTEN: `127.0.0.1:${port}`,
       SHIPSHAPE_DATABASE_URL: `sqlite://${join(dir, 'shipshape.db')}`,
       SHIPSHAPE_SITE_ROOT: siteRoot,
+      SHIPSHAPE_GITHUB_API_URL: `${fakesUrl}/github`,
+      ...registries,
       RUST_LOG: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +83,7 @@ export async function startShipshape() {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      fakes.kill('SIGTERM');
     },
   };
 }

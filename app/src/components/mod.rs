@@ -1,2 +1,3 @@
+pub mod drift_table;
 pub mod layout;
 pub mod service_bits;

@@ -228,6 +228,17 @@ fn ServiceCard(service: ServiceSummary) -> impl IntoView {
             <div class="service-repo">
                 <RepositoryLink repository=service.repository />
             </div>
+            {service.drift.map(|d| view! {
+                <div class="service-drift" data-testid="service-drift">
+                    <span class="libyears">{format!("{:.1} libyears", d.libyears)}</span>
+                    <span class="gap gap-major">{format!("{} major", d.major)}</span>
+                    <span class="gap gap-minor">{format!("{} minor", d.minor)}</span>
+                    <span class="gap gap-patch">{format!("{} patch", d.patch)}</span>
+                </div>
+            })}
+            {service.drift_error.map(|e| view! {
+                <p class="error small" data-testid="drift-error">{format!("Last refresh failed: {e}")}</p>
+            })}
         </li>
     }
 }

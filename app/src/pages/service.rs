@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::load_service_detail;
+use crate::components::drift_table::DriftSection;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
 use crate::format::utc_timestamp;
 use crate::model::{HealthEndpointView, ServiceDetail};
@@ -39,6 +40,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
         first_seen_ms,
         updated_ms,
     } = detail;
+    let summary_slug_for_drift = summary.repository.is_some().then(|| summary.slug.clone());
     view! {
         <Title text=summary.name.clone() />
         <nav class="breadcrumb" aria-label="Breadcrumb">
@@ -78,6 +80,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
             <h2>"Health endpoints"</h2>
             <HealthEndpointTable endpoints=health_endpoints />
         </section>
+        {summary_slug_for_drift.map(|slug| view! { <DriftSection slug /> })}
     }
 }
 
