@@ -15,6 +15,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shipshape/target}"
 # (to name the wasm file in the page); every other build must set it alike or
 # share no artifacts with cargo-leptos' builds.
 export LEPTOS_OUTPUT_NAME=shipshape
+# Every fresh clone is a new path, so incremental caches in the shared target
+# directory are never reused by CI, only piled up (tens of GB); CI builds
+# without them. A developer's checkout keeps them.
+if [ -n "${CI:-}" ]; then
+  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+fi
 CARGO_LEPTOS_VERSION="0.3.11"
 WASM_OPT_NPM_VERSION="132.0.0"
 
