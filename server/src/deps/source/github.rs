@@ -85,19 +85,6 @@ struct Blob {
     encoding: String,
 }
 
-enum Answer {
-    Fresh(String),
-    NotModified(String),
-}
-
-impl Answer {
-    fn body(self) -> String {
-        match self {
-            Answer::Fresh(body) | Answer::NotModified(body) => body,
-        }
-    }
-}
-
 impl GitHubClient {
     pub fn new(api: &str, token: Option<&Secret>, max_wait: Duration) -> Result<Self, String> {
         crate::tls::install_crypto_provider();
@@ -166,9 +153,9 @@ impl GitHubClient {
         }
     }
 
-    /// GETs an API path (`/repos/…`), conditionally when `conditional`.
-    /// Returns the body and whether it came from a 304.
-    async fn get(&self, path: &str, conditional: bool) -> Result<Answer, String> {
+    /// GETs an API path (`/repos/…`), conditionally when `conditional`
+    /// (a 304 answers with the body cached beside its ETag).
+    async fn get(&self, path: &str, conditional: bool) -> Result<String, String> {
         let url = format!("{}{path}", self.api);
         for attempt in 1..=3 {
             self.respect_primary_limit().await?;
@@ -211,7 +198,7 @@ impl GitHubClient {
                     .ok()
                     .and_then(|c| c.get(&url).map(|c| c.body.clone()));
                 if let Some(body) = cached {
-                    return Ok(Answer::NotModified(body));
+                    return Ok(body);
                 }
             }
             let body = self
@@ -231,7 +218,7 @@ impl GitHubClient {
                         },
                     );
                 }
-                return Ok(Answer::Fresh(body));
+                return Ok(body);
             }
             let message = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
@@ -278,7 +265,7 @@ impl GitHubClient {
     }
 
     pub async fn repository(&self, full_name: &str) -> Result<GitHubRepo, String> {
-        let body = self.get(&format!("/repos/{full_name}"), true).await?.body();
+        let body = self.get(&format!("/repos/{full_name}"), true).await?;
         serde_json::from_str(&body)
             .map_err(|e| format!("GitHub's repository answer is not in the documented shape: {e}"))
     }
@@ -297,12 +284,8 @@ impl GitHubClient {
                 true,
             )
             .await?;
-        let unchanged_answer = matches!(tree_answer, Answer::NotModified(_));
-        let tree: Tree = serde_json::from_str(&tree_answer.body())
+        let tree: Tree = serde_json::from_str(&tree_answer)
             .map_err(|e| format!("GitHub's tree answer is not in the documented shape: {e}"))?;
-        if unchanged_answer && known_revision == Some(tree.sha.as_str()) {
-            return Ok(Fetched::Unchanged { revision: tree.sha });
-        }
         if known_revision == Some(tree.sha.as_str()) {
             return Ok(Fetched::Unchanged { revision: tree.sha });
         }
@@ -342,8 +325,7 @@ impl GitHubClient {
         }
         let body = self
             .get(&format!("/repos/{full_name}/git/blobs/{sha}"), false)
-            .await?
-            .body();
+            .await?;
         let blob: Blob = serde_json::from_str(&body)
             .map_err(|e| format!("GitHub's blob answer is not in the documented shape: {e}"))?;
         if blob.encoding != "base64" {
@@ -369,7 +351,7 @@ impl GitHubClient {
         let mut page = 1;
         loop {
             let path = format!("/orgs/{org}/repos?per_page=100&type=all&page={page}");
-            let body = self.get(&path, true).await?.body();
+            let body = self.get(&path, true).await?;
             let batch: Vec<GitHubRepo> = serde_json::from_str(&body).map_err(|e| {
                 format!("GitHub's repository list is not in the documented shape: {e}")
             })?;
