@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use tokio::process::Command;
 
 use super::local::read_folder;
-use super::{Fetched, RepositoryReader, SourceError};
+use super::{Fetched, RepositoryReader, SourceError, fnv1a_hex};
 use crate::config::secret::{Secret, redact_url_password};
 
 #[derive(Clone, Debug, Default)]
@@ -47,12 +47,8 @@ impl GitRepository {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect();
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in self.url.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.cache_dir.join(format!("{readable}-{hash:016x}"))
+        let hash = fnv1a_hex(self.url.bytes());
+        self.cache_dir.join(format!("{readable}-{hash}"))
     }
 
     async fn git(&self, dir: Option<&Path>, args: &[&str]) -> Result<String, SourceError> {

@@ -49,14 +49,22 @@ pub trait RepositoryReader: Send + Sync {
     ) -> BoxFuture<'a, Result<Fetched, SourceError>>;
 }
 
-/// FNV-1a over the manifests' paths and texts: a local folder's revision.
-pub(crate) fn digest_texts(texts: &BTreeMap<String, String>) -> String {
+/// FNV-1a of `bytes` as 16 hex digits: a stable name for content, not a
+/// defence against anyone.
+pub(crate) fn fnv1a_hex(bytes: impl IntoIterator<Item = u8>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (path, text) in texts {
-        for byte in path.bytes().chain([0]).chain(text.bytes()).chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{hash:016x}")
+}
+
+/// A local folder's revision: a digest of its manifests' paths and texts.
+pub(crate) fn digest_texts(texts: &BTreeMap<String, String>) -> String {
+    fnv1a_hex(
+        texts
+            .iter()
+            .flat_map(|(path, text)| path.bytes().chain([0]).chain(text.bytes()).chain([0])),
+    )
 }
