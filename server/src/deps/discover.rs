@@ -34,8 +34,18 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn folder(path: &str) -> &str {
+pub(crate) fn folder(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+/// The folders holding `path`, nearest first, ending with the root (`""`).
+pub(crate) fn folders_above(path: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(folder(path));
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = (!current.is_empty()).then(|| folder(current));
+        Some(current)
+    })
 }
 
 fn join(folder: &str, name: &str) -> String {
@@ -69,20 +79,12 @@ pub fn find_manifests<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Manif
         .filter(|p| !p.split('/').any(|part| SKIPPED_FOLDERS.contains(&part)))
         .collect();
     let lock_for = |manifest: &str, names: &[&str]| -> Option<String> {
-        let mut dir = folder(manifest);
-        loop {
-            if let Some(found) = names
+        folders_above(manifest).find_map(|dir| {
+            names
                 .iter()
                 .map(|n| join(dir, n))
                 .find(|candidate| paths.contains(candidate.as_str()))
-            {
-                return Some(found);
-            }
-            if dir.is_empty() {
-                return None;
-            }
-            dir = folder(dir);
-        }
+        })
     };
     let mut manifests: Vec<ManifestFile> = paths
         .iter()

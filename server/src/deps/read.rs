@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::discover::{ManifestFile, find_manifests};
+use super::discover::{ManifestFile, find_manifests, folder, folders_above};
 use super::manifest::{cargo, go, maven, npm, python, ruby};
 use super::model::{DeclaredDependency, DependencyKind, Ecosystem, ManifestError};
 
@@ -42,10 +42,6 @@ pub fn paths_of(manifests: &[ManifestFile]) -> Vec<String> {
     paths.sort();
     paths.dedup();
     paths
-}
-
-fn folder(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
 /// Reads `manifests` from `texts` (path → content). A file missing from
@@ -159,16 +155,7 @@ fn nearest_workspace<'a>(
     workspaces: &'a BTreeMap<String, cargo::WorkspaceDependencies>,
     manifest: &str,
 ) -> Option<&'a cargo::WorkspaceDependencies> {
-    let mut dir = folder(manifest);
-    loop {
-        if let Some(found) = workspaces.get(dir) {
-            return Some(found);
-        }
-        if dir.is_empty() {
-            return None;
-        }
-        dir = folder(dir);
-    }
+    folders_above(manifest).find_map(|dir| workspaces.get(dir))
 }
 
 fn parse_lock(
