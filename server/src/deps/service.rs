@@ -332,20 +332,20 @@ impl DriftService {
             Err(error) => return Read::Failed(error.to_string()),
         };
         match reader
-            .fetch(previous.as_ref().map(|(rev, _)| rev.as_str()))
+            .fetch(previous.as_ref().map(|p| p.revision.as_str()))
             .await
         {
             Err(error) => Read::Failed(error.to_string()),
             Ok(Fetched::Unchanged { revision }) => {
-                let rows = previous.map(|(_, rows)| rows).unwrap_or_default();
-                let problems = match self.inner.store.service_drift(service.id, 1).await {
-                    Ok(drift) => drift.problems,
-                    Err(error) => return Read::Failed(error.to_string()),
-                };
+                let previous = previous.unwrap_or_default();
                 Read::Read {
                     revision,
-                    found: rows.iter().filter_map(found_from_row).collect(),
-                    problems,
+                    found: previous
+                        .dependencies
+                        .iter()
+                        .filter_map(found_from_row)
+                        .collect(),
+                    problems: previous.problems,
                     unchanged: true,
                 }
             }
@@ -384,16 +384,6 @@ impl DriftService {
         Ok(Some(drift))
     }
 
-    /// The latest totals and refresh error of every service, by slug.
-    pub async fn summaries(
-        &self,
-    ) -> Result<
-        HashMap<String, (Option<shipshape_app::drift::DriftSummary>, Option<String>)>,
-        DriftError,
-    > {
-        Ok(self.inner.store.latest_drift_summaries().await?)
-    }
-
     /// Packages in the fleet matching `query` (all when `None`), with the
     /// versions in use that match and the services on each.
     pub async fn packages(
@@ -425,7 +415,7 @@ impl DriftService {
         &self,
         services: &mut [shipshape_app::model::ServiceSummary],
     ) -> Result<(), DriftError> {
-        let mut summaries = self.summaries().await?;
+        let mut summaries = self.inner.store.latest_drift_summaries().await?;
         for service in services {
             if let Some((summary, error)) = summaries.remove(&service.slug) {
                 service.drift = summary;
@@ -433,23 +423,6 @@ impl DriftService {
             }
         }
         Ok(())
-    }
-
-    /// The fleet's dependency rows, with their services' slugs.
-    pub async fn fleet_dependencies(&self) -> Result<Vec<(String, DependencyView)>, DriftError> {
-        Ok(self.inner.store.fleet_dependencies().await?)
-    }
-
-    pub fn registry_counters(&self) -> Vec<(Ecosystem, super::registry::http::CountersSnapshot)> {
-        let mut counters: Vec<_> = self
-            .inner
-            .registries
-            .0
-            .iter()
-            .map(|(e, r)| (*e, r.counters()))
-            .collect();
-        counters.sort_by_key(|(e, _)| *e);
-        counters
     }
 }
 

@@ -20,6 +20,16 @@ const ROWS_PER_INSERT: usize = 50;
 const SUMMARY_COLUMNS: &str =
     "taken_ms, revision, dependency_count, libyears, up_to_date, patch, minor, major, unknown";
 
+/// `a, b` → `t.a AS a, t.b AS b`: a column list for a query that joins
+/// tables (the names rows are read by stay unqualified).
+fn qualified(columns: &str, table: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{table}.{c} AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn dependency_from_row(row: &AnyRow) -> Result<DependencyView, sqlx::Error> {
     let list = |text: String| -> Vec<String> {
         text.split(',')
@@ -64,10 +74,20 @@ fn summary_from_row(row: &AnyRow) -> Result<DriftSummary, sqlx::Error> {
     })
 }
 
-/// The latest snapshot of a service: its id, the id holding its rows, its revision.
+/// The latest snapshot of a service: the id holding its rows, its
+/// revision and the problems met reading it.
 struct Latest {
     rows_of: i64,
     revision: String,
+    problems: Vec<String>,
+}
+
+/// What the latest snapshot of a service holds, for the next refresh.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LatestDrift {
+    pub revision: String,
+    pub problems: Vec<String>,
+    pub dependencies: Vec<DependencyView>,
 }
 
 async fn latest_snapshot(
@@ -75,7 +95,7 @@ async fn latest_snapshot(
     service_id: i64,
 ) -> Result<Option<Latest>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, dependencies_of, revision FROM drift_snapshots WHERE service_id = $1 ORDER BY taken_ms DESC, id DESC LIMIT 1",
+        "SELECT id, dependencies_of, revision, problems FROM drift_snapshots WHERE service_id = $1 ORDER BY taken_ms DESC, id DESC LIMIT 1",
     )
     .bind(service_id)
     .fetch_optional(&mut **tx)
@@ -84,9 +104,11 @@ async fn latest_snapshot(
     row.map(|row| -> Result<Latest, sqlx::Error> {
         let id: i64 = row.try_get("id")?;
         let of: Option<i64> = row.try_get("dependencies_of")?;
+        let problems: String = row.try_get("problems")?;
         Ok(Latest {
             rows_of: of.unwrap_or(id),
             revision: row.try_get("revision")?,
+            problems: serde_json::from_str(&problems).unwrap_or_default(),
         })
     })
     .transpose()
@@ -119,18 +141,19 @@ fn sorted(dependencies: &[DependencyView]) -> Vec<DependencyView> {
 }
 
 impl Store {
-    /// The revision and dependencies of a service's latest snapshot.
-    pub async fn latest_drift(
-        &self,
-        service_id: i64,
-    ) -> Result<Option<(String, Vec<DependencyView>)>, StoreError> {
+    /// The revision, problems and dependencies of a service's latest snapshot.
+    pub async fn latest_drift(&self, service_id: i64) -> Result<Option<LatestDrift>, StoreError> {
         let mut tx = self.pool().begin().await.during("starting a read")?;
         let Some(latest) = latest_snapshot(&mut tx, service_id).await? else {
             return Ok(None);
         };
-        let rows = rows_of(&mut tx, latest.rows_of).await?;
+        let dependencies = rows_of(&mut tx, latest.rows_of).await?;
         tx.commit().await.during("finishing a read")?;
-        Ok(Some((latest.revision, rows)))
+        Ok(Some(LatestDrift {
+            revision: latest.revision,
+            problems: latest.problems,
+            dependencies,
+        }))
     }
 
     pub async fn record_refresh_started(
@@ -295,11 +318,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT v.slug AS slug, {} FROM drift_snapshots s JOIN services v ON v.id = s.service_id
              WHERE s.id = (SELECT MAX(l.id) FROM drift_snapshots l WHERE l.service_id = s.service_id)",
-            SUMMARY_COLUMNS
-                .split(", ")
-                .map(|c| format!("s.{c} AS {c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            qualified(SUMMARY_COLUMNS, "s")
         ))
         .fetch_all(self.pool())
         .await
@@ -325,11 +344,7 @@ impl Store {
     /// Every dependency of every active service's latest snapshot, with the
     /// service's slug.
     pub async fn fleet_dependencies(&self) -> Result<Vec<(String, DependencyView)>, StoreError> {
-        let columns: String = DEPENDENCY_COLUMNS
-            .split(", ")
-            .map(|c| format!("d.{c} AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = qualified(DEPENDENCY_COLUMNS, "d");
         let rows = sqlx::query(&format!(
             "SELECT v.slug AS slug, {columns}
              FROM services v

@@ -16,6 +16,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::config::secret::DatabaseUrl;
 
+pub use drift::LatestDrift;
 pub use services::{ServiceOrigin, StoredService};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
