@@ -40,6 +40,13 @@ pub struct DependencyView {
     pub note: Option<String>,
 }
 
+impl DependencyView {
+    /// The gap, or `unknown` when drift could not be measured.
+    pub fn gap_or_unknown(&self) -> &str {
+        self.gap.as_deref().unwrap_or("unknown")
+    }
+}
+
 pub const GAPS: [&str; 4] = ["up-to-date", "patch", "minor", "major"];
 
 /// Totals of one snapshot.

@@ -122,7 +122,7 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
             let (gap, kind, ecosystem) =
                 (gap_filter.get(), kind_filter.get(), ecosystem_filter.get());
             rows.iter()
-                .filter(|d| gap.is_empty() || d.gap.as_deref().unwrap_or("unknown") == gap)
+                .filter(|d| gap.is_empty() || d.gap_or_unknown() == gap)
                 .filter(|d| kind.is_empty() || d.kind == kind)
                 .filter(|d| ecosystem.is_empty() || d.ecosystem == ecosystem)
                 .cloned()
@@ -173,7 +173,7 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {move || shown().into_iter().map(|d| {
-                        let gap = d.gap.clone().unwrap_or_else(|| "unknown".into());
+                        let gap = d.gap_or_unknown().to_string();
                         let mut flags: Vec<String> = Vec::new();
                         if d.yanked { flags.push("yanked".into()); }
                         if let Some(message) = &d.deprecated { flags.push(format!("deprecated: {message}")); }

@@ -92,7 +92,7 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
                 cell(d.current.as_deref()).to_string(),
                 cell(d.wanted.as_deref()).to_string(),
                 cell(d.latest.as_deref()).to_string(),
-                d.gap.clone().unwrap_or_else(|| "unknown".into()),
+                d.gap_or_unknown().to_string(),
                 format!(
                     "{}{}",
                     d.libyears.map_or("-".to_string(), |y| format!("{y:.2}")),

@@ -70,7 +70,7 @@ async fn get_dependencies(
             .dependencies
             .into_iter()
             .filter(|d| {
-                wanted("gap", d.gap.as_deref().unwrap_or("unknown"))
+                wanted("gap", d.gap_or_unknown())
                     && wanted("kind", &d.kind)
                     && wanted("ecosystem", &d.ecosystem)
             })
