@@ -258,11 +258,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         watch_interval: raw
             .fleet
             .watch_interval
-            .map(|interval| {
-                spec::parse_duration(interval.get_ref()).map_err(|message| {
-                    locate.invalid(interval.span(), "fleet.watch_interval", message)
-                })
-            })
+            .map(|interval| locate.duration(&interval, "fleet.watch_interval"))
             .transpose()?,
         drift,
     };
@@ -291,24 +287,13 @@ fn check_drift(
     base_dir: &Path,
 ) -> Result<DriftSettings, ConfigError> {
     let duration = |value: &Option<Spanned<String>>, key: &str| {
-        value
-            .as_ref()
-            .map(|v| {
-                spec::parse_duration(v.get_ref()).map_err(|m| locate.invalid(v.span(), key, m))
-            })
-            .transpose()
+        value.as_ref().map(|v| locate.duration(v, key)).transpose()
     };
     let url = |value: &Spanned<String>, key: &str| {
         let text = value.get_ref().trim();
-        if text.starts_with("http://") || text.starts_with("https://") {
-            Ok(text.trim_end_matches('/').to_string())
-        } else {
-            Err(locate.invalid(
-                value.span(),
-                key,
-                format!("`{text}` is not an http:// or https:// URL"),
-            ))
-        }
+        spec::validate_http_url(text)
+            .map(|()| text.trim_end_matches('/').to_string())
+            .map_err(|m| locate.invalid(value.span(), key, m))
     };
     let mut registries = Vec::new();
     for (name, registry) in &raw.registries {
@@ -404,7 +389,7 @@ fn check_service(
     let mut health_endpoints = Vec::with_capacity(raw.health.len());
     for (position, health) in raw.health.into_iter().enumerate() {
         let hkey = |field: &str| format!("service[{index}].health[{position}].{field}");
-        spec::validate_health_url(health.url.get_ref())
+        spec::validate_http_url(health.url.get_ref())
             .map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
         let method = match health.method {
             Some(method) => spec::validate_method(method.get_ref())
@@ -413,8 +398,7 @@ fn check_service(
         };
         let duration = |value: Option<Spanned<String>>, field: &str, default: Duration| match value
         {
-            Some(value) => spec::parse_duration(value.get_ref())
-                .map_err(|m| locate.invalid(value.span(), &hkey(field), m)),
+            Some(value) => locate.duration(&value, &hkey(field)),
             None => Ok(default),
         };
         let interval = duration(health.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
@@ -465,6 +449,11 @@ impl Locator<'_> {
             key: key.to_string(),
             message,
         }
+    }
+
+    /// A duration such as `30s`, or an error at its position.
+    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
+        spec::parse_duration(value.get_ref()).map_err(|m| self.invalid(value.span(), key, m))
     }
 
     fn toml_error(&self, error: &toml::de::Error, key: Option<String>) -> ConfigError {

@@ -81,7 +81,7 @@ pub fn validate_tier(tier: i64) -> Result<u8, String> {
         })
 }
 
-pub fn validate_health_url(url: &str) -> Result<(), String> {
+pub fn validate_http_url(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -295,10 +295,10 @@ mod tests {
 
     #[test]
     fn health_urls_and_methods() {
-        assert!(validate_health_url("http://127.0.0.1:8080/_internal_/healthcheck").is_ok());
-        assert!(validate_health_url("https://api.example.com").is_ok());
-        assert!(validate_health_url("ftp://x").is_err());
-        assert!(validate_health_url("http:///path").is_err());
+        assert!(validate_http_url("http://127.0.0.1:8080/_internal_/healthcheck").is_ok());
+        assert!(validate_http_url("https://api.example.com").is_ok());
+        assert!(validate_http_url("ftp://x").is_err());
+        assert!(validate_http_url("http:///path").is_err());
         assert_eq!(validate_method("get"), Ok("GET".to_string()));
         assert!(validate_method("DELETE").is_err());
     }
