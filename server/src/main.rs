@@ -107,7 +107,7 @@ fn main() -> ExitCode {
     let mut over_budget = false;
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve => serve::serve(config, fleet_text).await,
+            Command::Serve => serve::serve(config, fleet_text, &env).await,
             Command::Scan { target, json } => {
                 let now = shipshape_server::clock::Clock::now_ms(&shipshape_server::clock::SystemClock);
                 let result = scan::scan(&target, &config.drift, &env, now)

@@ -1,6 +1,7 @@
 //! Putting the server together: config → store → fleet → HTTP, plus the
 //! background loops, all stopped in order on SIGINT or SIGTERM.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -37,7 +38,13 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::Result<()> {
+/// `env` is the environment the config was loaded from; credentials named
+/// in the config (`token_env`) are looked up in it.
+pub async fn serve(
+    config: Config,
+    fleet_file_text: Option<String>,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
     tracing::info!(
         listen = %config.server.listen,
         database = %config.database.url,
@@ -63,12 +70,11 @@ pub async fn serve(config: Config, fleet_file_text: Option<String>) -> anyhow::R
         tracing::info!(fleet.file = %path.display(), "fleet loaded: {}", plan.summary());
     }
 
-    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
     let drift = DriftService::new(
         store.clone(),
         Arc::new(SystemClock),
-        registries_from_config(&config.drift, &env),
-        sources_from_config(&config.drift, &env),
+        registries_from_config(&config.drift, env),
+        sources_from_config(&config.drift, env),
     );
     let state = AppState {
         leptos_options: leptos_options(&config),
