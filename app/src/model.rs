@@ -41,6 +41,8 @@ pub enum ServiceOrigin {
     FleetFile,
     /// Registered through the API.
     Api,
+    /// Found in a GitHub organisation the fleet file names.
+    GitHubOrg,
 }
 
 impl ServiceOrigin {
@@ -48,6 +50,7 @@ impl ServiceOrigin {
         match self {
             ServiceOrigin::FleetFile => "fleet file",
             ServiceOrigin::Api => "registered through the API",
+            ServiceOrigin::GitHubOrg => "discovered in a GitHub organisation (fleet file)",
         }
     }
 }
@@ -86,6 +89,24 @@ pub struct FleetFileStatus {
 pub struct FleetOverview {
     pub services: Vec<ServiceSummary>,
     pub fleet_file: Option<FleetFileStatus>,
+    /// One per GitHub organisation the fleet file asks to discover.
+    #[serde(default)]
+    pub discovery: Vec<OrgDiscoveryStatus>,
+}
+
+/// The last discovery of one GitHub organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgDiscoveryStatus {
+    pub org: String,
+    /// Repositories the organisation lists, and how many became services.
+    pub listed: usize,
+    pub services: usize,
+    /// `(owner/repo, why)` for each repository passed over.
+    pub skipped: Vec<(String, String)>,
+    /// Why the last attempt failed; the services found before stay.
+    pub error: Option<String>,
+    /// Unix time in milliseconds of the last successful discovery.
+    pub last_success_ms: Option<i64>,
 }
 
 impl FleetOverview {
@@ -178,7 +199,7 @@ impl FleetFilter {
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-fn encode_query_value(value: &str) -> String {
+pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {
@@ -282,6 +303,7 @@ mod tests {
         let overview = FleetOverview {
             services: fleet(),
             fleet_file: None,
+            discovery: vec![],
         };
         assert_eq!(overview.teams(), ["discovery", "payments"]);
         assert_eq!(overview.tags(), ["go", "node", "public", "rust"]);

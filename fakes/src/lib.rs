@@ -582,6 +582,8 @@ fn repo_json(base: &str, full_name: &str, repo: &FakeRepo) -> Value {
         "owner": { "login": owner, "type": "Organization" },
         "private": false, "fork": repo.fork, "archived": repo.archived,
         "default_branch": repo.default_branch,
+        // Kilobytes, as GitHub reports it; 0 for an empty repository.
+        "size": repo.files.values().map(String::len).sum::<usize>().div_ceil(1024),
         "html_url": format!("https://github.com/{full_name}"),
         "url": format!("{base}/repos/{full_name}"),
     })
@@ -641,6 +643,11 @@ async fn github(
         },
         ["repos", owner, repo, "git", "trees", reference] => {
             match state.repos.get(&format!("{owner}/{repo}")) {
+                // What GitHub answers for a repository without a commit.
+                Some(found) if found.files.is_empty() => Answer::Status(
+                    StatusCode::CONFLICT,
+                    json!({ "message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest/git/trees#get-a-tree" }),
+                ),
                 Some(found) if *reference == found.default_branch => {
                     let tree: Vec<Value> = found
                         .files

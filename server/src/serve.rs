@@ -63,6 +63,9 @@ pub async fn serve(
 
     let fleet = FleetService::new(store.clone(), Arc::new(SystemClock));
     if let Some(path) = &config.fleet.file {
+        fleet
+            .set_org_rules(config.fleet.initial.github_orgs.clone())
+            .await;
         let plan = fleet
             .sync_from_file(path, &config.fleet.initial.services)
             .await
@@ -106,6 +109,7 @@ pub async fn serve(
     }
 
     background.spawn(refresh_on_interval(
+        fleet.clone(),
         drift,
         config.drift.refresh_interval,
         cancel.clone(),
@@ -131,15 +135,33 @@ pub async fn serve(
     Ok(())
 }
 
-/// Refreshes the fleet's drift at start-up, then every `interval`. A
-/// refresh under way when the server stops is dropped; its transaction
-/// never commits, so the previous snapshots stay.
+/// Discovers the GitHub organisations the fleet file names, then refreshes
+/// the fleet's drift: at start-up, every `interval`, and as soon as the
+/// file names a new organisation. A refresh under way when the server stops
+/// is dropped; its transaction never commits, so the previous snapshots stay.
 async fn refresh_on_interval(
+    fleet: FleetService,
     drift: DriftService,
     interval: std::time::Duration,
     cancel: CancellationToken,
 ) {
     loop {
+        if fleet.has_org_rules().await {
+            match drift.github() {
+                Some(github) => {
+                    tokio::select! {
+                        () = cancel.cancelled() => return,
+                        result = fleet.discover_orgs(&github) => match result {
+                            Ok(plan) => tracing::info!("GitHub organisations discovered: {}", plan.summary()),
+                            Err(error) => tracing::error!("could not store the discovered services: {error}"),
+                        },
+                    }
+                }
+                None => tracing::error!(
+                    "the fleet file names GitHub organisations but the GitHub client could not be set up"
+                ),
+            }
+        }
         let started = std::time::Instant::now();
         tokio::select! {
             () = cancel.cancelled() => return,
@@ -158,6 +180,7 @@ async fn refresh_on_interval(
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
+            () = fleet.discovery_wanted() => {}
         }
     }
 }

@@ -8,7 +8,9 @@ use leptos_router::{
 use crate::api::load_fleet_overview;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
 use crate::format::{plural, utc_timestamp};
-use crate::model::{FleetFileStatus, FleetFilter, FleetOverview, ServiceSummary};
+use crate::model::{
+    FleetFileStatus, FleetFilter, FleetOverview, OrgDiscoveryStatus, ServiceSummary,
+};
 
 /// The fleet at a glance. The filter lives in the URL: without JavaScript the
 /// form submits a GET and the server renders the filtered list; once the wasm
@@ -101,6 +103,11 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
 
     view! {
         {overview.fleet_file.map(|status| view! { <FleetFileNotice status /> })}
+        {overview
+            .discovery
+            .into_iter()
+            .map(|status| view! { <DiscoveryNotice status /> })
+            .collect_view()}
         <form class="filters" method="get" action="/" role="search" on:submit=on_submit>
             <label class="field field-search">
                 <span>"Search"</span>
@@ -265,4 +272,45 @@ fn FleetFileNotice(status: FleetFileStatus) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// One line per GitHub organisation the fleet file discovers, with what was
+/// passed over behind a disclosure and, when the last attempt failed, why.
+#[component]
+fn DiscoveryNotice(status: OrgDiscoveryStatus) -> impl IntoView {
+    let failed = status.error.is_some();
+    let class = if failed {
+        "panel panel-warning discovery"
+    } else {
+        "panel discovery"
+    };
+    let found = format!(
+        "GitHub organisation {}: {} listed, {} as services",
+        status.org,
+        plural(status.listed, "repository", "repositories"),
+        status.services,
+    );
+    let when = status
+        .last_success_ms
+        .map(|ms| format!("Last discovered at {}.", utc_timestamp(ms)))
+        .unwrap_or_else(|| "Not discovered yet.".to_string());
+    let skipped_count = status.skipped.len();
+    view! {
+        <div class=class data-testid="org-discovery" role=failed.then_some("alert")>
+            <strong>{found}</strong>
+            " "
+            <span class="muted">{when}</span>
+            {status.error.map(|error| view! { <pre class="config-error">{error}</pre> })}
+            {(skipped_count > 0).then(|| view! {
+                <details>
+                    <summary>{format!("{} passed over", plural(skipped_count, "repository", "repositories"))}</summary>
+                    <ul class="skipped">
+                        {status.skipped.into_iter().map(|(repo, why)| view! {
+                            <li><code>{repo}</code>": "{why}</li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
+        </div>
+    }
 }

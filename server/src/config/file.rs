@@ -12,6 +12,7 @@ use toml::Spanned;
 use super::secret::DatabaseUrl;
 use super::{Config, ConfigError, closest};
 use crate::deps::model::Ecosystem;
+use crate::fleet::github_org::OrgRule;
 use crate::fleet::spec::{
     self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec,
     RepositorySource, ServiceSpec,
@@ -22,6 +23,8 @@ use crate::fleet::spec::{
 pub struct FleetFile {
     pub settings: FileSettings,
     pub services: Vec<ServiceSpec>,
+    /// `[[github.orgs]]`: organisations whose repositories become services.
+    pub github_orgs: Vec<OrgRule>,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -146,6 +149,28 @@ struct RawRegistry {
 struct RawGitHub {
     api_url: Option<Spanned<String>>,
     token_env: Option<String>,
+    #[serde(default)]
+    orgs: Vec<RawOrg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrg {
+    name: Spanned<String>,
+    team: Spanned<String>,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    include_archived: bool,
+    #[serde(default)]
+    include_forks: bool,
+    tier: Option<Spanned<i64>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    slug_prefix: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -221,6 +246,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
     let base_dir = std::path::absolute(&base_dir).unwrap_or(base_dir);
 
     let drift = check_drift(&locate, &raw, &base_dir)?;
+    let github_orgs = check_orgs(&locate, &raw.github.orgs)?;
     let settings = FileSettings {
         listen: raw
             .server
@@ -278,7 +304,81 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         }
         services.push(service);
     }
-    Ok(FleetFile { settings, services })
+    Ok(FleetFile {
+        settings,
+        services,
+        github_orgs,
+    })
+}
+
+fn check_orgs(locate: &Locator<'_>, raw: &[RawOrg]) -> Result<Vec<OrgRule>, ConfigError> {
+    let mut rules: Vec<OrgRule> = Vec::with_capacity(raw.len());
+    for (index, org) in raw.iter().enumerate() {
+        let key = |field: &str| format!("github.orgs[{index}].{field}");
+        let name = org.name.get_ref().trim().to_string();
+        let valid_login =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !valid_login {
+            return Err(locate.invalid(
+                org.name.span(),
+                &key("name"),
+                format!("`{name}` is not a GitHub organisation name (letters, digits and hyphens)"),
+            ));
+        }
+        if rules.iter().any(|r| r.org.eq_ignore_ascii_case(&name)) {
+            return Err(locate.invalid(
+                org.name.span(),
+                &key("name"),
+                format!("`{name}` is already named by another [[github.orgs]] table"),
+            ));
+        }
+        let team = org.team.get_ref().trim().to_string();
+        if team.is_empty() {
+            return Err(locate.invalid(
+                org.team.span(),
+                &key("team"),
+                "the team that owns the discovered services cannot be empty".into(),
+            ));
+        }
+        let tier = match &org.tier {
+            Some(tier) => spec::validate_tier(*tier.get_ref())
+                .map_err(|m| locate.invalid(tier.span(), &key("tier"), m))?,
+            None => DEFAULT_TIER,
+        };
+        let slug_prefix = match &org.slug_prefix {
+            Some(prefix) => {
+                let text = prefix.get_ref().trim().to_string();
+                spec::validate_slug(&format!("{text}x"))
+                    .map_err(|m| locate.invalid(prefix.span(), &key("slug_prefix"), m))?;
+                text
+            }
+            None => String::new(),
+        };
+        rules.push(OrgRule {
+            org: name,
+            team,
+            include: org.include.clone(),
+            exclude: org.exclude.clone(),
+            include_archived: org.include_archived,
+            include_forks: org.include_forks,
+            tier,
+            tags: clean_tags(&org.tags),
+            slug_prefix,
+        });
+    }
+    Ok(rules)
+}
+
+/// Trimmed, without empties, sorted and without repeats.
+fn clean_tags(tags: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 fn check_drift(
@@ -377,14 +477,7 @@ fn check_service(
                 .map_err(|m| locate.invalid(repo.span(), &key("repository"), m))
         })
         .transpose()?;
-    let mut tags: Vec<String> = raw
-        .tags
-        .iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    tags.sort();
-    tags.dedup();
+    let tags = clean_tags(&raw.tags);
 
     let mut health_endpoints = Vec::with_capacity(raw.health.len());
     for (position, health) in raw.health.into_iter().enumerate() {

@@ -174,6 +174,12 @@ enum Read {
 }
 
 impl DriftService {
+    /// The GitHub client shared by every GitHub repository, when it could
+    /// be set up; organisation discovery goes through it too.
+    pub fn github(&self) -> Option<Arc<GitHubClient>> {
+        self.inner.sources.github.clone()
+    }
+
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,

@@ -6,9 +6,17 @@ use std::collections::HashMap;
 use super::spec::ServiceSpec;
 use crate::store::{ServiceOrigin, StoredService};
 
+/// A service the configuration declares, and how: written in the fleet
+/// file, or found in a GitHub organisation the file names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredService {
+    pub spec: ServiceSpec,
+    pub origin: ServiceOrigin,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FleetPlan {
-    pub create: Vec<ServiceSpec>,
+    pub create: Vec<DeclaredService>,
     pub update: Vec<ServiceUpdate>,
     pub retire: Vec<RetiredService>,
     pub unchanged: usize,
@@ -18,6 +26,7 @@ pub struct FleetPlan {
 pub struct ServiceUpdate {
     pub id: i64,
     pub spec: ServiceSpec,
+    pub origin: ServiceOrigin,
     /// Tags and endpoints are rewritten only when they changed, so that what
     /// hangs off an endpoint (its health history) keeps its identity.
     pub tags_changed: bool,
@@ -47,32 +56,34 @@ impl FleetPlan {
     }
 }
 
-/// Compares the fleet file (`desired`) with everything stored (`current`,
-/// retired services included) and returns what to do:
+/// Compares what the configuration declares (`desired`) with everything
+/// stored (`current`, retired services included) and returns what to do:
 /// - a slug that was never stored is created;
 /// - a stored slug that differs, was retired, or was registered through the
-///   API is updated (the file is authoritative for what it declares);
-/// - a service that came from the file and is no longer in it is retired,
-///   never deleted, so its history stays;
+///   API is updated (the configuration is authoritative for what it declares);
+/// - a service that came from the configuration and is no longer declared
+///   is retired, never deleted, so its history stays;
 /// - services registered through the API are left alone otherwise.
-pub fn plan(desired: &[ServiceSpec], current: &[StoredService]) -> FleetPlan {
+pub fn plan(desired: &[DeclaredService], current: &[StoredService]) -> FleetPlan {
     let by_slug: HashMap<&str, &StoredService> =
         current.iter().map(|s| (s.spec.slug.as_str(), s)).collect();
     let mut result = FleetPlan::default();
 
-    for spec in desired {
+    for declared in desired {
+        let spec = &declared.spec;
         match by_slug.get(spec.slug.as_str()) {
-            None => result.create.push(spec.clone()),
+            None => result.create.push(declared.clone()),
             Some(stored) => {
                 let same = stored.spec == *spec
                     && stored.retired_ms.is_none()
-                    && stored.origin == ServiceOrigin::FleetFile;
+                    && stored.origin == declared.origin;
                 if same {
                     result.unchanged += 1;
                 } else {
                     result.update.push(ServiceUpdate {
                         id: stored.id,
                         spec: spec.clone(),
+                        origin: declared.origin,
                         tags_changed: stored.spec.tags != spec.tags,
                         health_endpoints_changed: stored.spec.health_endpoints
                             != spec.health_endpoints,
@@ -83,10 +94,10 @@ pub fn plan(desired: &[ServiceSpec], current: &[StoredService]) -> FleetPlan {
     }
 
     let declared: std::collections::HashSet<&str> =
-        desired.iter().map(|s| s.slug.as_str()).collect();
+        desired.iter().map(|s| s.spec.slug.as_str()).collect();
     result.retire = current
         .iter()
-        .filter(|s| s.origin == ServiceOrigin::FleetFile && s.retired_ms.is_none())
+        .filter(|s| s.origin != ServiceOrigin::Api && s.retired_ms.is_none())
         .filter(|s| !declared.contains(s.spec.slug.as_str()))
         .map(|s| RetiredService {
             id: s.id,
@@ -114,6 +125,16 @@ mod tests {
         }
     }
 
+    fn file(specs: &[ServiceSpec]) -> Vec<DeclaredService> {
+        specs
+            .iter()
+            .map(|spec| DeclaredService {
+                spec: spec.clone(),
+                origin: ServiceOrigin::FleetFile,
+            })
+            .collect()
+    }
+
     fn stored(id: i64, spec: ServiceSpec, origin: ServiceOrigin, retired: bool) -> StoredService {
         StoredService {
             id,
@@ -127,9 +148,10 @@ mod tests {
 
     #[test]
     fn first_load_creates_everything() {
-        let result = plan(&[spec("a", "t"), spec("b", "t")], &[]);
+        let result = plan(&file(&[spec("a", "t"), spec("b", "t")]), &[]);
         assert_eq!(result.create.len(), 2);
         assert!(result.update.is_empty() && result.retire.is_empty());
+        assert_eq!(result.create[0].origin, ServiceOrigin::FleetFile);
         assert_eq!(
             result.summary(),
             "2 added, 0 changed, 0 retired, 0 unchanged"
@@ -139,7 +161,7 @@ mod tests {
     #[test]
     fn same_file_again_changes_nothing() {
         let current = [stored(1, spec("a", "t"), ServiceOrigin::FleetFile, false)];
-        let result = plan(&[spec("a", "t")], &current);
+        let result = plan(&file(&[spec("a", "t")]), &current);
         assert!(result.is_empty());
         assert_eq!(result.unchanged, 1);
     }
@@ -154,12 +176,13 @@ mod tests {
             interval: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
         });
-        let result = plan(&[changed.clone()], &current);
+        let result = plan(&file(&[changed.clone()]), &current);
         assert_eq!(
             result.update,
             [ServiceUpdate {
                 id: 7,
                 spec: changed,
+                origin: ServiceOrigin::FleetFile,
                 tags_changed: false,
                 health_endpoints_changed: true
             }]
@@ -173,7 +196,7 @@ mod tests {
             stored(1, spec("a", "t"), ServiceOrigin::FleetFile, false),
             stored(2, spec("b", "t"), ServiceOrigin::FleetFile, false),
         ];
-        let result = plan(&[spec("a", "t")], &current);
+        let result = plan(&file(&[spec("a", "t")]), &current);
         assert_eq!(
             result.retire,
             [RetiredService {
@@ -186,7 +209,7 @@ mod tests {
             stored(1, spec("a", "t"), ServiceOrigin::FleetFile, false),
             stored(2, spec("b", "t"), ServiceOrigin::FleetFile, true),
         ];
-        let back = plan(&[spec("a", "t"), spec("b", "t")], &after);
+        let back = plan(&file(&[spec("a", "t"), spec("b", "t")]), &after);
         assert_eq!(
             back.update.len(),
             1,
@@ -205,7 +228,33 @@ mod tests {
     #[test]
     fn the_file_takes_over_a_service_it_declares() {
         let current = [stored(3, spec("a", "t"), ServiceOrigin::Api, false)];
-        let result = plan(&[spec("a", "t")], &current);
+        let result = plan(&file(&[spec("a", "t")]), &current);
         assert_eq!(result.update.len(), 1);
+    }
+
+    #[test]
+    fn a_discovered_service_that_disappears_is_retired_and_one_the_file_takes_over_changes_origin()
+    {
+        let discovered = DeclaredService {
+            spec: spec("billing", "t"),
+            origin: ServiceOrigin::GitHubOrg,
+        };
+        let current = [
+            stored(1, spec("billing", "t"), ServiceOrigin::GitHubOrg, false),
+            stored(2, spec("gone", "t"), ServiceOrigin::GitHubOrg, false),
+        ];
+        let result = plan(std::slice::from_ref(&discovered), &current);
+        assert_eq!(result.unchanged, 1);
+        assert_eq!(
+            result.retire,
+            [RetiredService {
+                id: 2,
+                slug: "gone".into()
+            }]
+        );
+
+        let taken_over = plan(&file(&[spec("billing", "t")]), &current[..1]);
+        assert_eq!(taken_over.update.len(), 1);
+        assert_eq!(taken_over.update[0].origin, ServiceOrigin::FleetFile);
     }
 }

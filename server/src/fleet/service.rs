@@ -1,17 +1,20 @@
 //! The fleet's service layer: the one place the REST API, the UI's server
 //! functions and the fleet-file watcher go through.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use shipshape_app::model::{
-    FleetFileStatus, FleetOverview, HealthEndpointView, RepositoryView, ServiceDetail,
-    ServiceOrigin as OriginView, ServiceSummary,
+    FleetFileStatus, FleetOverview, HealthEndpointView, OrgDiscoveryStatus, RepositoryView,
+    ServiceDetail, ServiceOrigin as OriginView, ServiceSummary,
 };
 
-use super::reconcile::{self, FleetPlan};
-use super::spec::ServiceSpec;
+use super::github_org::{self, OrgRule};
+use super::reconcile::{self, DeclaredService, FleetPlan};
+use super::spec::{RepositorySource, ServiceSpec};
 use crate::clock::Clock;
+use crate::deps::source::github::GitHubClient;
 use crate::store::{ServiceOrigin, Store, StoreError, StoredService};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,59 @@ pub struct FleetService {
     store: Store,
     clock: Arc<dyn Clock>,
     file_status: Arc<RwLock<Option<FleetFileStatus>>>,
+    /// What the configuration declares; held while reconciling so that the
+    /// file watcher and discovery never store half of each other's fleet.
+    declared: Arc<tokio::sync::Mutex<Declared>>,
+    discovery_status: Arc<RwLock<BTreeMap<String, OrgDiscoveryStatus>>>,
+    /// Woken when the file names organisations it did not name before.
+    discovery_wanted: Arc<tokio::sync::Notify>,
+}
+
+#[derive(Default)]
+struct Declared {
+    file_services: Vec<ServiceSpec>,
+    org_rules: Vec<OrgRule>,
+    /// Organisation → the services its last successful discovery found.
+    discovered: BTreeMap<String, Vec<ServiceSpec>>,
+}
+
+impl Declared {
+    /// The file's services, then each organisation's in the file's order.
+    /// The file wins: a discovered repository it already declares, or a
+    /// slug it already uses, is left out.
+    fn merged(&self) -> Vec<DeclaredService> {
+        let mut slugs: HashSet<String> = HashSet::new();
+        let mut repositories: HashSet<String> = HashSet::new();
+        let mut all = Vec::new();
+        for spec in &self.file_services {
+            slugs.insert(spec.slug.clone());
+            if let Some(RepositorySource::GitHub { owner, repo }) = &spec.repository {
+                repositories.insert(format!("{owner}/{repo}").to_lowercase());
+            }
+            all.push(DeclaredService {
+                spec: spec.clone(),
+                origin: ServiceOrigin::FleetFile,
+            });
+        }
+        for rule in &self.org_rules {
+            for spec in self.discovered.get(&rule.org).into_iter().flatten() {
+                let repository = match &spec.repository {
+                    Some(RepositorySource::GitHub { owner, repo }) => {
+                        format!("{owner}/{repo}").to_lowercase()
+                    }
+                    _ => String::new(),
+                };
+                if repositories.contains(&repository) || !slugs.insert(spec.slug.clone()) {
+                    continue;
+                }
+                all.push(DeclaredService {
+                    spec: spec.clone(),
+                    origin: ServiceOrigin::GitHubOrg,
+                });
+            }
+        }
+        all
+    }
 }
 
 impl FleetService {
@@ -33,6 +89,9 @@ impl FleetService {
             store,
             clock,
             file_status: Arc::new(RwLock::new(None)),
+            declared: Arc::default(),
+            discovery_status: Arc::default(),
+            discovery_wanted: Arc::default(),
         }
     }
 
@@ -41,6 +100,7 @@ impl FleetService {
         Ok(FleetOverview {
             services: services.iter().map(summary).collect(),
             fleet_file: self.fleet_file_status(),
+            discovery: self.discovery_statuses(),
         })
     }
 
@@ -53,6 +113,7 @@ impl FleetService {
             origin: match stored.origin {
                 ServiceOrigin::FleetFile => OriginView::FleetFile,
                 ServiceOrigin::Api => OriginView::Api,
+                ServiceOrigin::GitHubOrg => OriginView::GitHubOrg,
             },
             health_endpoints: stored
                 .spec
@@ -74,25 +135,131 @@ impl FleetService {
         Ok(self.store.count_active_services().await?)
     }
 
-    /// Makes the stored fleet match the services of the fleet file, in one
-    /// transaction, and records the load as successful.
+    /// Makes the stored fleet match the services of the fleet file (plus
+    /// what its organisations were last found to hold), in one transaction,
+    /// and records the load as successful.
     pub async fn sync_from_file(
         &self,
         path: &Path,
         services: &[ServiceSpec],
     ) -> Result<FleetPlan, FleetError> {
-        let current = self.store.all_services().await?;
-        let plan = reconcile::plan(services, &current);
-        let now = self.clock.now_ms();
-        if !plan.is_empty() {
-            self.store.apply_fleet_plan(&plan, now).await?;
-        }
+        let mut declared = self.declared.lock().await;
+        declared.file_services = services.to_vec();
+        let plan = self.reconcile(&declared).await?;
         self.set_file_status(FleetFileStatus {
             path: path.display().to_string(),
             error: None,
-            last_loaded_ms: Some(now),
+            last_loaded_ms: Some(self.clock.now_ms()),
         });
         Ok(plan)
+    }
+
+    /// Sets the GitHub organisations to discover (from the fleet file).
+    /// Services of an organisation no longer named are retired at the next
+    /// reconcile; a newly named one wakes the discovery loop.
+    pub async fn set_org_rules(&self, rules: Vec<OrgRule>) {
+        let mut declared = self.declared.lock().await;
+        let named: HashSet<&str> = rules.iter().map(|r| r.org.as_str()).collect();
+        declared
+            .discovered
+            .retain(|org, _| named.contains(org.as_str()));
+        if let Ok(mut statuses) = self.discovery_status.write() {
+            statuses.retain(|org, _| named.contains(org.as_str()));
+        }
+        let new_org = rules
+            .iter()
+            .any(|rule| !declared.org_rules.iter().any(|known| known == rule));
+        declared.org_rules = rules;
+        if new_org {
+            self.discovery_wanted.notify_one();
+        }
+    }
+
+    /// Resolves when the fleet file names organisations (or changes their
+    /// rules) so that discovery need not wait for the next interval.
+    pub async fn discovery_wanted(&self) {
+        self.discovery_wanted.notified().await;
+    }
+
+    pub async fn has_org_rules(&self) -> bool {
+        !self.declared.lock().await.org_rules.is_empty()
+    }
+
+    /// Lists every organisation the fleet file names and stores what they
+    /// hold. An organisation that cannot be listed keeps the services it was
+    /// last found to have, and the Overview says why.
+    pub async fn discover_orgs(&self, github: &GitHubClient) -> Result<FleetPlan, FleetError> {
+        let rules = self.declared.lock().await.org_rules.clone();
+        let mut found = BTreeMap::new();
+        for rule in &rules {
+            let outcome = github_org::discover(github, rule).await;
+            let now = self.clock.now_ms();
+            let previous = self.discovery_statuses_by_org(&rule.org);
+            let status = match &outcome {
+                Ok(discovery) => OrgDiscoveryStatus {
+                    org: rule.org.clone(),
+                    listed: discovery.listed,
+                    services: discovery.services.len(),
+                    skipped: discovery.skipped.clone(),
+                    error: None,
+                    last_success_ms: Some(now),
+                },
+                Err(error) => {
+                    tracing::warn!(github.org = %rule.org, "discovery failed, keeping the services found before: {error}");
+                    OrgDiscoveryStatus {
+                        org: rule.org.clone(),
+                        error: Some(error.clone()),
+                        ..previous.unwrap_or_else(|| OrgDiscoveryStatus {
+                            org: rule.org.clone(),
+                            listed: 0,
+                            services: 0,
+                            skipped: vec![],
+                            error: None,
+                            last_success_ms: None,
+                        })
+                    }
+                }
+            };
+            if let Ok(mut statuses) = self.discovery_status.write() {
+                statuses.insert(rule.org.clone(), status);
+            }
+            if let Ok(discovery) = outcome {
+                found.insert(rule.org.clone(), discovery.services);
+            }
+        }
+        let mut declared = self.declared.lock().await;
+        for (org, services) in found {
+            // The rules may have changed while GitHub was being asked.
+            if declared.org_rules.iter().any(|rule| rule.org == org) {
+                declared.discovered.insert(org, services);
+            }
+        }
+        self.reconcile(&declared).await
+    }
+
+    async fn reconcile(&self, declared: &Declared) -> Result<FleetPlan, FleetError> {
+        let current = self.store.all_services().await?;
+        let plan = reconcile::plan(&declared.merged(), &current);
+        if !plan.is_empty() {
+            self.store
+                .apply_fleet_plan(&plan, self.clock.now_ms())
+                .await?;
+        }
+        Ok(plan)
+    }
+
+    pub fn discovery_statuses(&self) -> Vec<OrgDiscoveryStatus> {
+        match self.discovery_status.read() {
+            Ok(statuses) => statuses.values().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().values().cloned().collect(),
+        }
+    }
+
+    fn discovery_statuses_by_org(&self, org: &str) -> Option<OrgDiscoveryStatus> {
+        self.discovery_status
+            .read()
+            .ok()
+            .and_then(|statuses| statuses.get(org).cloned())
     }
 
     /// Records that the fleet file could not be loaded; the fleet stays as

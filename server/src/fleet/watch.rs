@@ -54,23 +54,26 @@ pub async fn watch_fleet_file(
                 fleet.record_file_error(&path, error.to_string());
                 last_text = Some(text);
             }
-            Ok(file) => match fleet.sync_from_file(&path, &file.services).await {
-                Ok(plan) => {
-                    tracing::info!(fleet.file = %path.display(), "fleet file reloaded: {}", plan.summary());
-                    if file.settings != startup_settings {
-                        tracing::warn!(
-                            fleet.file = %path.display(),
-                            "the [server], [database] or [fleet] settings changed; they take effect when Shipshape restarts"
-                        );
+            Ok(file) => {
+                fleet.set_org_rules(file.github_orgs.clone()).await;
+                match fleet.sync_from_file(&path, &file.services).await {
+                    Ok(plan) => {
+                        tracing::info!(fleet.file = %path.display(), "fleet file reloaded: {}", plan.summary());
+                        if file.settings != startup_settings {
+                            tracing::warn!(
+                                fleet.file = %path.display(),
+                                "the [server], [database] or [fleet] settings changed; they take effect when Shipshape restarts"
+                            );
+                        }
+                        last_text = Some(text);
                     }
-                    last_text = Some(text);
+                    Err(error) => {
+                        // Not remembered as loaded: the next tick tries again.
+                        tracing::error!(fleet.file = %path.display(), "could not store the reloaded fleet: {error}");
+                        last_text = None;
+                    }
                 }
-                Err(error) => {
-                    // Not remembered as loaded: the next tick tries again.
-                    tracing::error!(fleet.file = %path.display(), "could not store the reloaded fleet: {error}");
-                    last_text = None;
-                }
-            },
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::fleet::spec::{HealthEndpointSpec, RepositorySource, ServiceSpec};
 pub enum ServiceOrigin {
     FleetFile,
     Api,
+    GitHubOrg,
 }
 
 impl ServiceOrigin {
@@ -21,6 +22,7 @@ impl ServiceOrigin {
         match self {
             ServiceOrigin::FleetFile => "fleet_file",
             ServiceOrigin::Api => "api",
+            ServiceOrigin::GitHubOrg => "github_org",
         }
     }
 
@@ -28,6 +30,7 @@ impl ServiceOrigin {
         match text {
             "fleet_file" => Ok(ServiceOrigin::FleetFile),
             "api" => Ok(ServiceOrigin::Api),
+            "github_org" => Ok(ServiceOrigin::GitHubOrg),
             other => Err(StoreError::Corrupt(format!(
                 "unknown service origin `{other}`"
             ))),
@@ -96,7 +99,8 @@ impl Store {
     /// fleet file is taken, or nothing changes.
     pub async fn apply_fleet_plan(&self, plan: &FleetPlan, now_ms: i64) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.during("starting a transaction")?;
-        for spec in &plan.create {
+        for declared in &plan.create {
+            let spec = &declared.spec;
             let (repo_kind, repo_location) = repo_columns(spec);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO services (slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms)
@@ -108,7 +112,7 @@ impl Store {
             .bind(i64::from(spec.tier))
             .bind(repo_kind)
             .bind(repo_location)
-            .bind(ServiceOrigin::FleetFile.as_str())
+            .bind(declared.origin.as_str())
             .bind(now_ms)
             .fetch_one(&mut *tx)
             .await
@@ -129,7 +133,7 @@ impl Store {
             .bind(i64::from(spec.tier))
             .bind(repo_kind)
             .bind(repo_location)
-            .bind(ServiceOrigin::FleetFile.as_str())
+            .bind(update.origin.as_str())
             .bind(now_ms)
             .execute(&mut *tx)
             .await

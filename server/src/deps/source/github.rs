@@ -61,6 +61,9 @@ pub struct GitHubRepo {
     pub archived: bool,
     #[serde(default)]
     pub fork: bool,
+    /// Kilobytes; GitHub reports 0 for a repository without a commit.
+    #[serde(default)]
+    pub size: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -278,21 +281,9 @@ impl GitHubClient {
     ) -> Result<Fetched, String> {
         let repo = self.repository(full_name).await?;
         let branch = repo.default_branch.unwrap_or_else(|| "main".into());
-        let tree_answer = self
-            .get(
-                &format!("/repos/{full_name}/git/trees/{branch}?recursive=1"),
-                true,
-            )
-            .await?;
-        let tree: Tree = serde_json::from_str(&tree_answer)
-            .map_err(|e| format!("GitHub's tree answer is not in the documented shape: {e}"))?;
+        let tree = self.tree(full_name, &branch).await?;
         if known_revision == Some(tree.sha.as_str()) {
             return Ok(Fetched::Unchanged { revision: tree.sha });
-        }
-        if tree.truncated {
-            return Err(format!(
-                "the tree of {branch} is too large for GitHub to list in one answer; use a git URL for this repository"
-            ));
         }
         let shas: HashMap<&str, &str> = tree
             .tree
@@ -317,6 +308,42 @@ impl GitHubClient {
             manifests,
             texts: files,
         }))
+    }
+
+    /// The whole tree of `branch`, listed recursively in one request.
+    async fn tree(&self, full_name: &str, branch: &str) -> Result<Tree, String> {
+        let answer = self
+            .get(
+                &format!("/repos/{full_name}/git/trees/{branch}?recursive=1"),
+                true,
+            )
+            .await?;
+        let tree: Tree = serde_json::from_str(&answer)
+            .map_err(|e| format!("GitHub's tree answer is not in the documented shape: {e}"))?;
+        if tree.truncated {
+            return Err(format!(
+                "the tree of {branch} is too large for GitHub to list in one answer; use a git URL for this repository"
+            ));
+        }
+        Ok(tree)
+    }
+
+    /// The manifests on `branch`, from the tree alone (no blob is read).
+    /// The answer is cached under its ETag, so the snapshot that follows
+    /// for a discovered repository costs a 304.
+    pub async fn manifest_paths(
+        &self,
+        full_name: &str,
+        branch: &str,
+    ) -> Result<Vec<String>, String> {
+        let tree = self.tree(full_name, branch).await?;
+        let manifests = find_manifests(
+            tree.tree
+                .iter()
+                .filter(|e| e.kind == "blob")
+                .map(|e| e.path.as_str()),
+        );
+        Ok(manifests.into_iter().map(|m| m.path).collect())
     }
 
     async fn blob(&self, full_name: &str, sha: &str) -> Result<String, String> {
