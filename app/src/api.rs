@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::drift::{PackageUse, ServiceDrift};
+use crate::drift::{PackageSearch, ServiceDrift};
 use crate::model::{FleetOverview, ServiceDetail};
 
 #[cfg(feature = "ssr")]
@@ -48,7 +48,7 @@ pub async fn refresh_service_now(slug: String) -> Result<(), ServerFnError> {
 }
 
 #[server]
-pub async fn search_packages(query: String) -> Result<Vec<PackageUse>, ServerFnError> {
+pub async fn search_packages(query: String) -> Result<PackageSearch, ServerFnError> {
     backend()?
         .0
         .packages(query)

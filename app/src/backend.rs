@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::drift::{PackageUse, ServiceDrift};
+use crate::drift::{PackageSearch, ServiceDrift};
 use crate::model::{FleetOverview, ServiceDetail};
 
 /// Why a UI request could not be answered, in words fit for the person who
@@ -36,7 +36,7 @@ pub trait UiBackend: Send + Sync {
     /// Queues a refresh of one service ("refresh now").
     fn refresh_service(&self, slug: String) -> BoxFuture<'_, Result<(), BackendError>>;
     /// Packages matching a search such as `serde <1.0.200` (all when empty).
-    fn packages(&self, query: String) -> BoxFuture<'_, Result<Vec<PackageUse>, BackendError>>;
+    fn packages(&self, query: String) -> BoxFuture<'_, Result<PackageSearch, BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

@@ -113,6 +113,14 @@ pub struct ServiceDrift {
     pub refresh: RefreshView,
 }
 
+/// The answer to a package search on the Dependencies page. A query that
+/// cannot be read is an answer too (with why), not a failure of the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PackageSearch {
+    pub packages: Vec<PackageUse>,
+    pub query_error: Option<String>,
+}
+
 /// One package across the fleet: which versions are in use, and where.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PackageUse {
@@ -121,4 +129,160 @@ pub struct PackageUse {
     pub latest: Option<String>,
     /// (version in use, slugs of the services on it), newest version first.
     pub versions: Vec<(String, Vec<String>)>,
+}
+
+/// A column the dependency table can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    Package,
+    Gap,
+    Libyears,
+    Age,
+}
+
+impl SortKey {
+    /// The direction a first click sorts in: worst first for measures,
+    /// alphabetical for names.
+    pub fn starts_descending(self) -> bool {
+        !matches!(self, SortKey::Package)
+    }
+}
+
+/// How far behind a gap is, for sorting: unknown sorts below up to date.
+fn gap_rank(gap: Option<&str>) -> u8 {
+    match gap {
+        Some("major") => 4,
+        Some("minor") => 3,
+        Some("patch") => 2,
+        Some("up-to-date") => 1,
+        _ => 0,
+    }
+}
+
+/// Sorts rows by `key`; ties keep the package order. Rows without a value
+/// (not measured) go last in either direction, so they never hide the
+/// worst offenders.
+pub fn sort_dependencies(rows: &mut [DependencyView], key: SortKey, descending: bool) {
+    use std::cmp::Ordering;
+    let by_name = |a: &DependencyView, b: &DependencyView| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.manifest.cmp(&b.manifest))
+    };
+    let directed = |ordering: Ordering| {
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    };
+    let optional = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => directed(a.total_cmp(&b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    rows.sort_by(|a, b| {
+        let primary = match key {
+            SortKey::Package => directed(by_name(a, b)),
+            SortKey::Gap => {
+                let (ra, rb) = (gap_rank(a.gap.as_deref()), gap_rank(b.gap.as_deref()));
+                match (ra, rb) {
+                    (0, 0) => Ordering::Equal,
+                    (0, _) => Ordering::Greater,
+                    (_, 0) => Ordering::Less,
+                    _ => directed(ra.cmp(&rb)),
+                }
+            }
+            SortKey::Libyears => optional(a.libyears, b.libyears),
+            SortKey::Age => optional(a.age_days.map(|d| d as f64), b.age_days.map(|d| d as f64)),
+        };
+        primary.then_with(|| by_name(a, b))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dependency(name: &str, gap: Option<&str>, libyears: Option<f64>) -> DependencyView {
+        DependencyView {
+            ecosystem: "cargo".into(),
+            manifest: "Cargo.toml".into(),
+            name: name.into(),
+            requirement: None,
+            kind: "normal".into(),
+            optional: false,
+            source: None,
+            locked: vec![],
+            current: None,
+            wanted: None,
+            latest: None,
+            gap: gap.map(String::from),
+            releases_behind: None,
+            libyears,
+            age_days: libyears.map(|y| (y * 365.0) as i64),
+            yanked: false,
+            deprecated: None,
+            advisories: vec![],
+            note: None,
+        }
+    }
+
+    fn names(rows: &[DependencyView]) -> Vec<&str> {
+        rows.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    fn rows() -> Vec<DependencyView> {
+        vec![
+            dependency("tokio", Some("patch"), Some(0.1)),
+            dependency("Axum", Some("major"), Some(2.5)),
+            dependency("private-crate", None, None),
+            dependency("serde", Some("up-to-date"), Some(0.0)),
+            dependency("hyper", Some("major"), Some(1.0)),
+        ]
+    }
+
+    #[test]
+    fn worst_gap_first_then_by_name_with_unmeasured_last() {
+        let mut rows = rows();
+        sort_dependencies(&mut rows, SortKey::Gap, true);
+        assert_eq!(
+            names(&rows),
+            ["Axum", "hyper", "tokio", "serde", "private-crate"]
+        );
+        sort_dependencies(&mut rows, SortKey::Gap, false);
+        assert_eq!(
+            names(&rows),
+            ["serde", "tokio", "Axum", "hyper", "private-crate"]
+        );
+    }
+
+    #[test]
+    fn libyears_and_age_sort_numerically_with_unmeasured_last() {
+        let mut rows = rows();
+        sort_dependencies(&mut rows, SortKey::Libyears, true);
+        assert_eq!(
+            names(&rows),
+            ["Axum", "hyper", "tokio", "serde", "private-crate"]
+        );
+        sort_dependencies(&mut rows, SortKey::Age, false);
+        assert_eq!(
+            names(&rows),
+            ["serde", "tokio", "hyper", "Axum", "private-crate"]
+        );
+    }
+
+    #[test]
+    fn names_sort_without_case() {
+        let mut rows = rows();
+        sort_dependencies(&mut rows, SortKey::Package, false);
+        assert_eq!(
+            names(&rows),
+            ["Axum", "hyper", "private-crate", "serde", "tokio"]
+        );
+        assert!(!SortKey::Package.starts_descending());
+        assert!(SortKey::Gap.starts_descending());
+    }
 }

@@ -2,6 +2,8 @@
 //! which renders every page to HTML, and with `hydrate` into the wasm bundle
 //! that makes those pages interactive in the browser.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -21,9 +23,10 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::pages::{
+    dependencies::DependenciesPage,
     not_found::NotFound,
     overview::OverviewPage,
-    placeholder::{AlertsPage, DependenciesPage, StatusPage, UpgradesPage},
+    placeholder::{AlertsPage, StatusPage, UpgradesPage},
     service::ServicePage,
     services::ServicesPage,
 };
@@ -67,7 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                     <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
-                    <Route path=path!("/dependencies") view=DependenciesPage />
+                    <Route path=path!("/dependencies") view=DependenciesPage ssr=SsrMode::Async />
                     <Route path=path!("/upgrades") view=UpgradesPage />
                     <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/status") view=StatusPage />

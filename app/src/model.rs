@@ -98,7 +98,8 @@ pub struct FleetOverview {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgDiscoveryStatus {
     pub org: String,
-    /// Repositories the organisation lists, and how many became services.
+    /// Repositories the organisation lists, and how many hold a manifest
+    /// (each a service, unless the fleet file declares it itself).
     pub listed: usize,
     pub services: usize,
     /// `(owner/repo, why)` for each repository passed over.

@@ -96,3 +96,95 @@ describe('dependency drift', () => {
     assert.deepEqual(await bad.json(), { error: '`<` has no version after its operator' });
   });
 });
+
+describe('dependency table sorting and trend', () => {
+  test('column headers sort the table once the page is hydrated, worst first then reversed', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
+      await waitForHydration(page);
+      await page.waitForSelector('[data-testid=dependency-table]');
+      const libyears = () => page.$$eval('[data-testid=dependency-table] tbody tr', (rows) =>
+        rows.map((r) => r.querySelector('td.num').textContent));
+      await page.click('[data-testid=sort-libyears]');
+      await page.waitForSelector('th[aria-sort=descending] [data-testid=sort-libyears]');
+      const down = (await libyears()).filter((v) => v !== '-').map(Number);
+      assert.ok(down.length >= 2, JSON.stringify(down));
+      assert.deepEqual(down, [...down].sort((a, b) => b - a), 'descending libyears');
+      assert.ok(down[0] > down[down.length - 1], 'the table is not all equal');
+      await page.click('[data-testid=sort-libyears]');
+      await page.waitForSelector('th[aria-sort=ascending] [data-testid=sort-libyears]');
+      const up = (await libyears()).filter((v) => v !== '-').map(Number);
+      assert.deepEqual(up, [...up].sort((a, b) => a - b), 'ascending libyears');
+
+      await page.click('[data-testid=sort-gap]');
+      const gaps = await rowGaps(page);
+      assert.deepEqual(gaps.slice(0, 2).map(([, gap]) => gap), ['major', 'major']);
+      assert.equal(gaps[gaps.length - 1][1], 'up-to-date');
+    });
+  });
+
+  test('the trend chart draws one bar group per snapshot, stacked by gap', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
+      await waitForHydration(page);
+      const history = (await (await fetch(`${shipshape.baseUrl}/api/v1/services/checkout-api/drift`)).json()).history;
+      const groups = await page.$$eval('[data-testid=trend-snapshot]', (gs) => gs.map((g) => ({
+        title: g.querySelector('title').textContent,
+        bars: [...g.querySelectorAll('rect')].map((r) => r.getAttribute('class')),
+      })));
+      assert.equal(groups.length, history.length);
+      const last = groups[groups.length - 1];
+      assert.deepEqual(last.bars, ['bar-up-to-date', 'bar-patch', 'bar-minor', 'bar-major']);
+      assert.match(last.title, /libyears; 2 major, 1 minor, 2 patch, 3 up to date/);
+      const path = await page.getAttribute('[data-testid=trend-libyears]', 'd');
+      assert.match(path, /^M[\d.]+,[\d.]+/);
+    });
+  });
+});
+
+describe('dependencies page', () => {
+  test('lists every package in the fleet with the services on each version', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${shipshape.baseUrl}/dependencies`);
+      await page.waitForSelector('[data-testid=packages]');
+      assert.match(await page.textContent('[data-testid=package-count]'), /\d+ packages in use by 6 services/);
+      const express = await page.textContent('tr[data-package=express]');
+      assert.match(express, /npm.*5\.1\.0.*4\.22\.3.*storefront-web/s);
+      assert.equal(await page.getAttribute('tr[data-package=express] a.service-chip', 'href'), '/services/storefront-web#dependencies');
+    });
+  });
+
+  test('a search answers which services match, in place once hydrated, and explains a bad query', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${shipshape.baseUrl}/dependencies`);
+      await waitForHydration(page);
+      // Survives only if the search does not reload the page.
+      await page.evaluate(() => { window.__sameDocument = true; });
+      await page.fill('[data-testid=package-search]', 'serde <1.0.230');
+      await page.press('[data-testid=package-search]', 'Enter');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=package]').length === 1);
+      assert.equal(await page.getAttribute('[data-testid=package]', 'data-package'), 'serde');
+      const chips = await page.$$eval('[data-testid=package] a.service-chip', (as) => as.map((a) => a.textContent));
+      assert.ok(chips.includes('checkout-api'), JSON.stringify(chips));
+      assert.equal(new URL(page.url()).search, `?q=${encodeURIComponent('serde <1.0.230')}`);
+      assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the search reloaded the page');
+
+      await page.fill('[data-testid=package-search]', 'serde <');
+      await page.press('[data-testid=package-search]', 'Enter');
+      await page.waitForSelector('[data-testid=query-error]');
+      assert.match(await page.textContent('[data-testid=query-error]'), /`<` has no version after its operator/);
+      await page.fill('[data-testid=package-search]', 'npm:react@<1');
+      await page.press('[data-testid=package-search]', 'Enter');
+      await page.waitForSelector('[data-testid=no-packages]');
+      await screenshot(page, 'dependencies-search');
+    });
+  });
+
+  test('a search link works without JavaScript', async () => {
+    const res = await fetch(`${shipshape.baseUrl}/dependencies?q=${encodeURIComponent('npm:express@<5')}`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /data-package="express"/);
+    assert.doesNotMatch(html, /data-package="serde"/);
+  });
+});

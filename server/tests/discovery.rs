@@ -7,11 +7,16 @@ mod common;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use common::{ManualClock, TestDb, drift_service};
+use axum::body::Body;
+use axum::http::Request;
+use common::{ManualClock, TestDb, app_state, drift_service};
+use http_body_util::BodyExt;
 use shipshape_app::model::{OrgDiscoveryStatus, ServiceOrigin};
 use shipshape_fakes::{FakeRepo, Fakes, demo};
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
+use shipshape_server::web::routes;
+use tower::ServiceExt;
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 
@@ -209,6 +214,16 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
         assert!(error.contains("acme") && error.contains("401"), "{error}");
         assert_eq!(status.last_success_ms, Some(NOW), "the last success stays");
         assert_eq!(fleet.count().await.expect("count"), 2);
+        let overview = overview_html(fleet.clone(), drift.clone(), store.clone()).await;
+        assert!(
+            overview.contains("GitHub organisation acme: 7 repositories listed, 2 with a manifest"),
+            "the Overview says what discovery found"
+        );
+        assert!(
+            overview.contains("GitHub rejected the token (401 Bad credentials)"),
+            "the Overview says why discovery failed"
+        );
+        assert!(overview.contains("5 repositories passed over"));
         fakes.lock().github_token = None;
 
         // A repository deleted from the organisation retires its service.
@@ -234,6 +249,26 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
         assert!(fleet.discovery_statuses().is_empty());
         db.cleanup().await;
     }
+}
+
+/// The Overview as the server renders it.
+async fn overview_html(
+    fleet: FleetService,
+    drift: shipshape_server::deps::service::DriftService,
+    store: shipshape_server::store::Store,
+) -> String {
+    let router = routes::build(app_state(store, fleet, drift));
+    let response = router
+        .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[test]

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::api::{load_service_drift, refresh_service_now};
 use crate::components::service_bits::ErrorPanel;
-use crate::drift::{DependencyView, ServiceDrift};
+use crate::components::trend_chart::TrendChart;
+use crate::drift::{DependencyView, ServiceDrift, SortKey, sort_dependencies};
 use crate::format::utc_timestamp;
 
 #[component]
@@ -68,7 +69,7 @@ fn DriftView(drift: ServiceDrift) -> impl IntoView {
         latest,
         dependencies,
         problems,
-        history: _,
+        history,
         refresh,
     } = drift;
     let status = match (&refresh.progress, &latest) {
@@ -95,6 +96,10 @@ fn DriftView(drift: ServiceDrift) -> impl IntoView {
                 {problems.into_iter().map(|p| view! { <li><code>{p}</code></li> }).collect_view()}
             </ul>
         })}
+        {(!history.is_empty()).then(|| view! {
+            <h3>"Trend"</h3>
+            <TrendChart history />
+        })}
         <DependencyTable dependencies />
     }
 }
@@ -117,8 +122,10 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
     let kinds = choices(dependencies.iter().map(|d| d.kind.clone()));
     let ecosystems = choices(dependencies.iter().map(|d| d.ecosystem.clone()));
     let all = StoredValue::new(dependencies);
+    // `None` keeps the server's order (by manifest, then package).
+    let sort: RwSignal<Option<(SortKey, bool)>> = RwSignal::new(None);
     let shown = move || {
-        all.with_value(|rows| {
+        let mut rows = all.with_value(|rows| {
             let (gap, kind, ecosystem) =
                 (gap_filter.get(), kind_filter.get(), ecosystem_filter.get());
             rows.iter()
@@ -127,7 +134,11 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                 .filter(|d| ecosystem.is_empty() || d.ecosystem == ecosystem)
                 .cloned()
                 .collect::<Vec<_>>()
-        })
+        });
+        if let Some((key, descending)) = sort.get() {
+            sort_dependencies(&mut rows, key, descending);
+        }
+        rows
     };
     let select = |label: &'static str,
                   signal: RwSignal<String>,
@@ -160,14 +171,14 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
             <table class="data" data-testid="dependency-table">
                 <thead>
                     <tr>
-                        <th scope="col">"Package"</th>
+                        <SortableHeader label="Package" key=SortKey::Package sort numeric=false />
                         <th scope="col">"Kind"</th>
                         <th scope="col">"Current"</th>
                         <th scope="col">"Wanted"</th>
                         <th scope="col">"Latest"</th>
-                        <th scope="col">"Gap"</th>
-                        <th scope="col" class="num">"Libyears"</th>
-                        <th scope="col" class="num">"Age (days)"</th>
+                        <SortableHeader label="Gap" key=SortKey::Gap sort numeric=false />
+                        <SortableHeader label="Libyears" key=SortKey::Libyears sort numeric=true />
+                        <SortableHeader label="Age (days)" key=SortKey::Age sort numeric=true />
                         <th scope="col">"Flags"</th>
                     </tr>
                 </thead>
@@ -180,7 +191,7 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                         flags.extend(d.advisories.iter().cloned());
                         if let Some(note) = &d.note { flags.push(note.clone()); }
                         view! {
-                            <tr data-gap=gap.clone()>
+                            <tr data-gap=gap.clone() data-package=d.name.clone()>
                                 <td>
                                     <span class="ecosystem">{d.ecosystem.clone()}</span>" "
                                     <strong>{d.name.clone()}</strong>
@@ -202,4 +213,45 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A column header that sorts the table: the first click sorts worst first
+/// (names A to Z), the next reverses. Before hydration it is plain text.
+#[component]
+fn SortableHeader(
+    label: &'static str,
+    key: SortKey,
+    sort: RwSignal<Option<(SortKey, bool)>>,
+    numeric: bool,
+) -> impl IntoView {
+    let state = move || match sort.get() {
+        Some((current, descending)) if current == key => {
+            if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        }
+        _ => "none",
+    };
+    let arrow = move || match state() {
+        "descending" => " ↓",
+        "ascending" => " ↑",
+        _ => "",
+    };
+    let on_click = move |_| {
+        sort.update(|sort| {
+            *sort = match *sort {
+                Some((current, descending)) if current == key => Some((key, !descending)),
+                _ => Some((key, key.starts_descending())),
+            };
+        });
+    };
+    view! {
+        <th scope="col" class:num=numeric aria-sort=state>
+            <button type="button" class="sort" data-testid=format!("sort-{}", label.to_lowercase().replace(' ', "-").replace(['(', ')'], "")) on:click=on_click>
+                {label}{arrow}
+            </button>
+        </th>
+    }
 }

@@ -1,3 +1,4 @@
+pub mod dependencies;
 pub mod not_found;
 pub mod overview;
 pub mod placeholder;

@@ -285,7 +285,7 @@ fn DiscoveryNotice(status: OrgDiscoveryStatus) -> impl IntoView {
         "panel discovery"
     };
     let found = format!(
-        "GitHub organisation {}: {} listed, {} as services",
+        "GitHub organisation {}: {} listed, {} with a manifest",
         status.org,
         plural(status.listed, "repository", "repositories"),
         status.services,

@@ -20,16 +20,6 @@ fn NotTrackedYet(title: &'static str, what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn DependenciesPage() -> impl IntoView {
-    view! {
-        <NotTrackedYet
-            title="Dependencies"
-            what="Shipshape does not crawl repositories yet, so there is no dependency or drift to show."
-        />
-    }
-}
-
-#[component]
 pub fn UpgradesPage() -> impl IntoView {
     view! {
         <NotTrackedYet

@@ -3,7 +3,7 @@
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use shipshape_app::backend::{BackendError, UiBackend};
-use shipshape_app::drift::{PackageUse, ServiceDrift};
+use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
 
 use crate::deps::query::PackageQuery;
@@ -74,17 +74,30 @@ impl UiBackend for UiServices {
         .boxed()
     }
 
-    fn packages(&self, query: String) -> BoxFuture<'_, Result<Vec<PackageUse>, BackendError>> {
+    fn packages(&self, query: String) -> BoxFuture<'_, Result<PackageSearch, BackendError>> {
         async move {
             let parsed = if query.trim().is_empty() {
                 None
             } else {
-                Some(PackageQuery::parse(&query).map_err(|message| BackendError { message })?)
+                match PackageQuery::parse(&query) {
+                    Ok(parsed) => Some(parsed),
+                    Err(problem) => {
+                        return Ok(PackageSearch {
+                            packages: Vec::new(),
+                            query_error: Some(problem),
+                        });
+                    }
+                }
             };
-            self.drift
+            let packages = self
+                .drift
                 .packages(parsed.as_ref())
                 .await
-                .map_err(|e| logged("searching packages", e))
+                .map_err(|e| logged("searching packages", e))?;
+            Ok(PackageSearch {
+                packages,
+                query_error: None,
+            })
         }
         .boxed()
     }
