@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::discover::{ManifestFile, find_manifests, folder, folders_above};
 use super::manifest::{cargo, go, maven, npm, python, ruby};
 use super::model::{DeclaredDependency, DependencyKind, Ecosystem, ManifestError};
+use super::source::Snapshot;
 
 /// One dependency of one manifest, with the versions its lock file pins.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +50,27 @@ pub fn paths_of(manifests: &[ManifestFile]) -> Vec<String> {
 pub fn read_repository(
     manifests: &[ManifestFile],
     texts: &BTreeMap<String, String>,
+) -> RepositoryReading {
+    read_with_cargo(manifests, texts, &BTreeMap::new())
+}
+
+/// Reads a source's snapshot, taking cargo's own answer for the Cargo
+/// manifests it covers.
+pub fn read_snapshot(snapshot: &Snapshot) -> RepositoryReading {
+    read_with_cargo(
+        &snapshot.manifests,
+        &snapshot.texts,
+        &snapshot.cargo_resolved,
+    )
+}
+
+/// `cargo_resolved` (manifest path → dependencies from `cargo metadata`)
+/// replaces the TOML reading of the manifests it names; the TOML is still
+/// parsed, so that a broken file is reported with its line.
+fn read_with_cargo(
+    manifests: &[ManifestFile],
+    texts: &BTreeMap<String, String>,
+    cargo_resolved: &BTreeMap<String, Vec<DeclaredDependency>>,
 ) -> RepositoryReading {
     let mut reading = RepositoryReading::default();
     let mut locks: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
@@ -106,7 +128,10 @@ pub fn read_repository(
                 if let Some(workspace) = parsed.workspace {
                     workspaces.insert(folder(&manifest.path).to_string(), workspace);
                 }
-                Ok(parsed.dependencies)
+                Ok(cargo_resolved
+                    .get(&manifest.path)
+                    .cloned()
+                    .unwrap_or(parsed.dependencies))
             }
             Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).map(|m| m.dependencies),
             Ecosystem::Python if manifest.path.ends_with(".txt") => python::parse_requirements_txt(

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use shipshape_app::drift::{DependencyView, DriftSummary};
 
 use super::crawl::measure_all;
-use super::read::read_repository;
+use super::read::read_snapshot;
 use super::service::{registries_from_config, sources_from_config};
 use super::source::Fetched;
 use crate::config::DriftConfig;
@@ -38,7 +38,7 @@ pub async fn scan(
         Fetched::Changed(snapshot) => snapshot,
         Fetched::Unchanged { .. } => return Err("the repository answered as unchanged".into()),
     };
-    let reading = read_repository(&snapshot.manifests, &snapshot.texts);
+    let reading = read_snapshot(&snapshot);
     let registries = registries_from_config(config, env);
     let answers = registries.ask(&reading.dependencies).await;
     Ok(ScanResult {

@@ -19,7 +19,7 @@ use shipshape_app::drift::{DependencyView, PackageUse, ServiceDrift};
 use super::crawl::{Registries, found_from_row, measure_all};
 use super::model::Ecosystem;
 use super::query::PackageQuery;
-use super::read::{FoundDependency, read_repository};
+use super::read::{FoundDependency, read_snapshot};
 use super::registry::client::{HttpRegistry, default_base_url, registry_name};
 use super::registry::http::{FetchPolicy, Fetcher, http_client};
 use super::source::git::{GitCredentials, GitRepository};
@@ -356,7 +356,7 @@ impl DriftService {
                 }
             }
             Ok(Fetched::Changed(snapshot)) => {
-                let reading = read_repository(&snapshot.manifests, &snapshot.texts);
+                let reading = read_snapshot(&snapshot);
                 let mut problems: Vec<String> =
                     reading.errors.iter().map(ToString::to_string).collect();
                 if snapshot.manifests.is_empty() {

@@ -1,5 +1,6 @@
 //! `Cargo.toml` and `Cargo.lock`, read as TOML (the route for repositories
-//! read through an API, where `cargo metadata` cannot run).
+//! read through an API, where `cargo metadata` cannot run), and the answer
+//! of `cargo metadata --no-deps` for repositories on disk.
 
 use std::collections::BTreeMap;
 
@@ -142,6 +143,76 @@ fn read_entry(
         _ => return Err("expected a version string or a table".into()),
     }
     Ok(declared)
+}
+
+/// What `cargo metadata --format-version 1 --no-deps` says of one package.
+#[derive(serde::Deserialize)]
+struct MetadataPackage {
+    manifest_path: String,
+    dependencies: Vec<MetadataDependency>,
+}
+
+#[derive(serde::Deserialize)]
+struct MetadataDependency {
+    /// The package's own name (a `rename` is only the local alias).
+    name: String,
+    source: Option<String>,
+    req: String,
+    kind: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    path: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+}
+
+/// The dependencies of every package in a `cargo metadata` answer, as
+/// cargo resolved them (workspace inheritance, renames, target tables),
+/// keyed by manifest path relative to `root` (an absolute, canonical path
+/// like those cargo prints). Packages outside `root` are left out.
+pub fn parse_metadata(
+    json: &str,
+    root: &str,
+) -> Result<BTreeMap<String, Vec<DeclaredDependency>>, String> {
+    let metadata: Metadata = serde_json::from_str(json)
+        .map_err(|e| format!("`cargo metadata` answered something unexpected: {e}"))?;
+    let root = root.trim_end_matches('/');
+    let mut by_manifest = BTreeMap::new();
+    for package in metadata.packages {
+        let manifest_path = package.manifest_path.replace('\\', "/");
+        let Some(relative) = manifest_path
+            .strip_prefix(root)
+            .and_then(|rest| rest.strip_prefix('/'))
+        else {
+            continue;
+        };
+        let dependencies = package
+            .dependencies
+            .into_iter()
+            .map(|dependency| DeclaredDependency {
+                name: dependency.name,
+                requirement: (dependency.req != "*").then_some(dependency.req),
+                kind: match dependency.kind.as_deref() {
+                    Some("dev") => DependencyKind::Dev,
+                    Some("build") => DependencyKind::Build,
+                    _ => DependencyKind::Normal,
+                },
+                optional: dependency.optional,
+                non_registry_source: match (dependency.path, dependency.source) {
+                    (Some(path), _) => Some(format!("path {path}")),
+                    (None, Some(source)) if source.starts_with("git+") => {
+                        Some(format!("git {}", source.trim_start_matches("git+")))
+                    }
+                    _ => None,
+                },
+            })
+            .collect();
+        by_manifest.insert(relative.to_string(), dependencies);
+    }
+    Ok(by_manifest)
 }
 
 /// The versions a `Cargo.lock` pins, by package name (a name can be locked
@@ -337,6 +408,75 @@ version = "0.1.0"
                 .expect_err("bad")
                 .to_string()
                 .starts_with("Cargo.lock:2:")
+        );
+    }
+
+    /// Trimmed from `cargo metadata --format-version 1 --no-deps` run on a
+    /// two-member workspace (fields as cargo 1.8x prints them).
+    const METADATA: &str = r#"{
+      "packages": [
+        {
+          "name": "api", "version": "0.1.0", "id": "path+file:///srv/shop/crates/api#0.1.0",
+          "manifest_path": "/srv/shop/crates/api/Cargo.toml",
+          "dependencies": [
+            { "name": "serde", "source": "registry+https://github.com/rust-lang/crates.io-index",
+              "req": "^1.0.200", "kind": null, "rename": null, "optional": false,
+              "uses_default_features": true, "features": ["derive"], "target": null, "registry": null },
+            { "name": "tokio", "source": "registry+https://github.com/rust-lang/crates.io-index",
+              "req": "^1", "kind": null, "rename": "rt", "optional": true,
+              "uses_default_features": true, "features": [], "target": "cfg(unix)", "registry": null },
+            { "name": "core", "source": null, "req": "*", "kind": null, "rename": null,
+              "optional": false, "uses_default_features": true, "features": [], "target": null,
+              "registry": null, "path": "/srv/shop/crates/core" },
+            { "name": "insta", "source": "registry+https://github.com/rust-lang/crates.io-index",
+              "req": "=1.40.0", "kind": "dev", "rename": null, "optional": false,
+              "uses_default_features": true, "features": [], "target": null, "registry": null },
+            { "name": "cc", "source": "git+https://github.com/rust-lang/cc-rs?branch=main",
+              "req": "*", "kind": "build", "rename": null, "optional": false,
+              "uses_default_features": true, "features": [], "target": null, "registry": null }
+          ]
+        },
+        { "name": "elsewhere", "manifest_path": "/opt/other/Cargo.toml", "dependencies": [] }
+      ],
+      "workspace_members": ["path+file:///srv/shop/crates/api#0.1.0"],
+      "target_directory": "/srv/shop/target", "version": 1, "workspace_root": "/srv/shop"
+    }"#;
+
+    #[test]
+    fn cargo_metadata_gives_resolved_requirements_kinds_and_sources() {
+        let resolved = parse_metadata(METADATA, "/srv/shop/").expect("parses");
+        assert_eq!(
+            resolved.keys().collect::<Vec<_>>(),
+            ["crates/api/Cargo.toml"]
+        );
+        let api = &resolved["crates/api/Cargo.toml"];
+        let find = |name: &str| api.iter().find(|d| d.name == name).expect(name);
+        assert_eq!(find("serde").requirement.as_deref(), Some("^1.0.200"));
+        assert_eq!(find("serde").kind, DependencyKind::Normal);
+        let tokio = find("tokio");
+        assert!(
+            tokio.optional,
+            "a renamed, target-specific optional dependency keeps its real name"
+        );
+        assert_eq!(
+            find("core").non_registry_source.as_deref(),
+            Some("path /srv/shop/crates/core")
+        );
+        assert_eq!(find("core").requirement, None);
+        assert_eq!(find("insta").kind, DependencyKind::Dev);
+        assert_eq!(
+            find("cc").non_registry_source.as_deref(),
+            Some("git https://github.com/rust-lang/cc-rs?branch=main")
+        );
+        assert_eq!(find("cc").kind, DependencyKind::Build);
+    }
+
+    #[test]
+    fn an_unexpected_cargo_metadata_answer_is_an_error_not_a_panic() {
+        let error = parse_metadata("{\"packages\": 3}", "/srv").unwrap_err();
+        assert!(
+            error.starts_with("`cargo metadata` answered something unexpected"),
+            "{error}"
         );
     }
 }

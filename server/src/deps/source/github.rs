@@ -307,6 +307,8 @@ impl GitHubClient {
             revision: tree.sha,
             manifests,
             texts: files,
+            // Nothing is on disk for cargo to read: the TOML reading decides.
+            cargo_resolved: BTreeMap::new(),
         }))
     }
 

@@ -94,9 +94,11 @@ pub fn read_folder(root: &Path) -> Result<Snapshot, SourceError> {
             Err(e) => return Err(error(format!("cannot read {path}: {e}"))),
         }
     }
+    let cargo_resolved = super::cargo_metadata::resolve(root, &manifests);
     Ok(Snapshot {
         revision: digest_texts(&texts),
         manifests,
         texts,
+        cargo_resolved,
     })
 }

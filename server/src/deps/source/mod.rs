@@ -3,6 +3,7 @@
 //! manifests and lock files only; a revision the caller already has is
 //! answered with `Unchanged` so that nothing is read or parsed again.
 
+pub mod cargo_metadata;
 pub mod git;
 pub mod github;
 pub mod local;
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use futures::future::BoxFuture;
 
 use super::discover::ManifestFile;
+use super::model::DeclaredDependency;
 
 /// A repository as read from its source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +23,9 @@ pub struct Snapshot {
     pub manifests: Vec<ManifestFile>,
     /// Path → text of every manifest and lock file in `manifests`.
     pub texts: BTreeMap<String, String>,
+    /// Cargo manifest path → its dependencies as `cargo metadata` gave them,
+    /// for repositories on disk where cargo could run (empty otherwise).
+    pub cargo_resolved: BTreeMap<String, Vec<DeclaredDependency>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
