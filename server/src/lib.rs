@@ -2,6 +2,8 @@
 //! - `config`: the typed configuration, loaded once;
 //! - `fleet`: services and the fleet file (pure `spec`/`reconcile`, the
 //!   `service` layer, the `watch` loop);
+//! - `deps`: dependency drift (sources, manifests, registries, snapshots);
+//! - `health`: healthcheck answers, states and uptime;
 //! - `store`: the database (SQLite or PostgreSQL) behind one type;
 //! - `web`: routes, handlers and middleware over the service layer;
 //! - `telemetry`: logging and metrics;
@@ -11,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod deps;
 pub mod fleet;
+pub mod health;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

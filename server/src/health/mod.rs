@@ -1,0 +1,8 @@
+//! Health: polling each service's healthcheck endpoints into states,
+//! incidents and uptime. `format` reads answers in the standard shapes,
+//! `state` turns results into states with thresholds, `rollup` keeps
+//! history bounded and computes uptime and latency; all three are pure.
+
+pub mod format;
+pub mod rollup;
+pub mod state;
