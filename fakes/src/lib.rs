@@ -13,9 +13,12 @@
 //!   (base64, wrapped at 60 columns), organisation repositories with `Link`
 //!   pagination, `ETag`/304 (which cost no rate limit), the primary rate
 //!   limit (`x-ratelimit-*`, 403 when spent) and the secondary one (429 with
-//!   `retry-after`).
+//!   `retry-after`);
+//! - healthchecks (`/health/{name}`): the standard `{"status":"healthy"}`,
+//!   IETF `application/health+json`, Spring Boot Actuator and plain status
+//!   codes, switchable while running, plus hangs, huge bodies and redirects.
 //!
-//! Every answer carries an `ETag` and honours `If-None-Match`. Faults can be
+//! Every registry answer carries an `ETag` and honours `If-None-Match`. Faults can be
 //! injected per package (status codes, garbage, hangs, `Retry-After`), and a
 //! latency added to every request, for tests and benchmarks.
 
@@ -30,6 +33,9 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 pub mod demo;
+pub mod health;
+
+pub use health::FakeHealth;
 
 /// One published version of a fake package.
 #[derive(Clone, Debug)]
@@ -120,6 +126,8 @@ pub struct FakeState {
     pub latency: Duration,
     /// `owner/repo` → repository.
     pub repos: BTreeMap<String, FakeRepo>,
+    /// Name → the healthcheck answered at `/health/NAME`.
+    pub health: HashMap<String, FakeHealth>,
     /// When set, GitHub answers 401 to any other bearer token.
     pub github_token: Option<String>,
     /// GitHub's primary limit: requests left (304s are free). `None`: unlimited.
@@ -267,6 +275,20 @@ async fn answer(shared: &Arc<Mutex<FakeState>>, request: Request<Body>) -> Respo
     let rest = rest.to_string();
     if service == "github" {
         return github(shared, &rest, &query, &headers).await;
+    }
+    if service == "health" {
+        let endpoint = lock(shared).health.get(&rest).cloned();
+        return match endpoint.map(|e| e.response()) {
+            Some(Some(response)) => response,
+            Some(None) => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Response::default()
+            }
+            None => Response::builder()
+                .status(StatusCode::NOT_FOUND)
+                .body(Body::from("no such healthcheck"))
+                .unwrap_or_default(),
+        };
     }
     let (registry, name, answer) = {
         let mut state = lock(shared);

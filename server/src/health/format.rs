@@ -79,6 +79,17 @@ pub struct Reading {
 /// (and the standard shape wants a 2xx); the body's own verdict and its
 /// components are still kept, since they say *why*.
 pub fn interpret(status: u16, content_type: Option<&str>, body: &[u8]) -> Reading {
+    interpret_expecting(status, None, content_type, body)
+}
+
+/// Like [`interpret`], with the endpoint's own list of status codes that
+/// count as answering (`expect_status` in config) instead of the format's.
+pub fn interpret_expecting(
+    status: u16,
+    expected: Option<&[std::ops::RangeInclusive<u16>]>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Reading {
     let declared_health_json = content_type.is_some_and(|c| {
         c.split(';')
             .next()
@@ -110,9 +121,10 @@ pub fn interpret(status: u16, content_type: Option<&str>, body: &[u8]) -> Readin
         },
     };
 
-    let code_fails = match reading.format {
-        Format::Standard => !(200..300).contains(&status),
-        _ => !(200..400).contains(&status),
+    let code_fails = match (expected, reading.format) {
+        (Some(expected), _) => !expected.iter().any(|range| range.contains(&status)),
+        (None, Format::Standard) => !(200..300).contains(&status),
+        (None, _) => !(200..400).contains(&status),
     };
     if code_fails {
         let said = reading
@@ -120,7 +132,12 @@ pub fn interpret(status: u16, content_type: Option<&str>, body: &[u8]) -> Readin
             .take()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
-        reading.reason = Some(format!("answered HTTP {status}{said}"));
+        let wanted = if expected.is_some() {
+            ", not an expected status"
+        } else {
+            ""
+        };
+        reading.reason = Some(format!("answered HTTP {status}{wanted}{said}"));
         reading.verdict = Verdict::Fail;
     }
     reading
@@ -512,6 +529,19 @@ mod tests {
             moved.verdict,
             Verdict::Pass,
             "200-399 is up for a status-code-only check"
+        );
+        let expected = [418..=418];
+        let teapot = interpret_expecting(418, Some(&expected), None, b"");
+        assert_eq!(
+            teapot.verdict,
+            Verdict::Pass,
+            "an endpoint's own expected codes win"
+        );
+        let ok_but_unexpected =
+            interpret_expecting(200, Some(&expected), JSON, br#"{"status":"healthy"}"#);
+        assert_eq!(
+            ok_but_unexpected.reason.as_deref(),
+            Some("answered HTTP 200, not an expected status")
         );
         let broken = interpret(500, Some("text/html"), b"<h1>Internal Server Error</h1>");
         assert_eq!(

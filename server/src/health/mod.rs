@@ -1,8 +1,10 @@
 //! Health: polling each service's healthcheck endpoints into states,
 //! incidents and uptime. `format` reads answers in the standard shapes,
 //! `state` turns results into states with thresholds, `rollup` keeps
-//! history bounded and computes uptime and latency; all three are pure.
+//! history bounded and computes uptime and latency (all three pure);
+//! `poll` makes one bounded HTTP check.
 
 pub mod format;
+pub mod poll;
 pub mod rollup;
 pub mod state;
