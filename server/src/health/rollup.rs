@@ -183,6 +183,56 @@ pub fn summarise(buckets: &[Bucket], from_ms: i64, to_ms: i64) -> (StateCounts, 
     (counts, latency)
 }
 
+/// A stretch of time and where to read it: rollups of a width, or the raw
+/// checks (`None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub width_ms: Option<i64>,
+    pub from_ms: i64,
+    pub until_ms: i64,
+}
+
+/// Covers `[from_ms, until_ms)` with the coarsest rollups that fit whole
+/// inside it, finer ones at the edges, and raw checks last. `levels` are
+/// `(width, rolled up until)`, coarsest first. Segments never overlap, so
+/// every check is counted once.
+pub fn cover(from_ms: i64, until_ms: i64, levels: &[(i64, i64)]) -> Vec<Segment> {
+    fn go(from: i64, until: i64, levels: &[(i64, i64)], out: &mut Vec<Segment>) {
+        if from >= until {
+            return;
+        }
+        let Some(((width, mark), finer)) = levels.split_first() else {
+            out.push(Segment {
+                width_ms: None,
+                from_ms: from,
+                until_ms: until,
+            });
+            return;
+        };
+        let start = from.div_euclid(*width) * width
+            + if from.rem_euclid(*width) == 0 {
+                0
+            } else {
+                *width
+            };
+        let end = until.min(*mark).div_euclid(*width) * width;
+        if end > start {
+            go(from, start, finer, out);
+            out.push(Segment {
+                width_ms: Some(*width),
+                from_ms: start,
+                until_ms: end,
+            });
+            go(end, until, finer, out);
+        } else {
+            go(from, until, finer, out);
+        }
+    }
+    let mut out = Vec::new();
+    go(from_ms, until_ms, levels, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +339,54 @@ mod tests {
         );
         assert_eq!(buckets[0].counts.no_data, 1);
         assert_eq!(buckets[0].latency.count(), 1);
+    }
+
+    #[test]
+    fn a_window_is_covered_by_whole_rollups_with_finer_data_at_its_edges() {
+        let levels = [
+            (DAY_MS, 3 * DAY_MS),
+            (HOUR_MS, 3 * DAY_MS),
+            (MINUTE_MS, 3 * DAY_MS + 50 * MINUTE_MS),
+        ];
+        // An hour inside day 2: the hour rollup, not the day it sits in.
+        assert_eq!(
+            cover(DAY_MS + 5 * HOUR_MS, DAY_MS + 6 * HOUR_MS, &levels),
+            [Segment {
+                width_ms: Some(HOUR_MS),
+                from_ms: DAY_MS + 5 * HOUR_MS,
+                until_ms: DAY_MS + 6 * HOUR_MS
+            }]
+        );
+        // From 23:30 on day 0 to now (past every mark).
+        let now = 3 * DAY_MS + 52 * MINUTE_MS + 10_000;
+        let segments = cover(DAY_MS - 30 * MINUTE_MS, now, &levels);
+        assert_eq!(
+            segments,
+            [
+                Segment {
+                    width_ms: Some(MINUTE_MS),
+                    from_ms: DAY_MS - 30 * MINUTE_MS,
+                    until_ms: DAY_MS
+                },
+                Segment {
+                    width_ms: Some(DAY_MS),
+                    from_ms: DAY_MS,
+                    until_ms: 3 * DAY_MS
+                },
+                Segment {
+                    width_ms: Some(MINUTE_MS),
+                    from_ms: 3 * DAY_MS,
+                    until_ms: 3 * DAY_MS + 50 * MINUTE_MS
+                },
+                Segment {
+                    width_ms: None,
+                    from_ms: 3 * DAY_MS + 50 * MINUTE_MS,
+                    until_ms: now
+                },
+            ]
+        );
+        let total: i64 = segments.iter().map(|s| s.until_ms - s.from_ms).sum();
+        assert_eq!(total, now - (DAY_MS - 30 * MINUTE_MS), "no gap, no overlap");
+        assert_eq!(cover(5, 5, &levels), []);
     }
 }

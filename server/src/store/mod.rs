@@ -5,6 +5,7 @@
 //! `migrations/<backend>/` and in [`Backend`].
 
 mod drift;
+mod health;
 mod services;
 
 use std::str::FromStr;
@@ -17,6 +18,7 @@ use sqlx::{AnyPool, ConnectOptions};
 use crate::config::secret::DatabaseUrl;
 
 pub use drift::LatestDrift;
+pub use health::{EndpointToPoll, Incident, RecordedCheck};
 pub use services::{ServiceOrigin, StoredService};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

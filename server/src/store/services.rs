@@ -306,30 +306,70 @@ async fn replace_tags(
     Ok(())
 }
 
+/// Makes a service's endpoints match `endpoints`. An endpoint whose URL
+/// and method stay keeps its row, and so its health history, when only its
+/// position, interval or timeout change; the others are removed or added.
 async fn replace_health_endpoints(
     tx: &mut Transaction<'_, Any>,
     service_id: i64,
     endpoints: &[HealthEndpointSpec],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM health_endpoints WHERE service_id = $1")
+    let existing: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, url, method FROM health_endpoints WHERE service_id = $1")
+            .bind(service_id)
+            .fetch_all(&mut **tx)
+            .await
+            .during("reading health endpoints")?;
+    // Positions are unique per service: move the kept rows out of the way
+    // (negative) before they take their new places.
+    sqlx::query("UPDATE health_endpoints SET position = -1 - position WHERE service_id = $1")
         .bind(service_id)
         .execute(&mut **tx)
         .await
         .during("replacing health endpoints")?;
+    let mut kept = Vec::new();
     for (position, endpoint) in endpoints.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO health_endpoints (service_id, position, url, method, interval_ms, timeout_ms)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(service_id)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(&endpoint.url)
-        .bind(&endpoint.method)
-        .bind(to_millis(endpoint.interval))
-        .bind(to_millis(endpoint.timeout))
-        .execute(&mut **tx)
-        .await
-        .during("replacing health endpoints")?;
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        let same = existing.iter().find(|(id, url, method)| {
+            *url == endpoint.url && *method == endpoint.method && !kept.contains(id)
+        });
+        match same {
+            Some((id, _, _)) => {
+                kept.push(*id);
+                sqlx::query(
+                    "UPDATE health_endpoints SET position = $2, interval_ms = $3, timeout_ms = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(position)
+                .bind(to_millis(endpoint.interval))
+                .bind(to_millis(endpoint.timeout))
+                .execute(&mut **tx)
+                .await
+                .during("replacing health endpoints")?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO health_endpoints (service_id, position, url, method, interval_ms, timeout_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(service_id)
+                .bind(position)
+                .bind(&endpoint.url)
+                .bind(&endpoint.method)
+                .bind(to_millis(endpoint.interval))
+                .bind(to_millis(endpoint.timeout))
+                .execute(&mut **tx)
+                .await
+                .during("replacing health endpoints")?;
+            }
+        }
+    }
+    for (id, _, _) in existing.iter().filter(|(id, _, _)| !kept.contains(id)) {
+        sqlx::query("DELETE FROM health_endpoints WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .during("replacing health endpoints")?;
     }
     Ok(())
 }

@@ -1,0 +1,448 @@
+//! Health history: check results, the current state of each endpoint,
+//! state changes, incidents, and the rollups that keep storage per
+//! endpoint bounded. The maths is in `health::rollup`; this reads and
+//! writes rows.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{QueryContext, Store, StoreError};
+use crate::health::rollup::{
+    Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, RETENTION, Sample, StateCounts, coarsen,
+    cover, roll_up,
+};
+use crate::health::state::{HealthState, Transition};
+
+/// An endpoint of a service in the fleet, as the poller needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointToPoll {
+    pub id: i64,
+    pub service_slug: String,
+    pub url: String,
+    pub method: String,
+    pub interval_ms: i64,
+    pub timeout_ms: i64,
+    /// The state stored for it, and since when (to resume after a restart).
+    pub state: Option<(HealthState, i64)>,
+}
+
+/// One check, as it is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedCheck {
+    pub endpoint_id: i64,
+    pub checked_ms: i64,
+    /// What this check alone pointed to.
+    pub check_state: HealthState,
+    pub latency_ms: u64,
+    pub status_code: Option<u16>,
+    pub format: Option<String>,
+    pub reason: Option<String>,
+    pub excerpt: String,
+    /// JSON array of `{"name","verdict","detail"}`.
+    pub components_json: String,
+    pub conforming: bool,
+    /// The endpoint's state after this check (thresholds applied).
+    pub state: HealthState,
+    pub since_ms: i64,
+    pub transition: Option<Transition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Incident {
+    pub endpoint_id: i64,
+    pub started_ms: i64,
+    pub ended_ms: Option<i64>,
+    pub first_detail: Option<String>,
+}
+
+/// The rollup widths, finest first.
+const WIDTHS: [i64; 3] = [MINUTE_MS, HOUR_MS, DAY_MS];
+
+fn bins_text(histogram: &LatencyHistogram) -> String {
+    histogram
+        .bins
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn bins_from(text: &str, max_ms: i64) -> LatencyHistogram {
+    let mut histogram = LatencyHistogram::default();
+    for (slot, value) in histogram.bins.iter_mut().zip(text.split(',')) {
+        *slot = value.parse().unwrap_or(0);
+    }
+    histogram.max_ms = u64::try_from(max_ms).unwrap_or(0);
+    histogram
+}
+
+fn as_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Every endpoint of the services in the fleet now.
+    pub async fn endpoints_to_poll(&self) -> Result<Vec<EndpointToPoll>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id AS id, s.slug AS slug, e.url AS url, e.method AS method,
+                    e.interval_ms AS interval_ms, e.timeout_ms AS timeout_ms,
+                    h.state AS state, h.since_ms AS since_ms
+             FROM health_endpoints e
+             JOIN services s ON s.id = e.service_id
+             LEFT JOIN health_status h ON h.endpoint_id = e.id
+             WHERE s.retired_ms IS NULL
+             ORDER BY s.slug, e.position",
+        )
+        .fetch_all(self.pool())
+        .await
+        .during("listing health endpoints")?;
+        rows.iter()
+            .map(|row| {
+                let state: Option<String> = row.try_get("state")?;
+                let since: Option<i64> = row.try_get("since_ms")?;
+                Ok(EndpointToPoll {
+                    id: row.try_get("id")?,
+                    service_slug: row.try_get("slug")?,
+                    url: row.try_get("url")?,
+                    method: row.try_get("method")?,
+                    interval_ms: row.try_get("interval_ms")?,
+                    timeout_ms: row.try_get("timeout_ms")?,
+                    state: state.as_deref().and_then(HealthState::parse).zip(since),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .during("reading health endpoints")
+    }
+
+    /// Stores a batch of checks in one transaction: their results, each
+    /// endpoint's current state, state changes, and incidents (opened on
+    /// going down, at the first failure of the run; closed on leaving down).
+    pub async fn record_checks(&self, checks: &[RecordedCheck]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        for check in checks {
+            sqlx::query(
+                "INSERT INTO health_results (endpoint_id, checked_ms, state, latency_ms, status_code, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(check.endpoint_id)
+            .bind(check.checked_ms)
+            .bind(check.check_state.name())
+            .bind(as_i64(check.latency_ms))
+            .bind(check.status_code.map(i64::from))
+            .bind(&check.reason)
+            .execute(&mut *tx)
+            .await
+            .during("storing a health check")?;
+            sqlx::query(
+                "INSERT INTO health_status (endpoint_id, state, since_ms, last_checked_ms, last_latency_ms,
+                     last_status, last_format, last_reason, last_excerpt, last_components, conforming)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (endpoint_id) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms,
+                     last_checked_ms = excluded.last_checked_ms, last_latency_ms = excluded.last_latency_ms,
+                     last_status = excluded.last_status, last_format = excluded.last_format,
+                     last_reason = excluded.last_reason, last_excerpt = excluded.last_excerpt,
+                     last_components = excluded.last_components, conforming = excluded.conforming",
+            )
+            .bind(check.endpoint_id)
+            .bind(check.state.name())
+            .bind(check.since_ms)
+            .bind(check.checked_ms)
+            .bind(as_i64(check.latency_ms))
+            .bind(check.status_code.map(i64::from))
+            .bind(&check.format)
+            .bind(&check.reason)
+            .bind(&check.excerpt)
+            .bind(&check.components_json)
+            .bind(i64::from(check.conforming))
+            .execute(&mut *tx)
+            .await
+            .during("storing an endpoint's state")?;
+            if let Some(transition) = &check.transition {
+                sqlx::query(
+                    "INSERT INTO health_transitions (endpoint_id, at_ms, from_state, to_state, detail)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(check.endpoint_id)
+                .bind(transition.at_ms)
+                .bind(transition.from.name())
+                .bind(transition.to.name())
+                .bind(&transition.detail)
+                .execute(&mut *tx)
+                .await
+                .during("storing a state change")?;
+                if transition.from == HealthState::Down {
+                    sqlx::query(
+                        "UPDATE health_incidents SET ended_ms = $2 WHERE endpoint_id = $1 AND ended_ms IS NULL",
+                    )
+                    .bind(check.endpoint_id)
+                    .bind(transition.at_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .during("closing an incident")?;
+                }
+                if transition.to == HealthState::Down {
+                    sqlx::query(
+                        "INSERT INTO health_incidents (endpoint_id, started_ms, first_detail) VALUES ($1, $2, $3)",
+                    )
+                    .bind(check.endpoint_id)
+                    .bind(transition.run_started_ms)
+                    .bind(&transition.detail)
+                    .execute(&mut *tx)
+                    .await
+                    .during("opening an incident")?;
+                }
+            }
+        }
+        tx.commit().await.during("committing health checks")?;
+        Ok(())
+    }
+
+    /// Incidents of an endpoint, newest first.
+    pub async fn incidents(&self, endpoint_id: i64) -> Result<Vec<Incident>, StoreError> {
+        let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT endpoint_id, started_ms, ended_ms, first_detail FROM health_incidents
+             WHERE endpoint_id = $1 ORDER BY started_ms DESC",
+        )
+        .bind(endpoint_id)
+        .fetch_all(self.pool())
+        .await
+        .during("listing incidents")?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(endpoint_id, started_ms, ended_ms, first_detail)| Incident {
+                    endpoint_id,
+                    started_ms,
+                    ended_ms,
+                    first_detail,
+                },
+            )
+            .collect())
+    }
+
+    async fn rollup_mark(&self, width_ms: i64) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT done_until_ms FROM health_rollup_marks WHERE width_ms = $1")
+            .bind(width_ms)
+            .fetch_optional(self.pool())
+            .await
+            .during("reading how far rollups go")
+    }
+
+    /// Rolls complete minutes of raw results up (those ending two minutes
+    /// or more before `now_ms`), complete hours of minutes,
+    /// complete days of hours; then deletes what is past its retention.
+    /// Safe to run at any time and as often as wanted.
+    pub async fn roll_up_health(&self, now_ms: i64) -> Result<(), StoreError> {
+        // Checks are written in batches: a minute is rolled up only once
+        // every check in it has surely been written.
+        let settled = now_ms - 2 * MINUTE_MS;
+        let mut finer_done = settled.div_euclid(MINUTE_MS) * MINUTE_MS;
+        for width in WIDTHS {
+            let until = finer_done.div_euclid(width) * width;
+            let from = match self.rollup_mark(width).await? {
+                Some(mark) => mark,
+                None => until - RETENTION.raw_ms.max(width),
+            };
+            if until > from {
+                let buckets: Vec<(i64, Bucket)> = if width == MINUTE_MS {
+                    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+                        "SELECT endpoint_id, checked_ms, state, latency_ms FROM health_results
+                         WHERE checked_ms >= $1 AND checked_ms < $2",
+                    )
+                    .bind(from)
+                    .bind(until)
+                    .fetch_all(self.pool())
+                    .await
+                    .during("reading checks to roll up")?;
+                    let mut by_endpoint: HashMap<i64, Vec<Sample>> = HashMap::new();
+                    for (endpoint, at_ms, state, latency) in rows {
+                        by_endpoint.entry(endpoint).or_default().push(Sample {
+                            at_ms,
+                            state: HealthState::parse(&state).unwrap_or(HealthState::Unknown),
+                            latency_ms: u64::try_from(latency).unwrap_or(0),
+                        });
+                    }
+                    by_endpoint
+                        .into_iter()
+                        .flat_map(|(endpoint, samples)| {
+                            roll_up(&samples, width)
+                                .into_iter()
+                                .map(move |b| (endpoint, b))
+                        })
+                        .collect()
+                } else {
+                    let finer = WIDTHS[WIDTHS.iter().position(|w| *w == width).unwrap_or(1) - 1];
+                    let rows = self.rollups(finer, from, until, None).await?;
+                    rows.into_iter()
+                        .flat_map(|(endpoint, buckets)| {
+                            coarsen(&buckets, width)
+                                .into_iter()
+                                .map(move |b| (endpoint, b))
+                        })
+                        .collect()
+                };
+                let mut tx = self.pool().begin().await.during("starting a transaction")?;
+                for (endpoint, bucket) in &buckets {
+                    let c = &bucket.counts;
+                    sqlx::query(
+                        "INSERT INTO health_rollups (endpoint_id, width_ms, start_ms, up, degraded, down, unknown, no_data, latency_bins, latency_max_ms)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         ON CONFLICT (endpoint_id, width_ms, start_ms) DO UPDATE SET up = excluded.up,
+                             degraded = excluded.degraded, down = excluded.down, unknown = excluded.unknown,
+                             no_data = excluded.no_data, latency_bins = excluded.latency_bins,
+                             latency_max_ms = excluded.latency_max_ms",
+                    )
+                    .bind(endpoint)
+                    .bind(width)
+                    .bind(bucket.start_ms)
+                    .bind(as_i64(c.up))
+                    .bind(as_i64(c.degraded))
+                    .bind(as_i64(c.down))
+                    .bind(as_i64(c.unknown))
+                    .bind(as_i64(c.no_data))
+                    .bind(bins_text(&bucket.latency))
+                    .bind(as_i64(bucket.latency.max_ms))
+                    .execute(&mut *tx)
+                    .await
+                    .during("storing rollups")?;
+                }
+                sqlx::query(
+                    "INSERT INTO health_rollup_marks (width_ms, done_until_ms) VALUES ($1, $2)
+                     ON CONFLICT (width_ms) DO UPDATE SET done_until_ms = excluded.done_until_ms",
+                )
+                .bind(width)
+                .bind(until)
+                .execute(&mut *tx)
+                .await
+                .during("storing how far rollups go")?;
+                tx.commit().await.during("committing rollups")?;
+            }
+            finer_done = until.max(from);
+        }
+
+        sqlx::query("DELETE FROM health_results WHERE checked_ms < $1")
+            .bind(now_ms - RETENTION.raw_ms)
+            .execute(self.pool())
+            .await
+            .during("deleting old checks")?;
+        for (width, keep) in [
+            (MINUTE_MS, RETENTION.minutes_ms),
+            (HOUR_MS, RETENTION.hours_ms),
+            (DAY_MS, RETENTION.days_ms),
+        ] {
+            sqlx::query("DELETE FROM health_rollups WHERE width_ms = $1 AND start_ms < $2")
+                .bind(width)
+                .bind(now_ms - keep)
+                .execute(self.pool())
+                .await
+                .during("deleting old rollups")?;
+        }
+        Ok(())
+    }
+
+    /// Rollups of one width that start in `[from_ms, until_ms)`, by endpoint.
+    pub async fn rollups(
+        &self,
+        width_ms: i64,
+        from_ms: i64,
+        until_ms: i64,
+        endpoint: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<Bucket>>, StoreError> {
+        let one = if endpoint.is_some() {
+            "AND endpoint_id = $4"
+        } else {
+            ""
+        };
+        let query = format!(
+            "SELECT endpoint_id, start_ms, up, degraded, down, unknown, no_data, latency_bins, latency_max_ms
+             FROM health_rollups WHERE width_ms = $1 AND start_ms >= $2 AND start_ms < $3 {one}
+             ORDER BY endpoint_id, start_ms"
+        );
+        let mut query = sqlx::query(&query)
+            .bind(width_ms)
+            .bind(from_ms)
+            .bind(until_ms);
+        if let Some(endpoint) = endpoint {
+            query = query.bind(endpoint);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .during("reading rollups")?;
+        let mut by_endpoint: HashMap<i64, Vec<Bucket>> = HashMap::new();
+        for row in rows {
+            let count = |name: &str| -> Result<u64, sqlx::Error> {
+                Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+            };
+            let bucket = Bucket {
+                start_ms: row.try_get("start_ms").during("reading rollups")?,
+                width_ms,
+                counts: StateCounts {
+                    up: count("up").during("reading rollups")?,
+                    degraded: count("degraded").during("reading rollups")?,
+                    down: count("down").during("reading rollups")?,
+                    unknown: count("unknown").during("reading rollups")?,
+                    no_data: count("no_data").during("reading rollups")?,
+                },
+                latency: bins_from(
+                    &row.try_get::<String, _>("latency_bins")
+                        .during("reading rollups")?,
+                    row.try_get("latency_max_ms").during("reading rollups")?,
+                ),
+            };
+            let endpoint: i64 = row.try_get("endpoint_id").during("reading rollups")?;
+            by_endpoint.entry(endpoint).or_default().push(bucket);
+        }
+        Ok(by_endpoint)
+    }
+
+    /// Counts by state and latencies of every endpoint over
+    /// `[from_ms, until_ms)`: whole days, hours and minutes from their
+    /// rollups, the rest from raw checks (see `rollup::cover`), each check
+    /// counted once.
+    pub async fn health_window(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> Result<HashMap<i64, (StateCounts, LatencyHistogram)>, StoreError> {
+        let mut totals: HashMap<i64, (StateCounts, LatencyHistogram)> = HashMap::new();
+        let mut levels = Vec::new();
+        for width in [DAY_MS, HOUR_MS, MINUTE_MS] {
+            if let Some(mark) = self.rollup_mark(width).await? {
+                levels.push((width, mark));
+            }
+        }
+        for segment in cover(from_ms, until_ms, &levels) {
+            if let Some(width) = segment.width_ms {
+                for (endpoint, buckets) in self
+                    .rollups(width, segment.from_ms, segment.until_ms, None)
+                    .await?
+                {
+                    let entry = totals.entry(endpoint).or_default();
+                    for bucket in buckets {
+                        entry.0.merge(&bucket.counts);
+                        entry.1.merge(&bucket.latency);
+                    }
+                }
+                continue;
+            }
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                "SELECT endpoint_id, state, latency_ms FROM health_results
+                 WHERE checked_ms >= $1 AND checked_ms < $2",
+            )
+            .bind(segment.from_ms)
+            .bind(segment.until_ms)
+            .fetch_all(self.pool())
+            .await
+            .during("reading recent checks")?;
+            for (endpoint, state, latency) in rows {
+                let entry = totals.entry(endpoint).or_default();
+                let state = HealthState::parse(&state).unwrap_or(HealthState::Unknown);
+                entry.0.add(state, 1);
+                entry.1.add(u64::try_from(latency).unwrap_or(0));
+            }
+        }
+        Ok(totals)
+    }
+}
