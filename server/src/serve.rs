@@ -14,6 +14,8 @@ use crate::config::Config;
 use crate::deps::service::{DriftService, registries_from_config, sources_from_config};
 use crate::fleet::FleetService;
 use crate::fleet::watch::watch_fleet_file;
+use crate::health::monitor::HealthMonitor;
+use crate::health::state::Thresholds;
 use crate::store::Store;
 use crate::telemetry::metrics::HttpMetrics;
 use crate::web::{AppState, routes};
@@ -107,6 +109,16 @@ pub async fn serve(
             cancel.clone(),
         ));
     }
+
+    background.spawn(
+        HealthMonitor {
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+            concurrency: 64,
+            thresholds: Thresholds::default(),
+        }
+        .run(cancel.clone()),
+    );
 
     background.spawn(refresh_on_interval(
         fleet.clone(),

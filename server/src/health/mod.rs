@@ -2,9 +2,12 @@
 //! incidents and uptime. `format` reads answers in the standard shapes,
 //! `state` turns results into states with thresholds, `rollup` keeps
 //! history bounded and computes uptime and latency (all three pure);
-//! `poll` makes one bounded HTTP check.
+//! `poll` makes one bounded HTTP check; `schedule` (pure) spreads checks
+//! over their interval; `monitor` is the polling loop.
 
 pub mod format;
+pub mod monitor;
 pub mod poll;
 pub mod rollup;
+pub mod schedule;
 pub mod state;

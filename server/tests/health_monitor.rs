@@ -1,0 +1,127 @@
+//! The polling loop against local healthchecks: a service that starts
+//! failing goes down after three failed checks, an incident opens, and
+//! stopping Shipshape records no-data instead of counting its downtime.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{TestDb, services};
+use shipshape_fakes::{FakeHealth, FakeState, Fakes};
+use shipshape_server::clock::SystemClock;
+use shipshape_server::fleet::FleetService;
+use shipshape_server::health::monitor::HealthMonitor;
+use shipshape_server::health::state::{HealthState, Thresholds};
+use shipshape_server::store::Store;
+use tokio_util::sync::CancellationToken;
+
+async fn state_of(store: &Store, url_end: &str) -> Option<HealthState> {
+    store
+        .endpoints_to_poll()
+        .await
+        .expect("endpoints")
+        .into_iter()
+        .find(|e| e.url.ends_with(url_end))
+        .and_then(|e| e.state.map(|(state, _)| state))
+}
+
+async fn wait_for(store: &Store, url_end: &str, wanted: HealthState) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while state_of(store, url_end).await != Some(wanted) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{url_end} never became {}",
+            wanted.name()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    let fakes = Fakes::start(FakeState::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("fakes");
+    fakes
+        .lock()
+        .health
+        .insert("checkout".into(), FakeHealth::standard(true));
+    fakes
+        .lock()
+        .health
+        .insert("ledger".into(), FakeHealth::actuator(true));
+    let base = fakes.base();
+    let fleet_text = format!(
+        "[[service]]\nslug = \"checkout\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/checkout\"\ninterval = \"1s\"\ntimeout = \"1s\"\n\n[[service]]\nslug = \"ledger\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/ledger\"\ninterval = \"1s\"\ntimeout = \"1s\"\n"
+    );
+    FleetService::new(store.clone(), Arc::new(SystemClock))
+        .sync_from_file(Path::new("/fleet/shipshape.toml"), &services(&fleet_text))
+        .await
+        .expect("sync");
+
+    let cancel = CancellationToken::new();
+    let monitor = HealthMonitor {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        concurrency: 8,
+        thresholds: Thresholds::default(),
+    };
+    let running = tokio::spawn(monitor.run(cancel.clone()));
+
+    wait_for(&store, "/health/checkout", HealthState::Up).await;
+    wait_for(&store, "/health/ledger", HealthState::Up).await;
+
+    fakes
+        .lock()
+        .health
+        .insert("checkout".into(), FakeHealth::standard(false));
+    let failing_since = std::time::Instant::now();
+    wait_for(&store, "/health/checkout", HealthState::Down).await;
+    assert!(
+        failing_since.elapsed() >= Duration::from_millis(1_500),
+        "down only after three failed checks a second apart"
+    );
+    assert_eq!(
+        state_of(&store, "/health/ledger").await,
+        Some(HealthState::Up)
+    );
+    let checkout = store
+        .endpoints_to_poll()
+        .await
+        .expect("endpoints")
+        .into_iter()
+        .find(|e| e.service_slug == "checkout")
+        .expect("checkout");
+    let incidents = store.incidents(checkout.id).await.expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].ended_ms, None);
+    assert_eq!(
+        incidents[0].first_detail.as_deref(),
+        Some("answered HTTP 503 (status is `unhealthy`, not `healthy`)")
+    );
+
+    cancel.cancel();
+    running.await.expect("the loop stops");
+    assert_eq!(
+        state_of(&store, "/health/ledger").await,
+        Some(HealthState::NoData)
+    );
+    let counted = store.health_window(0, i64::MAX).await.expect("window");
+    let ledger = store
+        .endpoints_to_poll()
+        .await
+        .expect("endpoints")
+        .into_iter()
+        .find(|e| e.service_slug == "ledger")
+        .expect("ledger");
+    let (counts, _) = &counted[&ledger.id];
+    assert!(counts.up >= 3, "{counts:?}");
+    assert_eq!(counts.down, 0);
+    assert_eq!(counts.no_data, 1, "stopping is no-data, not downtime");
+    db.cleanup().await;
+}
