@@ -245,6 +245,7 @@ fn synthetic_fleet(shape: &Shape) -> Fleet {
                 repo: slug,
             }),
             health_endpoints: vec![],
+            public: false,
         });
     }
     for (ecosystem, registry, _) in MIX {

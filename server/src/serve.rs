@@ -116,6 +116,7 @@ pub async fn serve(
             clock: Arc::new(SystemClock),
             concurrency: 64,
             thresholds: Thresholds::default(),
+            env: Arc::new(env.clone()),
         }
         .run(cancel.clone()),
     );

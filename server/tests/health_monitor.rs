@@ -70,6 +70,7 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
         clock: Arc::new(SystemClock),
         concurrency: 8,
         thresholds: Thresholds::default(),
+        env: Arc::default(),
     };
     let running = tokio::spawn(monitor.run(cancel.clone()));
 
@@ -124,4 +125,79 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
     assert_eq!(counts.down, 0);
     assert_eq!(counts.no_data, 1, "stopping is no-data, not downtime");
     db.cleanup().await;
+}
+
+const EXPECTING: &str = r#"
+[[service]]
+slug = "checkout"
+team = "payments"
+public = true
+[[service.health]]
+url = "http://127.0.0.1:7101/_internal_/healthcheck"
+expect_status = [200, "204-299", 418]
+body_contains = "ok"
+slow_after = "750ms"
+headers = { authorization = { env = "HEALTH_TOKEN" }, "x-probe" = "shipshape" }
+"#;
+
+#[tokio::test]
+async fn expectations_and_the_public_flag_are_read_from_the_file_and_stored() {
+    use shipshape_server::fleet::spec::HeaderSource;
+    let file =
+        shipshape_server::config::parse_fleet_file(Path::new("/fleet/shipshape.toml"), EXPECTING)
+            .expect("valid");
+    let service = &file.services[0];
+    assert!(service.public);
+    let expect = &service.health_endpoints[0].expect;
+    assert_eq!(expect.status, [(200, 200), (204, 299), (418, 418)]);
+    assert_eq!(expect.slow_after_ms, Some(750));
+    assert_eq!(expect.body_contains.as_deref(), Some("ok"));
+    assert_eq!(
+        expect.headers[0],
+        (
+            "authorization".into(),
+            HeaderSource::Env("HEALTH_TOKEN".into())
+        )
+    );
+    assert!(
+        !format!("{expect:?}").contains("shipshape\""),
+        "literal header values are redacted in debug output"
+    );
+
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    let fleet = FleetService::new(store.clone(), Arc::new(SystemClock));
+    fleet
+        .sync_from_file(Path::new("/fleet/shipshape.toml"), &file.services)
+        .await
+        .expect("sync");
+    let stored = store.endpoints_to_poll().await.expect("endpoints");
+    assert_eq!(&stored[0].expect, expect);
+    let all = store.all_services().await.expect("services");
+    assert!(all[0].spec.public);
+    // The same file again changes nothing: the stored spec equals the file's.
+    let again = fleet
+        .sync_from_file(Path::new("/fleet/shipshape.toml"), &file.services)
+        .await
+        .expect("sync");
+    assert!(again.is_empty(), "{again:?}");
+    db.cleanup().await;
+
+    for (bad, key) in [
+        ("expect_status = [\"299-200\"]", "expect_status"),
+        ("expect_status = [700]", "expect_status"),
+        ("slow_after = \"fast\"", "slow_after"),
+        ("headers = { \"bad header\" = \"x\" }", "headers"),
+    ] {
+        let text = format!(
+            "[[service]]\nslug = \"a\"\nteam = \"t\"\n[[service.health]]\nurl = \"http://127.0.0.1:1/h\"\n{bad}\n"
+        );
+        let error = shipshape_server::config::parse_fleet_file(Path::new("/f.toml"), &text)
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            error.contains(&format!("service[0].health[0].{key}")),
+            "{error}"
+        );
+    }
 }

@@ -14,8 +14,8 @@ use super::{Config, ConfigError, closest};
 use crate::deps::model::Ecosystem;
 use crate::fleet::github_org::OrgRule;
 use crate::fleet::spec::{
-    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, HealthEndpointSpec,
-    RepositorySource, ServiceSpec,
+    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, Expectations,
+    HeaderSource, HealthEndpointSpec, RepositorySource, ServiceSpec,
 };
 
 /// What a config file says: settings for the server and the fleet it declares.
@@ -211,6 +211,8 @@ struct RawService {
     tier: Option<Spanned<i64>>,
     repository: Option<Spanned<String>>,
     #[serde(default)]
+    public: bool,
+    #[serde(default)]
     health: Vec<RawHealth>,
 }
 
@@ -221,6 +223,28 @@ struct RawHealth {
     method: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    expect_status: Vec<Spanned<RawStatus>>,
+    body_contains: Option<String>,
+    slow_after: Option<Spanned<String>>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, RawHeader>,
+}
+
+/// `200` or `"200-299"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStatus {
+    Code(i64),
+    Range(String),
+}
+
+/// `"literal"` or `{ env = "NAME" }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawHeader {
+    Value(String),
+    Env { env: String },
 }
 
 /// Parses and checks the text of a config file. `path` is used in messages
@@ -496,11 +520,52 @@ fn check_service(
         };
         let interval = duration(health.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
         let timeout = duration(health.timeout, "timeout", DEFAULT_HEALTH_TIMEOUT)?;
+        let mut status = Vec::with_capacity(health.expect_status.len());
+        for code in &health.expect_status {
+            let text = match code.get_ref() {
+                RawStatus::Code(code) => code.to_string(),
+                RawStatus::Range(range) => range.clone(),
+            };
+            status.push(
+                spec::parse_status_range(&text)
+                    .map_err(|m| locate.invalid(code.span(), &hkey("expect_status"), m))?,
+            );
+        }
+        let slow_after_ms = health
+            .slow_after
+            .as_ref()
+            .map(|slow| {
+                locate
+                    .duration(slow, &hkey("slow_after"))
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            })
+            .transpose()?;
+        let mut headers = Vec::with_capacity(health.headers.len());
+        for (name, value) in health.headers {
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(locate.invalid(
+                    health.url.span(),
+                    &hkey("headers"),
+                    format!("`{name}` is not an HTTP header name"),
+                ));
+            }
+            let source = match value {
+                RawHeader::Value(value) => HeaderSource::Value(value),
+                RawHeader::Env { env } => HeaderSource::Env(env),
+            };
+            headers.push((name, source));
+        }
         health_endpoints.push(HealthEndpointSpec {
             url: health.url.into_inner(),
             method,
             interval,
             timeout,
+            expect: Expectations {
+                status,
+                headers,
+                body_contains: health.body_contains.filter(|b| !b.is_empty()),
+                slow_after_ms,
+            },
         });
     }
 
@@ -516,6 +581,7 @@ fn check_service(
         tier,
         repository,
         health_endpoints,
+        public: raw.public,
     })
 }
 

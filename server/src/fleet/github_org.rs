@@ -120,6 +120,7 @@ pub fn service_for(rule: &OrgRule, repo: &GitHubRepo) -> Result<ServiceSpec, Str
             repo: repo.name.clone(),
         }),
         health_endpoints: Vec::new(),
+        public: false,
     })
 }
 

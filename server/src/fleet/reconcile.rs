@@ -122,6 +122,7 @@ mod tests {
             tier: 2,
             repository: None,
             health_endpoints: vec![],
+            public: false,
         }
     }
 
@@ -175,6 +176,7 @@ mod tests {
             method: "GET".into(),
             interval: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
+            expect: Default::default(),
         });
         let result = plan(&file(&[changed.clone()]), &current);
         assert_eq!(

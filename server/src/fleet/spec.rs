@@ -14,6 +14,8 @@ pub struct ServiceSpec {
     pub tier: u8,
     pub repository: Option<RepositorySource>,
     pub health_endpoints: Vec<HealthEndpointSpec>,
+    /// Shown on the public status page.
+    pub public: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,60 @@ pub struct HealthEndpointSpec {
     pub method: String,
     pub interval: Duration,
     pub timeout: Duration,
+    pub expect: Expectations,
+}
+
+/// What a good answer looks like beyond its format's own rules, and what
+/// to send. Stored as JSON beside the endpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Expectations {
+    /// Inclusive ranges of status codes that count as answering.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<(u16, u16)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, HeaderSource)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
+    /// A passing check slower than this is degraded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_after_ms: Option<u64>,
+}
+
+/// A header's value: written in the file, or read from an environment
+/// variable when checks are made. Either way a secret: never shown.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderSource {
+    Value(String),
+    Env(String),
+}
+
+impl std::fmt::Debug for HeaderSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderSource::Value(_) => f.write_str("Value(<redacted>)"),
+            HeaderSource::Env(name) => write!(f, "Env({name})"),
+        }
+    }
+}
+
+/// `200`, `"204"` or `"200-299"` as an inclusive range of status codes.
+pub fn parse_status_range(text: &str) -> Result<(u16, u16), String> {
+    let code = |part: &str| -> Result<u16, String> {
+        part.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .ok_or_else(|| format!("`{}` is not an HTTP status code (100-599)", part.trim()))
+    };
+    let (low, high) = match text.split_once('-') {
+        Some((low, high)) => (code(low)?, code(high)?),
+        None => (code(text)?, code(text)?),
+    };
+    if low > high {
+        return Err(format!("`{text}` goes from high to low"));
+    }
+    Ok((low, high))
 }
 
 pub const TIERS: std::ops::RangeInclusive<u8> = 1..=5;

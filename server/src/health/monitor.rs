@@ -5,7 +5,7 @@
 //! endpoint list is reread so fleet changes are picked up.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use super::poll::{Outcome, Probe, check, health_client};
 use super::schedule::{first_due, next_due};
 use super::state::{CheckResult, HealthState, Thresholds, Tracker, classify};
 use crate::clock::Clock;
+use crate::config::secret::Secret;
+use crate::fleet::spec::HeaderSource;
 use crate::store::{EndpointToPoll, RecordedCheck, Store};
 
 const RELOAD_EVERY: Duration = Duration::from_secs(15);
@@ -27,7 +29,10 @@ pub struct HealthMonitor {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub concurrency: usize,
+    /// Thresholds for every endpoint; `slow_after` is each endpoint's own.
     pub thresholds: Thresholds,
+    /// Where header values named by `env` are read.
+    pub env: Arc<BTreeMap<String, String>>,
 }
 
 struct Watched {
@@ -82,11 +87,16 @@ impl HealthMonitor {
                         due.pop();
                         let Some(entry) = watched.get(&id) else { continue };
                         due.push(Reverse((next_due(at, entry.endpoint.interval_ms, now), id)));
-                        let probe = probe_of(&entry.endpoint);
+                        let probe = probe_of(&entry.endpoint, &self.env);
                         let (client, permits, results) = (client.clone(), permits.clone(), results.clone());
                         tokio::spawn(async move {
-                            let Ok(_permit) = permits.acquire_owned().await else { return };
-                            let outcome = check(&client, &probe).await;
+                            let outcome = match probe {
+                                Ok(probe) => {
+                                    let Ok(_permit) = permits.acquire_owned().await else { return };
+                                    check(&client, &probe).await
+                                }
+                                Err(reason) => Outcome::not_sent(reason),
+                            };
                             let _ = results.send((id, at, outcome)).await;
                         });
                     }
@@ -177,7 +187,16 @@ impl HealthMonitor {
             latency: outcome.latency,
             detail: outcome.reason.clone(),
         };
-        let transition = entry.tracker.observe(&result, &self.thresholds);
+        let thresholds = Thresholds {
+            slow_after: entry
+                .endpoint
+                .expect
+                .slow_after_ms
+                .map(Duration::from_millis)
+                .or(self.thresholds.slow_after),
+            ..self.thresholds
+        };
+        let transition = entry.tracker.observe(&result, &thresholds);
         if let Some(transition) = &transition {
             tracing::info!(
                 service = %entry.endpoint.service_slug,
@@ -199,7 +218,7 @@ impl HealthMonitor {
         RecordedCheck {
             endpoint_id: entry.endpoint.id,
             checked_ms: due_ms,
-            check_state: classify(&result, &self.thresholds),
+            check_state: classify(&result, &thresholds),
             latency_ms: u64::try_from(outcome.latency.as_millis()).unwrap_or(u64::MAX),
             status_code: outcome.status,
             format: reading.map(|r| r.format.name().to_string()),
@@ -233,13 +252,85 @@ impl HealthMonitor {
     }
 }
 
-fn probe_of(endpoint: &EndpointToPoll) -> Probe {
-    Probe {
+/// What to send and expect; a header whose environment variable is not
+/// set stops the check before anything is sent, and says which variable.
+pub fn probe_of(
+    endpoint: &EndpointToPoll,
+    env: &BTreeMap<String, String>,
+) -> Result<Probe, String> {
+    let expect = &endpoint.expect;
+    let mut headers = Vec::with_capacity(expect.headers.len());
+    for (name, source) in &expect.headers {
+        let value = match source {
+            HeaderSource::Value(value) => value.clone(),
+            HeaderSource::Env(variable) => env.get(variable).cloned().ok_or_else(|| {
+                format!("header `{name}` is read from ${variable}, which is not set where Shipshape runs")
+            })?,
+        };
+        headers.push((name.clone(), Secret::new(value)));
+    }
+    Ok(Probe {
         url: endpoint.url.clone(),
         method: endpoint.method.clone(),
         timeout: Duration::from_millis(u64::try_from(endpoint.timeout_ms).unwrap_or(10_000)),
-        expected_status: None,
-        headers: Vec::new(),
-        body_contains: None,
+        expected_status: (!expect.status.is_empty()).then(|| {
+            expect
+                .status
+                .iter()
+                .map(|(low, high)| *low..=*high)
+                .collect()
+        }),
+        headers,
+        body_contains: expect.body_contains.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::spec::Expectations;
+
+    fn endpoint(expect: Expectations) -> EndpointToPoll {
+        EndpointToPoll {
+            id: 1,
+            service_slug: "checkout".into(),
+            url: "http://127.0.0.1:7101/health".into(),
+            method: "GET".into(),
+            interval_ms: 30_000,
+            timeout_ms: 2_000,
+            expect,
+            state: None,
+        }
+    }
+
+    #[test]
+    fn headers_come_from_the_environment_and_a_missing_variable_is_named() {
+        let expect = Expectations {
+            status: vec![(200, 204), (418, 418)],
+            headers: vec![
+                (
+                    "authorization".into(),
+                    HeaderSource::Env("HEALTH_TOKEN".into()),
+                ),
+                ("x-probe".into(), HeaderSource::Value("shipshape".into())),
+            ],
+            body_contains: Some("ok".into()),
+            slow_after_ms: Some(500),
+        };
+        let env = BTreeMap::from([("HEALTH_TOKEN".to_string(), "Bearer t0ken".to_string())]);
+        let probe = probe_of(&endpoint(expect.clone()), &env).expect("probe");
+        assert_eq!(probe.headers[0].1.expose(), "Bearer t0ken");
+        assert_eq!(probe.expected_status, Some(vec![200..=204, 418..=418]));
+        assert_eq!(probe.timeout, Duration::from_secs(2));
+        assert!(
+            !format!("{probe:?}").contains("t0ken"),
+            "secrets never in debug output"
+        );
+
+        let error = probe_of(&endpoint(expect), &BTreeMap::new()).expect_err("unset");
+        assert_eq!(
+            error,
+            "header `authorization` is read from $HEALTH_TOKEN, which is not set where Shipshape runs"
+        );
     }
 }

@@ -43,6 +43,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A check that could not be sent (its configuration is incomplete).
+    pub fn not_sent(reason: String) -> Self {
+        failed(Duration::ZERO, reason)
+    }
+
     /// `None` when no answer came: the state machine counts it as a failure.
     pub fn verdict(&self) -> Option<Verdict> {
         self.reading.as_ref().map(|r| r.verdict)

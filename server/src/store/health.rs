@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
+use crate::fleet::spec::Expectations;
 use crate::health::rollup::{
     Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, RETENTION, Sample, StateCounts, coarsen,
     cover, roll_up,
@@ -23,6 +24,7 @@ pub struct EndpointToPoll {
     pub method: String,
     pub interval_ms: i64,
     pub timeout_ms: i64,
+    pub expect: Expectations,
     /// The state stored for it, and since when (to resume after a restart).
     pub state: Option<(HealthState, i64)>,
 }
@@ -86,7 +88,7 @@ impl Store {
     pub async fn endpoints_to_poll(&self) -> Result<Vec<EndpointToPoll>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.id AS id, s.slug AS slug, e.url AS url, e.method AS method,
-                    e.interval_ms AS interval_ms, e.timeout_ms AS timeout_ms,
+                    e.interval_ms AS interval_ms, e.timeout_ms AS timeout_ms, e.expect AS expect,
                     h.state AS state, h.since_ms AS since_ms
              FROM health_endpoints e
              JOIN services s ON s.id = e.service_id
@@ -101,7 +103,9 @@ impl Store {
             .map(|row| {
                 let state: Option<String> = row.try_get("state")?;
                 let since: Option<i64> = row.try_get("since_ms")?;
+                let expect: String = row.try_get("expect")?;
                 Ok(EndpointToPoll {
+                    expect: serde_json::from_str(&expect).unwrap_or_default(),
                     id: row.try_get("id")?,
                     service_slug: row.try_get("slug")?,
                     url: row.try_get("url")?,

@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{QueryContext, Store, StoreError};
 use crate::fleet::reconcile::FleetPlan;
-use crate::fleet::spec::{HealthEndpointSpec, RepositorySource, ServiceSpec};
+use crate::fleet::spec::{Expectations, HealthEndpointSpec, RepositorySource, ServiceSpec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceOrigin {
@@ -49,7 +49,7 @@ pub struct StoredService {
     pub retired_ms: Option<i64>,
 }
 
-const SERVICE_COLUMNS: &str = "id, slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms, retired_ms";
+const SERVICE_COLUMNS: &str = "id, slug, name, team, tier, repo_kind, repo_location, origin, public, created_ms, updated_ms, retired_ms";
 
 impl Store {
     /// Services in the fleet now (not retired), ordered by slug.
@@ -103,8 +103,8 @@ impl Store {
             let spec = &declared.spec;
             let (repo_kind, repo_location) = repo_columns(spec);
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO services (slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                "INSERT INTO services (slug, name, team, tier, repo_kind, repo_location, origin, created_ms, updated_ms, public)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
             )
             .bind(&spec.slug)
             .bind(&spec.name)
@@ -114,6 +114,7 @@ impl Store {
             .bind(repo_location)
             .bind(declared.origin.as_str())
             .bind(now_ms)
+            .bind(i64::from(spec.public))
             .fetch_one(&mut *tx)
             .await
             .during("adding a service")?;
@@ -125,7 +126,7 @@ impl Store {
             let (repo_kind, repo_location) = repo_columns(spec);
             sqlx::query(
                 "UPDATE services SET name = $2, team = $3, tier = $4, repo_kind = $5, repo_location = $6,
-                 origin = $7, updated_ms = $8, retired_ms = NULL WHERE id = $1",
+                 origin = $7, updated_ms = $8, retired_ms = NULL, public = $9 WHERE id = $1",
             )
             .bind(update.id)
             .bind(&spec.name)
@@ -135,6 +136,7 @@ impl Store {
             .bind(repo_location)
             .bind(update.origin.as_str())
             .bind(now_ms)
+            .bind(i64::from(spec.public))
             .execute(&mut *tx)
             .await
             .during("updating a service")?;
@@ -175,7 +177,7 @@ impl Store {
         };
         let tags_sql = format!("SELECT service_id, tag FROM service_tags {only_one} ORDER BY tag");
         let endpoints_sql = format!(
-            "SELECT service_id, url, method, interval_ms, timeout_ms FROM health_endpoints
+            "SELECT service_id, url, method, interval_ms, timeout_ms, expect FROM health_endpoints
              {only_one} ORDER BY service_id, position"
         );
         let mut tags_query = sqlx::query(&tags_sql);
@@ -205,6 +207,10 @@ impl Store {
                     row.try_get("timeout_ms")
                         .during("reading health endpoints")?,
                 ),
+                expect: expectations(
+                    &row.try_get::<String, _>("expect")
+                        .during("reading health endpoints")?,
+                )?,
             };
             endpoints
                 .entry(
@@ -259,11 +265,24 @@ fn service_from_row(
             tags,
             repository,
             health_endpoints,
+            public: row.try_get::<i64, _>("public").during(READING)? != 0,
         },
         origin: ServiceOrigin::parse(&origin)?,
         created_ms: row.try_get("created_ms").during(READING)?,
         updated_ms: row.try_get("updated_ms").during(READING)?,
         retired_ms: row.try_get("retired_ms").during(READING)?,
+    })
+}
+
+fn expect_json(expect: &Expectations) -> String {
+    serde_json::to_string(expect).unwrap_or_else(|_| "{}".into())
+}
+
+fn expectations(text: &str) -> Result<Expectations, StoreError> {
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "a health endpoint's expectations are not readable: {e}"
+        ))
     })
 }
 
@@ -337,20 +356,21 @@ async fn replace_health_endpoints(
             Some((id, _, _)) => {
                 kept.push(*id);
                 sqlx::query(
-                    "UPDATE health_endpoints SET position = $2, interval_ms = $3, timeout_ms = $4 WHERE id = $1",
+                    "UPDATE health_endpoints SET position = $2, interval_ms = $3, timeout_ms = $4, expect = $5 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(position)
                 .bind(to_millis(endpoint.interval))
                 .bind(to_millis(endpoint.timeout))
+                .bind(expect_json(&endpoint.expect))
                 .execute(&mut **tx)
                 .await
                 .during("replacing health endpoints")?;
             }
             None => {
                 sqlx::query(
-                    "INSERT INTO health_endpoints (service_id, position, url, method, interval_ms, timeout_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO health_endpoints (service_id, position, url, method, interval_ms, timeout_ms, expect)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(service_id)
                 .bind(position)
@@ -358,6 +378,7 @@ async fn replace_health_endpoints(
                 .bind(&endpoint.method)
                 .bind(to_millis(endpoint.interval))
                 .bind(to_millis(endpoint.timeout))
+                .bind(expect_json(&endpoint.expect))
                 .execute(&mut **tx)
                 .await
                 .during("replacing health endpoints")?;

@@ -1,0 +1,2 @@
+ALTER TABLE services DROP COLUMN public;
+ALTER TABLE health_endpoints DROP COLUMN expect;
