@@ -132,6 +132,14 @@ pub struct Sample {
     pub latency_ms: u64,
 }
 
+/// Counts one sample; no-data has no latency to count.
+pub fn tally(counts: &mut StateCounts, latency: &mut LatencyHistogram, sample: &Sample) {
+    counts.add(sample.state, 1);
+    if sample.state != HealthState::NoData {
+        latency.add(sample.latency_ms);
+    }
+}
+
 /// Rolls samples up into buckets of `width_ms`, oldest first.
 pub fn roll_up(samples: &[Sample], width_ms: i64) -> Vec<Bucket> {
     let mut buckets: std::collections::BTreeMap<i64, Bucket> = std::collections::BTreeMap::new();
@@ -143,10 +151,7 @@ pub fn roll_up(samples: &[Sample], width_ms: i64) -> Vec<Bucket> {
             counts: StateCounts::default(),
             latency: LatencyHistogram::default(),
         });
-        bucket.counts.add(sample.state, 1);
-        if sample.state != HealthState::NoData {
-            bucket.latency.add(sample.latency_ms);
-        }
+        tally(&mut bucket.counts, &mut bucket.latency, sample);
     }
     buckets.into_values().collect()
 }

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use super::services::expectations;
 use super::{QueryContext, Store, StoreError};
 use crate::fleet::spec::Expectations;
 use crate::health::rollup::{
     Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, RETENTION, Sample, StateCounts, coarsen,
-    cover, roll_up,
+    cover, roll_up, tally,
 };
 use crate::health::state::{HealthState, Transition};
 
@@ -99,13 +100,13 @@ impl Store {
         .fetch_all(self.pool())
         .await
         .during("listing health endpoints")?;
-        rows.iter()
-            .map(|row| {
+        let mut endpoints = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let read = || -> Result<(EndpointToPoll, String), sqlx::Error> {
                 let state: Option<String> = row.try_get("state")?;
                 let since: Option<i64> = row.try_get("since_ms")?;
-                let expect: String = row.try_get("expect")?;
-                Ok(EndpointToPoll {
-                    expect: serde_json::from_str(&expect).unwrap_or_default(),
+                let endpoint = EndpointToPoll {
+                    expect: Expectations::default(),
                     id: row.try_get("id")?,
                     service_slug: row.try_get("slug")?,
                     url: row.try_get("url")?,
@@ -113,10 +114,15 @@ impl Store {
                     interval_ms: row.try_get("interval_ms")?,
                     timeout_ms: row.try_get("timeout_ms")?,
                     state: state.as_deref().and_then(HealthState::parse).zip(since),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .during("reading health endpoints")
+                };
+                Ok((endpoint, row.try_get("expect")?))
+            };
+            let (mut endpoint, expect) = read().during("reading health endpoints")?;
+            // The fleet's own reading of the column: corrupt JSON is an error here too.
+            endpoint.expect = expectations(&expect)?;
+            endpoints.push(endpoint);
+        }
+        Ok(endpoints)
     }
 
     /// Stores a batch of checks in one transaction: their results, each
@@ -225,6 +231,32 @@ impl Store {
             .collect())
     }
 
+    /// Raw checks in `[from_ms, until_ms)`, by endpoint.
+    async fn raw_samples(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+    ) -> Result<HashMap<i64, Vec<Sample>>, StoreError> {
+        let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT endpoint_id, checked_ms, state, latency_ms FROM health_results
+             WHERE checked_ms >= $1 AND checked_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(until_ms)
+        .fetch_all(self.pool())
+        .await
+        .during("reading health checks")?;
+        let mut by_endpoint: HashMap<i64, Vec<Sample>> = HashMap::new();
+        for (endpoint, at_ms, state, latency) in rows {
+            by_endpoint.entry(endpoint).or_default().push(Sample {
+                at_ms,
+                state: HealthState::parse(&state).unwrap_or(HealthState::Unknown),
+                latency_ms: u64::try_from(latency).unwrap_or(0),
+            });
+        }
+        Ok(by_endpoint)
+    }
+
     async fn rollup_mark(&self, width_ms: i64) -> Result<Option<i64>, StoreError> {
         sqlx::query_scalar("SELECT done_until_ms FROM health_rollup_marks WHERE width_ms = $1")
             .bind(width_ms)
@@ -242,6 +274,9 @@ impl Store {
         // every check in it has surely been written.
         let settled = now_ms - 2 * MINUTE_MS;
         let mut finer_done = settled.div_euclid(MINUTE_MS) * MINUTE_MS;
+        // What each width is made from: raw checks for minutes, then the
+        // width before it.
+        let mut finer: Option<i64> = None;
         for width in WIDTHS {
             let until = finer_done.div_euclid(width) * width;
             let from = match self.rollup_mark(width).await? {
@@ -249,42 +284,27 @@ impl Store {
                 None => until - RETENTION.raw_ms.max(width),
             };
             if until > from {
-                let buckets: Vec<(i64, Bucket)> = if width == MINUTE_MS {
-                    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-                        "SELECT endpoint_id, checked_ms, state, latency_ms FROM health_results
-                         WHERE checked_ms >= $1 AND checked_ms < $2",
-                    )
-                    .bind(from)
-                    .bind(until)
-                    .fetch_all(self.pool())
-                    .await
-                    .during("reading checks to roll up")?;
-                    let mut by_endpoint: HashMap<i64, Vec<Sample>> = HashMap::new();
-                    for (endpoint, at_ms, state, latency) in rows {
-                        by_endpoint.entry(endpoint).or_default().push(Sample {
-                            at_ms,
-                            state: HealthState::parse(&state).unwrap_or(HealthState::Unknown),
-                            latency_ms: u64::try_from(latency).unwrap_or(0),
-                        });
-                    }
-                    by_endpoint
+                let buckets: Vec<(i64, Bucket)> = match finer {
+                    None => self
+                        .raw_samples(from, until)
+                        .await?
                         .into_iter()
                         .flat_map(|(endpoint, samples)| {
                             roll_up(&samples, width)
                                 .into_iter()
                                 .map(move |b| (endpoint, b))
                         })
-                        .collect()
-                } else {
-                    let finer = WIDTHS[WIDTHS.iter().position(|w| *w == width).unwrap_or(1) - 1];
-                    let rows = self.rollups(finer, from, until, None).await?;
-                    rows.into_iter()
+                        .collect(),
+                    Some(finer) => self
+                        .rollups(finer, from, until)
+                        .await?
+                        .into_iter()
                         .flat_map(|(endpoint, buckets)| {
                             coarsen(&buckets, width)
                                 .into_iter()
                                 .map(move |b| (endpoint, b))
                         })
-                        .collect()
+                        .collect(),
                 };
                 let mut tx = self.pool().begin().await.during("starting a transaction")?;
                 for (endpoint, bucket) in &buckets {
@@ -323,6 +343,7 @@ impl Store {
                 tx.commit().await.during("committing rollups")?;
             }
             finer_done = until.max(from);
+            finer = Some(width);
         }
 
         sqlx::query("DELETE FROM health_results WHERE checked_ms < $1")
@@ -351,51 +372,42 @@ impl Store {
         width_ms: i64,
         from_ms: i64,
         until_ms: i64,
-        endpoint: Option<i64>,
     ) -> Result<HashMap<i64, Vec<Bucket>>, StoreError> {
-        let one = if endpoint.is_some() {
-            "AND endpoint_id = $4"
-        } else {
-            ""
-        };
-        let query = format!(
+        let rows = sqlx::query(
             "SELECT endpoint_id, start_ms, up, degraded, down, unknown, no_data, latency_bins, latency_max_ms
-             FROM health_rollups WHERE width_ms = $1 AND start_ms >= $2 AND start_ms < $3 {one}
-             ORDER BY endpoint_id, start_ms"
-        );
-        let mut query = sqlx::query(&query)
-            .bind(width_ms)
-            .bind(from_ms)
-            .bind(until_ms);
-        if let Some(endpoint) = endpoint {
-            query = query.bind(endpoint);
-        }
-        let rows = query
-            .fetch_all(self.pool())
-            .await
-            .during("reading rollups")?;
+             FROM health_rollups WHERE width_ms = $1 AND start_ms >= $2 AND start_ms < $3
+             ORDER BY endpoint_id, start_ms",
+        )
+        .bind(width_ms)
+        .bind(from_ms)
+        .bind(until_ms)
+        .fetch_all(self.pool())
+        .await
+        .during("reading rollups")?;
         let mut by_endpoint: HashMap<i64, Vec<Bucket>> = HashMap::new();
         for row in rows {
-            let count = |name: &str| -> Result<u64, sqlx::Error> {
-                Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+            let read = || -> Result<(i64, Bucket), sqlx::Error> {
+                let count = |name: &str| -> Result<u64, sqlx::Error> {
+                    Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+                };
+                let bucket = Bucket {
+                    start_ms: row.try_get("start_ms")?,
+                    width_ms,
+                    counts: StateCounts {
+                        up: count("up")?,
+                        degraded: count("degraded")?,
+                        down: count("down")?,
+                        unknown: count("unknown")?,
+                        no_data: count("no_data")?,
+                    },
+                    latency: bins_from(
+                        &row.try_get::<String, _>("latency_bins")?,
+                        row.try_get("latency_max_ms")?,
+                    ),
+                };
+                Ok((row.try_get("endpoint_id")?, bucket))
             };
-            let bucket = Bucket {
-                start_ms: row.try_get("start_ms").during("reading rollups")?,
-                width_ms,
-                counts: StateCounts {
-                    up: count("up").during("reading rollups")?,
-                    degraded: count("degraded").during("reading rollups")?,
-                    down: count("down").during("reading rollups")?,
-                    unknown: count("unknown").during("reading rollups")?,
-                    no_data: count("no_data").during("reading rollups")?,
-                },
-                latency: bins_from(
-                    &row.try_get::<String, _>("latency_bins")
-                        .during("reading rollups")?,
-                    row.try_get("latency_max_ms").during("reading rollups")?,
-                ),
-            };
-            let endpoint: i64 = row.try_get("endpoint_id").during("reading rollups")?;
+            let (endpoint, bucket) = read().during("reading rollups")?;
             by_endpoint.entry(endpoint).or_default().push(bucket);
         }
         Ok(by_endpoint)
@@ -420,7 +432,7 @@ impl Store {
         for segment in cover(from_ms, until_ms, &levels) {
             if let Some(width) = segment.width_ms {
                 for (endpoint, buckets) in self
-                    .rollups(width, segment.from_ms, segment.until_ms, None)
+                    .rollups(width, segment.from_ms, segment.until_ms)
                     .await?
                 {
                     let entry = totals.entry(endpoint).or_default();
@@ -431,20 +443,12 @@ impl Store {
                 }
                 continue;
             }
-            let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-                "SELECT endpoint_id, state, latency_ms FROM health_results
-                 WHERE checked_ms >= $1 AND checked_ms < $2",
-            )
-            .bind(segment.from_ms)
-            .bind(segment.until_ms)
-            .fetch_all(self.pool())
-            .await
-            .during("reading recent checks")?;
-            for (endpoint, state, latency) in rows {
-                let entry = totals.entry(endpoint).or_default();
-                let state = HealthState::parse(&state).unwrap_or(HealthState::Unknown);
-                entry.0.add(state, 1);
-                entry.1.add(u64::try_from(latency).unwrap_or(0));
+            let samples = self.raw_samples(segment.from_ms, segment.until_ms).await?;
+            for (endpoint, samples) in samples {
+                let (counts, latency) = totals.entry(endpoint).or_default();
+                for sample in &samples {
+                    tally(counts, latency, sample);
+                }
             }
         }
         Ok(totals)

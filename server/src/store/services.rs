@@ -278,7 +278,7 @@ fn expect_json(expect: &Expectations) -> String {
     serde_json::to_string(expect).unwrap_or_else(|_| "{}".into())
 }
 
-fn expectations(text: &str) -> Result<Expectations, StoreError> {
+pub(super) fn expectations(text: &str) -> Result<Expectations, StoreError> {
     serde_json::from_str(text).map_err(|e| {
         StoreError::Corrupt(format!(
             "a health endpoint's expectations are not readable: {e}"
