@@ -95,7 +95,7 @@ pub struct FleetOverview {
 }
 
 /// The last discovery of one GitHub organisation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgDiscoveryStatus {
     pub org: String,
     /// Repositories the organisation lists, and how many hold a manifest

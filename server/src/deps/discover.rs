@@ -48,7 +48,7 @@ pub(crate) fn folders_above(path: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn join(folder: &str, name: &str) -> String {
+pub(crate) fn join(folder: &str, name: &str) -> String {
     if folder.is_empty() {
         name.to_string()
     } else {

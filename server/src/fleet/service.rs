@@ -54,8 +54,8 @@ impl Declared {
         let mut all = Vec::new();
         for spec in &self.file_services {
             slugs.insert(spec.slug.clone());
-            if let Some(RepositorySource::GitHub { owner, repo }) = &spec.repository {
-                repositories.insert(format!("{owner}/{repo}").to_lowercase());
+            if let Some(repository) = github_repository(spec) {
+                repositories.insert(repository);
             }
             all.push(DeclaredService {
                 spec: spec.clone(),
@@ -64,13 +64,8 @@ impl Declared {
         }
         for rule in &self.org_rules {
             for spec in self.discovered.get(&rule.org).into_iter().flatten() {
-                let repository = match &spec.repository {
-                    Some(RepositorySource::GitHub { owner, repo }) => {
-                        format!("{owner}/{repo}").to_lowercase()
-                    }
-                    _ => String::new(),
-                };
-                if repositories.contains(&repository) || !slugs.insert(spec.slug.clone()) {
+                let declared = github_repository(spec).is_some_and(|r| repositories.contains(&r));
+                if declared || !slugs.insert(spec.slug.clone()) {
                     continue;
                 }
                 all.push(DeclaredService {
@@ -80,6 +75,17 @@ impl Declared {
             }
         }
         all
+    }
+}
+
+/// `owner/repo` in lower case (GitHub ignores case), for a service read
+/// from GitHub.
+fn github_repository(spec: &ServiceSpec) -> Option<String> {
+    match &spec.repository {
+        Some(RepositorySource::GitHub { owner, repo }) => {
+            Some(format!("{owner}/{repo}").to_lowercase())
+        }
+        _ => None,
     }
 }
 
@@ -209,14 +215,7 @@ impl FleetService {
                     OrgDiscoveryStatus {
                         org: rule.org.clone(),
                         error: Some(error.clone()),
-                        ..previous.unwrap_or_else(|| OrgDiscoveryStatus {
-                            org: rule.org.clone(),
-                            listed: 0,
-                            services: 0,
-                            skipped: vec![],
-                            error: None,
-                            last_success_ms: None,
-                        })
+                        ..previous.unwrap_or_default()
                     }
                 }
             };

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::deps::discover::{ManifestFile, folders_above};
+use crate::deps::discover::{ManifestFile, folders_above, join};
 use crate::deps::manifest::cargo::parse_metadata;
 use crate::deps::model::{DeclaredDependency, Ecosystem};
 
@@ -37,14 +37,9 @@ pub fn resolve(
     let canonical_root = canonical_root.to_string_lossy().replace('\\', "/");
     // Outermost manifests only: cargo answers for a workspace's members.
     let outermost = cargo_paths.iter().filter(|path| {
-        folders_above(path).skip(1).all(|folder| {
-            let above = if folder.is_empty() {
-                "Cargo.toml".to_string()
-            } else {
-                format!("{folder}/Cargo.toml")
-            };
-            !cargo_paths.contains(&above.as_str())
-        })
+        folders_above(path)
+            .skip(1)
+            .all(|folder| !cargo_paths.contains(&join(folder, "Cargo.toml").as_str()))
     });
     let mut resolved = BTreeMap::new();
     for manifest in outermost {
