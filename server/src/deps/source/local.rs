@@ -33,25 +33,40 @@ impl RepositoryReader for LocalFolder {
     ) -> BoxFuture<'a, Result<Fetched, SourceError>> {
         Box::pin(async move {
             let path = self.path.clone();
-            let snapshot = tokio::task::spawn_blocking(move || read_folder(&path))
-                .await
-                .map_err(|e| SourceError {
-                    repository: self.path.display().to_string(),
-                    reason: format!("reading was interrupted: {e}"),
-                })??;
-            Ok(if known_revision == Some(snapshot.revision.as_str()) {
-                Fetched::Unchanged {
-                    revision: snapshot.revision,
+            let known = known_revision.map(str::to_string);
+            // cargo runs only for a folder whose manifests changed: an
+            // unchanged one costs a walk and a digest, not a process.
+            let fetched = tokio::task::spawn_blocking(move || {
+                let mut snapshot = read_manifests(&path)?;
+                if known.as_deref() == Some(snapshot.revision.as_str()) {
+                    return Ok(Fetched::Unchanged {
+                        revision: snapshot.revision,
+                    });
                 }
-            } else {
-                Fetched::Changed(snapshot)
+                snapshot.cargo_resolved =
+                    super::cargo_metadata::resolve(&path, &snapshot.manifests);
+                Ok(Fetched::Changed(snapshot))
             })
+            .await
+            .map_err(|e| SourceError {
+                repository: self.path.display().to_string(),
+                reason: format!("reading was interrupted: {e}"),
+            })??;
+            Ok(fetched)
         })
     }
 }
 
-/// Lists and reads a folder's manifests (blocking).
+/// Lists and reads a folder's manifests, with cargo's reading of its Cargo
+/// manifests (blocking).
 pub fn read_folder(root: &Path) -> Result<Snapshot, SourceError> {
+    let mut snapshot = read_manifests(root)?;
+    snapshot.cargo_resolved = super::cargo_metadata::resolve(root, &snapshot.manifests);
+    Ok(snapshot)
+}
+
+/// Lists and reads a folder's manifests and lock files (blocking).
+fn read_manifests(root: &Path) -> Result<Snapshot, SourceError> {
     let error = |reason: String| SourceError {
         repository: root.display().to_string(),
         reason,
@@ -94,11 +109,10 @@ pub fn read_folder(root: &Path) -> Result<Snapshot, SourceError> {
             Err(e) => return Err(error(format!("cannot read {path}: {e}"))),
         }
     }
-    let cargo_resolved = super::cargo_metadata::resolve(root, &manifests);
     Ok(Snapshot {
         revision: digest_texts(&texts),
         manifests,
         texts,
-        cargo_resolved,
+        cargo_resolved: BTreeMap::new(),
     })
 }
