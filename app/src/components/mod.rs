@@ -2,3 +2,15 @@ pub mod drift_table;
 pub mod layout;
 pub mod service_bits;
 pub mod trend_chart;
+
+use leptos_router::NavigateOptions;
+
+/// Options for a filter or search that rewrites the URL's query: the page
+/// stays where it is and the back button skips each keystroke.
+pub fn in_place() -> NavigateOptions {
+    NavigateOptions {
+        replace: true,
+        scroll: false,
+        ..Default::default()
+    }
+}

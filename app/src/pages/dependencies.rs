@@ -6,12 +6,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::search_packages;
+use crate::components::in_place;
 use crate::components::service_bits::ErrorPanel;
 use crate::drift::{PackageSearch, PackageUse};
 use crate::format::plural;
@@ -37,14 +35,7 @@ pub fn DependenciesPage() -> impl IntoView {
         } else {
             format!("/dependencies?q={}", encode_query_value(text.trim()))
         };
-        navigate(
-            &target,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&target, in_place());
     };
 
     view! {

@@ -1,11 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::load_fleet_overview;
+use crate::components::in_place;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
 use crate::format::{plural, utc_timestamp};
 use crate::model::{
@@ -52,14 +50,7 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
 
     let navigate = use_navigate();
     let apply = move |filter: FleetFilter| {
-        navigate(
-            &format!("/{}", filter.to_query()),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&format!("/{}", filter.to_query()), in_place());
     };
     let on_search = {
         let apply = apply.clone();
