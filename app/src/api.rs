@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::drift::{PackageSearch, ServiceDrift};
+use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
 
 #[cfg(feature = "ssr")]
@@ -52,6 +53,24 @@ pub async fn search_packages(query: String) -> Result<PackageSearch, ServerFnErr
     backend()?
         .0
         .packages(query)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn load_service_health(slug: String) -> Result<Option<ServiceHealth>, ServerFnError> {
+    backend()?
+        .0
+        .service_health(slug)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn load_status_page(grouping: StatusGrouping) -> Result<StatusPageView, ServerFnError> {
+    backend()?
+        .0
+        .status_page(grouping)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

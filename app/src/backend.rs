@@ -8,6 +8,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::drift::{PackageSearch, ServiceDrift};
+use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
 
 /// Why a UI request could not be answered, in words fit for the person who
@@ -37,6 +38,15 @@ pub trait UiBackend: Send + Sync {
     fn refresh_service(&self, slug: String) -> BoxFuture<'_, Result<(), BackendError>>;
     /// Packages matching a search such as `serde <1.0.200` (all when empty).
     fn packages(&self, query: String) -> BoxFuture<'_, Result<PackageSearch, BackendError>>;
+    fn service_health(
+        &self,
+        slug: String,
+    ) -> BoxFuture<'_, Result<Option<ServiceHealth>, BackendError>>;
+    /// The public status page.
+    fn status_page(
+        &self,
+        grouping: StatusGrouping,
+    ) -> BoxFuture<'_, Result<StatusPageView, BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

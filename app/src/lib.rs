@@ -10,6 +10,7 @@ pub mod backend;
 pub mod components;
 pub mod drift;
 pub mod format;
+pub mod health;
 pub mod model;
 pub mod pages;
 
@@ -26,9 +27,10 @@ use crate::pages::{
     dependencies::DependenciesPage,
     not_found::NotFound,
     overview::OverviewPage,
-    placeholder::{AlertsPage, StatusPage, UpgradesPage},
+    placeholder::{AlertsPage, UpgradesPage},
     service::ServicePage,
     services::ServicesPage,
+    status::StatusPage,
 };
 
 /// The HTML document around the app, rendered by the server only.
@@ -73,7 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dependencies") view=DependenciesPage ssr=SsrMode::Async />
                     <Route path=path!("/upgrades") view=UpgradesPage />
                     <Route path=path!("/alerts") view=AlertsPage />
-                    <Route path=path!("/status") view=StatusPage />
+                    <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -22,6 +22,9 @@ pub struct ServiceSummary {
     /// Why the last drift refresh failed, if it did.
     #[serde(default)]
     pub drift_error: Option<String>,
+    /// Current health, 24-hour uptime and latency, once it has endpoints.
+    #[serde(default)]
+    pub health: Option<crate::health::HealthSummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,6 +231,7 @@ mod tests {
             health_endpoint_count: 0,
             drift: None,
             drift_error: None,
+            health: None,
         }
     }
 

@@ -11,6 +11,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod deps;
 pub mod fleet;
 pub mod health;

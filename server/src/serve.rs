@@ -15,8 +15,10 @@ use crate::deps::service::{DriftService, registries_from_config, sources_from_co
 use crate::fleet::FleetService;
 use crate::fleet::watch::watch_fleet_file;
 use crate::health::monitor::HealthMonitor;
+use crate::health::service::HealthService;
 use crate::health::state::Thresholds;
 use crate::store::Store;
+use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
 use crate::web::{AppState, routes};
 
@@ -81,12 +83,16 @@ pub async fn serve(
         registries_from_config(&config.drift, env),
         sources_from_config(&config.drift, env),
     );
+    let health = HealthService::new(store.clone(), Arc::new(SystemClock));
+    let checks = Arc::new(CheckMetrics::default());
     let state = AppState {
         leptos_options: leptos_options(&config),
         store: store.clone(),
         fleet: fleet.clone(),
         drift: drift.clone(),
+        health: health.clone(),
         metrics: Arc::new(HttpMetrics::default()),
+        checks: checks.clone(),
     };
     let app = routes::build(state);
     let listener = tokio::net::TcpListener::bind(config.server.listen)
@@ -110,6 +116,12 @@ pub async fn serve(
         ));
     }
 
+    if !config.demo_healthchecks.is_empty() {
+        background.spawn(crate::demo::run_simulated(
+            config.demo_healthchecks.clone(),
+            cancel.clone(),
+        ));
+    }
     background.spawn(
         HealthMonitor {
             store: store.clone(),
@@ -117,6 +129,8 @@ pub async fn serve(
             concurrency: 64,
             thresholds: Thresholds::default(),
             env: Arc::new(env.clone()),
+            metrics: checks,
+            changes: health.publisher(),
         }
         .run(cancel.clone()),
     );
@@ -134,6 +148,7 @@ pub async fn serve(
             shutdown_signal().await;
             tracing::info!("shutting down: finishing requests in flight");
             cancel.cancel();
+            health.close_streams();
         }
     };
     axum::serve(listener, app)

@@ -65,12 +65,16 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
         .expect("sync");
 
     let cancel = CancellationToken::new();
+    let (changes, mut heard) = tokio::sync::broadcast::channel(64);
+    let metrics = Arc::new(shipshape_server::telemetry::check_metrics::CheckMetrics::default());
     let monitor = HealthMonitor {
         store: store.clone(),
         clock: Arc::new(SystemClock),
         concurrency: 8,
         thresholds: Thresholds::default(),
         env: Arc::default(),
+        metrics: metrics.clone(),
+        changes,
     };
     let running = tokio::spawn(monitor.run(cancel.clone()));
 
@@ -106,13 +110,41 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
         Some("answered HTTP 503 (status is `unhealthy`, not `healthy`)")
     );
 
+    // Open pages heard each service come up, then checkout go down, once
+    // each change was stored.
+    let mut announced = Vec::new();
+    while let Ok(change) = heard.try_recv() {
+        announced.push((change.slug, change.level));
+    }
+    use shipshape_app::health::HealthLevel;
+    assert!(
+        announced.contains(&("ledger".to_string(), HealthLevel::Up)),
+        "{announced:?}"
+    );
+    assert_eq!(
+        announced.iter().rev().find(|(slug, _)| slug == "checkout"),
+        Some(&("checkout".to_string(), HealthLevel::Down)),
+        "{announced:?}"
+    );
+    // `/metrics` counts each endpoint's checks and failures.
+    let totals = metrics.totals();
+    assert!(totals.failures >= 3, "{totals:?}");
+    assert_eq!(totals.per_endpoint.len(), 2);
+    assert!(
+        totals.lateness_p99.is_some_and(|bound| bound <= 0.5),
+        "{totals:?}"
+    );
+
     cancel.cancel();
     running.await.expect("the loop stops");
     assert_eq!(
         state_of(&store, "/health/ledger").await,
         Some(HealthState::NoData)
     );
-    let counted = store.health_window(0, i64::MAX).await.expect("window");
+    let counted = store
+        .health_window(0, i64::MAX, None)
+        .await
+        .expect("window");
     let ledger = store
         .endpoints_to_poll()
         .await

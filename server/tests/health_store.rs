@@ -102,7 +102,7 @@ async fn three_days_of_checks_give_hand_computed_uptime_incidents_and_bounded_st
 
         // Day 1 is older than the 48 h of raw checks: read from rollups.
         let day_one = store
-            .health_window(START, START + DAY_MS)
+            .health_window(START, START + DAY_MS, None)
             .await
             .expect("window");
         let (counts, latency) = &day_one[&endpoint];
@@ -114,7 +114,7 @@ async fn three_days_of_checks_give_hand_computed_uptime_incidents_and_bounded_st
             "never above the slowest answer"
         );
         let last_day = store
-            .health_window(now - DAY_MS, now)
+            .health_window(now - DAY_MS, now, None)
             .await
             .expect("window");
         assert_eq!(
@@ -122,7 +122,7 @@ async fn three_days_of_checks_give_hand_computed_uptime_incidents_and_bounded_st
             (2_870, 10)
         );
         let ninety = store
-            .health_window(now - 90 * DAY_MS, now)
+            .health_window(now - 90 * DAY_MS, now, None)
             .await
             .expect("window");
         let all = &ninety[&endpoint].0;
@@ -131,7 +131,11 @@ async fn three_days_of_checks_give_hand_computed_uptime_incidents_and_bounded_st
         assert!((uptime - 8_600.0 / 8_640.0).abs() < 1e-12, "{uptime}");
         // An hour in the middle of day 2 (hour rollups and minute rollups agree).
         let hour = store
-            .health_window(START + DAY_MS + 5 * HOUR_MS, START + DAY_MS + 6 * HOUR_MS)
+            .health_window(
+                START + DAY_MS + 5 * HOUR_MS,
+                START + DAY_MS + 6 * HOUR_MS,
+                None,
+            )
             .await
             .expect("window");
         assert_eq!(hour[&endpoint].0.up, 120);
@@ -159,7 +163,7 @@ async fn three_days_of_checks_give_hand_computed_uptime_incidents_and_bounded_st
             .await
             .expect("roll up");
         let raw_only = store
-            .health_window(START, START + DAY_MS)
+            .health_window(START, START + DAY_MS, None)
             .await
             .expect("window");
         assert_eq!(raw_only[&endpoint].0.up + raw_only[&endpoint].0.down, 2_880);

@@ -1,5 +1,8 @@
 pub mod drift_table;
+pub mod health_charts;
+pub mod health_section;
 pub mod layout;
+pub mod live_health;
 pub mod service_bits;
 pub mod trend_chart;
 

@@ -4,3 +4,4 @@ pub mod overview;
 pub mod placeholder;
 pub mod service;
 pub mod services;
+pub mod status;

@@ -3,9 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::load_fleet_overview;
+use crate::components::health_charts::{HealthPill, Sparkline};
 use crate::components::in_place;
+use crate::components::live_health::LiveHealth;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
 use crate::format::{plural, utc_timestamp};
+use crate::health::percent;
 use crate::model::{
     FleetFileStatus, FleetFilter, FleetOverview, OrgDiscoveryStatus, ServiceSummary,
 };
@@ -47,6 +50,7 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
     let tags = overview.tags();
     let total = overview.services.len();
     let services = StoredValue::new(overview.services);
+    let live = LiveHealth::listen();
 
     let navigate = use_navigate();
     let apply = move |filter: FleetFilter| {
@@ -161,7 +165,7 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
                         }}
                     </p>
                     <ul class="service-grid">
-                        {shown.into_iter().map(|service| view! { <ServiceCard service /> }).collect_view()}
+                        {shown.into_iter().map(|service| view! { <ServiceCard service live /> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -209,9 +213,29 @@ fn ChoiceFilter(
 }
 
 #[component]
-fn ServiceCard(service: ServiceSummary) -> impl IntoView {
+fn ServiceCard(service: ServiceSummary, live: LiveHealth) -> impl IntoView {
     let href = format!("/services/{}", service.slug);
     let slug = service.slug.clone();
+    let health = match service.health {
+        Some(health) => {
+            let slug = service.slug.clone();
+            let loaded = Some((health.level, health.since_ms));
+            view! {
+                <div class="service-health" data-testid="service-health">
+                    {move || live.level(&slug, loaded).map(|(level, _)| view! { <HealthPill level /> })}
+                    <span class="uptime" title="Share of checks up over the last 24 hours">
+                        {format!("{} up, 24 h", percent(health.uptime_24h))}
+                    </span>
+                    <Sparkline values=health.latency_sparkline />
+                </div>
+            }
+            .into_any()
+        }
+        None => view! {
+            <div class="service-health muted" data-testid="service-health">"No healthcheck"</div>
+        }
+        .into_any(),
+    };
     view! {
         <li class="card service-card" data-slug=slug>
             <div class="card-head">
@@ -222,6 +246,7 @@ fn ServiceCard(service: ServiceSummary) -> impl IntoView {
                 <code class="slug">{service.slug}</code>
                 <span class="team">"Team "<strong>{service.team}</strong></span>
             </div>
+            {health}
             <TagList tags=service.tags />
             <div class="service-repo">
                 <RepositoryLink repository=service.repository />

@@ -33,13 +33,3 @@ pub fn UpgradesPage() -> impl IntoView {
 pub fn AlertsPage() -> impl IntoView {
     view! { <NotTrackedYet title="Alerts" what="Shipshape does not evaluate alert rules yet." /> }
 }
-
-#[component]
-pub fn StatusPage() -> impl IntoView {
-    view! {
-        <NotTrackedYet
-            title="Status"
-            what="Shipshape does not poll health endpoints yet, so there is no status to publish."
-        />
-    }
-}

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::load_service_detail;
 use crate::components::drift_table::DriftSection;
+use crate::components::health_section::HealthSection;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
 use crate::format::utc_timestamp;
 use crate::model::{HealthEndpointView, ServiceDetail};
@@ -41,6 +42,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
         updated_ms,
     } = detail;
     let summary_slug_for_drift = summary.repository.is_some().then(|| summary.slug.clone());
+    let slug_for_health = summary.slug.clone();
     view! {
         <Title text=summary.name.clone() />
         <nav class="breadcrumb" aria-label="Breadcrumb">
@@ -76,6 +78,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
                 <dd>{utc_timestamp(updated_ms)}</dd>
             </dl>
         </section>
+        <HealthSection slug=slug_for_health />
         <section class="card">
             <h2>"Health endpoints"</h2>
             <HealthEndpointTable endpoints=health_endpoints />

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::secret::DatabaseUrl;
 use super::{Config, ConfigError, closest};
+use crate::demo::{DemoFormat, SimulatedHealthcheck};
 use crate::deps::model::Ecosystem;
 use crate::fleet::github_org::OrgRule;
 use crate::fleet::spec::{
@@ -36,6 +37,8 @@ pub struct FileSettings {
     pub max_connections: Option<u32>,
     pub watch_interval: Option<Duration>,
     pub drift: DriftSettings,
+    /// `[[demo.healthcheck]]`: simulated services started with the server.
+    pub demo_healthchecks: Vec<SimulatedHealthcheck>,
 }
 
 /// The `[drift]`, `[registries.*]`, `[github]` and `[git]` sections.
@@ -73,6 +76,7 @@ impl FileSettings {
         if let Some(interval) = self.watch_interval {
             config.fleet.watch_interval = interval;
         }
+        config.demo_healthchecks = self.demo_healthchecks.clone();
         let drift = &self.drift;
         let target = &mut config.drift;
         if let Some(v) = drift.refresh_interval {
@@ -125,6 +129,24 @@ struct RawFile {
     git: RawGit,
     #[serde(default, rename = "service")]
     services: Vec<RawService>,
+    #[serde(default)]
+    demo: RawDemo,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDemo {
+    #[serde(default)]
+    healthcheck: Vec<RawSimulated>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimulated {
+    listen: Spanned<String>,
+    format: Spanned<String>,
+    #[serde(default)]
+    flaky: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -311,6 +333,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
             .map(|interval| locate.duration(&interval, "fleet.watch_interval"))
             .transpose()?,
         drift,
+        demo_healthchecks: check_demo(&locate, &raw.demo.healthcheck)?,
     };
 
     let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
@@ -333,6 +356,43 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         services,
         github_orgs,
     })
+}
+
+fn check_demo(
+    locate: &Locator<'_>,
+    raw: &[RawSimulated],
+) -> Result<Vec<SimulatedHealthcheck>, ConfigError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, sim)| {
+            let listen = sim.listen.get_ref().parse().map_err(|_| {
+                locate.invalid(
+                    sim.listen.span(),
+                    &format!("demo.healthcheck[{i}].listen"),
+                    format!(
+                        "`{}` is not an address like 127.0.0.1:7101",
+                        sim.listen.get_ref()
+                    ),
+                )
+            })?;
+            let format = DemoFormat::parse(sim.format.get_ref()).ok_or_else(|| {
+                locate.invalid(
+                    sim.format.span(),
+                    &format!("demo.healthcheck[{i}].format"),
+                    format!(
+                        "`{}` is not a format; use one of {}",
+                        sim.format.get_ref(),
+                        DemoFormat::NAMES.join(", ")
+                    ),
+                )
+            })?;
+            Ok(SimulatedHealthcheck {
+                listen,
+                format,
+                flaky: sim.flaky,
+            })
+        })
+        .collect()
 }
 
 fn check_orgs(locate: &Locator<'_>, raw: &[RawOrg]) -> Result<Vec<OrgRule>, ConfigError> {

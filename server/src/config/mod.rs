@@ -25,6 +25,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub fleet: FleetConfig,
     pub drift: DriftConfig,
+    /// Simulated healthchecks the demo fleet polls (see `demo`).
+    pub demo_healthchecks: Vec<crate::demo::SimulatedHealthcheck>,
 }
 
 /// Dependency drift: how often to refresh, where registries and GitHub
@@ -103,6 +105,7 @@ impl Default for Config {
                 git_token_env: None,
                 git_ssh_key: None,
             },
+            demo_healthchecks: Vec::new(),
         }
     }
 }

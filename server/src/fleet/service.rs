@@ -303,5 +303,6 @@ fn summary(stored: &StoredService) -> ServiceSummary {
         health_endpoint_count: spec.health_endpoints.len(),
         drift: None,
         drift_error: None,
+        health: None,
     }
 }

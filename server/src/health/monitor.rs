@@ -9,16 +9,19 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc};
+use shipshape_app::health::HealthChange;
+use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::poll::{Outcome, Probe, check, health_client};
+use super::report::service_level;
 use super::schedule::{first_due, next_due};
 use super::state::{CheckResult, HealthState, Thresholds, Tracker, classify};
 use crate::clock::Clock;
 use crate::config::secret::Secret;
 use crate::fleet::spec::HeaderSource;
 use crate::store::{EndpointToPoll, RecordedCheck, Store};
+use crate::telemetry::check_metrics::CheckMetrics;
 
 const RELOAD_EVERY: Duration = Duration::from_secs(15);
 const ROLL_UP_EVERY: Duration = Duration::from_secs(60);
@@ -33,6 +36,17 @@ pub struct HealthMonitor {
     pub thresholds: Thresholds,
     /// Where header values named by `env` are read.
     pub env: Arc<BTreeMap<String, String>>,
+    pub metrics: Arc<CheckMetrics>,
+    /// Where a service's change of health is announced once stored.
+    pub changes: broadcast::Sender<HealthChange>,
+}
+
+/// A finished check: endpoint, when it was due, how late it started.
+struct Finished {
+    endpoint_id: i64,
+    due_ms: i64,
+    lateness_ms: i64,
+    outcome: Outcome,
 }
 
 struct Watched {
@@ -46,7 +60,7 @@ impl HealthMonitor {
     pub async fn run(self, cancel: CancellationToken) {
         let client = health_client();
         let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
-        let (results, mut incoming) = mpsc::channel::<(i64, i64, Outcome)>(4 * FLUSH_AT);
+        let (results, mut incoming) = mpsc::channel::<Finished>(4 * FLUSH_AT);
         let mut watched: HashMap<i64, Watched> = HashMap::new();
         let mut due: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
         let mut pending: Vec<RecordedCheck> = Vec::new();
@@ -69,13 +83,13 @@ impl HealthMonitor {
                         tracing::error!("could not roll health history up: {error}");
                     }
                 }
-                _ = flush.tick() => self.flush(&mut pending).await,
-                Some((id, due_ms, outcome)) = incoming.recv() => {
-                    if let Some(entry) = watched.get_mut(&id) {
-                        pending.push(self.judge(entry, due_ms, outcome));
+                _ = flush.tick() => self.flush(&mut pending, &watched).await,
+                Some(finished) = incoming.recv() => {
+                    if let Some(entry) = watched.get_mut(&finished.endpoint_id) {
+                        pending.push(self.judge(entry, finished));
                     }
                     if pending.len() >= FLUSH_AT {
-                        self.flush(&mut pending).await;
+                        self.flush(&mut pending, &watched).await;
                     }
                 }
                 () = tokio::time::sleep(wait) => {
@@ -88,25 +102,28 @@ impl HealthMonitor {
                         let Some(entry) = watched.get(&id) else { continue };
                         due.push(Reverse((next_due(at, entry.endpoint.interval_ms, now), id)));
                         let probe = probe_of(&entry.endpoint, &self.env);
-                        let (client, permits, results) = (client.clone(), permits.clone(), results.clone());
+                        let (client, permits, results, clock) =
+                            (client.clone(), permits.clone(), results.clone(), self.clock.clone());
                         tokio::spawn(async move {
-                            let outcome = match probe {
+                            let (lateness_ms, outcome) = match probe {
                                 Ok(probe) => {
                                     let Ok(_permit) = permits.acquire_owned().await else { return };
-                                    check(&client, &probe).await
+                                    (clock.now_ms() - at, check(&client, &probe).await)
                                 }
-                                Err(reason) => Outcome::not_sent(reason),
+                                Err(reason) => (clock.now_ms() - at, Outcome::not_sent(reason)),
                             };
-                            let _ = results.send((id, at, outcome)).await;
+                            let _ = results
+                                .send(Finished { endpoint_id: id, due_ms: at, lateness_ms, outcome })
+                                .await;
                         });
                     }
                 }
             }
         }
 
-        while let Ok((id, due_ms, outcome)) = incoming.try_recv() {
-            if let Some(entry) = watched.get_mut(&id) {
-                pending.push(self.judge(entry, due_ms, outcome));
+        while let Ok(finished) = incoming.try_recv() {
+            if let Some(entry) = watched.get_mut(&finished.endpoint_id) {
+                pending.push(self.judge(entry, finished));
             }
         }
         let now = self.clock.now_ms();
@@ -129,7 +146,7 @@ impl HealthMonitor {
                 });
             }
         }
-        self.flush(&mut pending).await;
+        self.flush(&mut pending, &watched).await;
     }
 
     /// Picks up endpoints added, changed or removed with the fleet.
@@ -178,9 +195,16 @@ impl HealthMonitor {
         }
         watched.retain(|id, _| seen.contains(id));
         due.retain(|Reverse((_, id))| seen.contains(id));
+        self.metrics.retain(|id| seen.contains(&id));
     }
 
-    fn judge(&self, entry: &mut Watched, due_ms: i64, outcome: Outcome) -> RecordedCheck {
+    fn judge(&self, entry: &mut Watched, finished: Finished) -> RecordedCheck {
+        let Finished {
+            due_ms,
+            lateness_ms,
+            outcome,
+            ..
+        } = finished;
         let result = CheckResult {
             at_ms: due_ms,
             verdict: outcome.verdict(),
@@ -215,10 +239,18 @@ impl HealthMonitor {
                     .collect()
             })
             .unwrap_or_default();
+        let check_state = classify(&result, &thresholds);
+        self.metrics.record(
+            entry.endpoint.id,
+            &entry.endpoint.service_slug,
+            check_state == HealthState::Down,
+            outcome.latency,
+            Duration::from_millis(u64::try_from(lateness_ms).unwrap_or(0)),
+        );
         RecordedCheck {
             endpoint_id: entry.endpoint.id,
             checked_ms: due_ms,
-            check_state: classify(&result, &thresholds),
+            check_state,
             latency_ms: u64::try_from(outcome.latency.as_millis()).unwrap_or(u64::MAX),
             status_code: outcome.status,
             format: reading.map(|r| r.format.name().to_string()),
@@ -232,10 +264,16 @@ impl HealthMonitor {
         }
     }
 
-    async fn flush(&self, pending: &mut Vec<RecordedCheck>) {
+    async fn flush(&self, pending: &mut Vec<RecordedCheck>, watched: &HashMap<i64, Watched>) {
         if pending.is_empty() {
             return;
         }
+        let changed: std::collections::BTreeSet<&str> = pending
+            .iter()
+            .filter(|check| check.transition.is_some())
+            .filter_map(|check| watched.get(&check.endpoint_id))
+            .map(|entry| entry.endpoint.service_slug.as_str())
+            .collect();
         if let Err(error) = self.store.record_checks(pending).await {
             // Kept for the next flush; a database that stays away loses
             // checks beyond a bound rather than all memory.
@@ -249,6 +287,27 @@ impl HealthMonitor {
             return;
         }
         pending.clear();
+        // Announced only once stored, so a page that reloads on the news
+        // reads the same.
+        for slug in changed {
+            let states = watched
+                .values()
+                .filter(|entry| entry.endpoint.service_slug == slug)
+                .map(|entry| {
+                    entry
+                        .tracker
+                        .since_ms
+                        .map(|since| (entry.tracker.state, since))
+                });
+            if let Some((level, since_ms)) = service_level(states) {
+                // No page listening is not an error.
+                let _ = self.changes.send(HealthChange {
+                    slug: slug.to_string(),
+                    level,
+                    since_ms: since_ms.unwrap_or_else(|| self.clock.now_ms()),
+                });
+            }
+        }
     }
 }
 

@@ -59,6 +59,40 @@ pub struct Incident {
     pub first_detail: Option<String>,
 }
 
+/// An endpoint as it stands: where it is in the fleet and what its last
+/// check said (all `None` before its first check).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointStatus {
+    pub endpoint_id: i64,
+    pub service_slug: String,
+    pub url: String,
+    pub method: String,
+    pub state: Option<(HealthState, i64)>,
+    pub last_checked_ms: Option<i64>,
+    pub last_latency_ms: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_format: Option<String>,
+    pub last_reason: Option<String>,
+    pub last_excerpt: Option<String>,
+    /// JSON array of `{"name","verdict","detail"}`.
+    pub last_components: Option<String>,
+    pub conforming: bool,
+}
+
+/// An incident with the service and endpoint it happened to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedIncident {
+    pub service_slug: String,
+    pub endpoint_url: String,
+    pub incident: Incident,
+}
+
+/// slug, url, endpoint, started, ended, first detail.
+type IncidentRow = (String, String, i64, i64, Option<i64>, Option<String>);
+
+/// How many incidents a list returns at most.
+const INCIDENT_LIST_LIMIT: i64 = 200;
+
 /// The rollup widths, finest first.
 const WIDTHS: [i64; 3] = [MINUTE_MS, HOUR_MS, DAY_MS];
 
@@ -78,6 +112,13 @@ fn bins_from(text: &str, max_ms: i64) -> LatencyHistogram {
     }
     histogram.max_ms = u64::try_from(max_ms).unwrap_or(0);
     histogram
+}
+
+/// The SQL that narrows a query to one endpoint, bound at `$position`;
+/// nothing when every endpoint is wanted.
+fn only_endpoint(only: Option<i64>, position: u8) -> String {
+    only.map(|_| format!(" AND endpoint_id = ${position}"))
+        .unwrap_or_default()
 }
 
 fn as_i64(value: u64) -> i64 {
@@ -208,6 +249,116 @@ impl Store {
         Ok(())
     }
 
+    /// Every endpoint of the fleet now (of one service when `slug` is
+    /// given), in the fleet's order, with its stored state.
+    pub async fn endpoint_statuses(
+        &self,
+        slug: Option<&str>,
+    ) -> Result<Vec<EndpointStatus>, StoreError> {
+        let sql = format!(
+            "SELECT e.id AS id, s.slug AS slug, e.url AS url, e.method AS method,
+                    h.state AS state, h.since_ms AS since_ms, h.last_checked_ms AS last_checked_ms,
+                    h.last_latency_ms AS last_latency_ms, h.last_status AS last_status,
+                    h.last_format AS last_format, h.last_reason AS last_reason,
+                    h.last_excerpt AS last_excerpt, h.last_components AS last_components,
+                    h.conforming AS conforming
+             FROM health_endpoints e
+             JOIN services s ON s.id = e.service_id
+             LEFT JOIN health_status h ON h.endpoint_id = e.id
+             WHERE s.retired_ms IS NULL{}
+             ORDER BY s.slug, e.position",
+            if slug.is_some() {
+                " AND s.slug = $1"
+            } else {
+                ""
+            }
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(slug) = slug {
+            query = query.bind(slug);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .during("reading endpoint states")?;
+        rows.iter()
+            .map(|row| -> Result<EndpointStatus, sqlx::Error> {
+                let state: Option<String> = row.try_get("state")?;
+                let since: Option<i64> = row.try_get("since_ms")?;
+                Ok(EndpointStatus {
+                    endpoint_id: row.try_get("id")?,
+                    service_slug: row.try_get("slug")?,
+                    url: row.try_get("url")?,
+                    method: row.try_get("method")?,
+                    state: state.as_deref().and_then(HealthState::parse).zip(since),
+                    last_checked_ms: row.try_get("last_checked_ms")?,
+                    last_latency_ms: row.try_get("last_latency_ms")?,
+                    last_status: row.try_get("last_status")?,
+                    last_format: row.try_get("last_format")?,
+                    last_reason: row.try_get("last_reason")?,
+                    last_excerpt: row.try_get("last_excerpt")?,
+                    last_components: row.try_get("last_components")?,
+                    conforming: row
+                        .try_get::<Option<i64>, _>("conforming")?
+                        .is_none_or(|c| c != 0),
+                })
+            })
+            .collect::<Result<_, _>>()
+            .during("reading endpoint states")
+    }
+
+    /// Incidents of the fleet's services (of one when `slug` is given; only
+    /// those still open when `open_only`), newest first, at most 200.
+    pub async fn incident_list(
+        &self,
+        slug: Option<&str>,
+        open_only: bool,
+    ) -> Result<Vec<ListedIncident>, StoreError> {
+        let sql = format!(
+            "SELECT s.slug, e.url, i.endpoint_id, i.started_ms, i.ended_ms, i.first_detail
+             FROM health_incidents i
+             JOIN health_endpoints e ON e.id = i.endpoint_id
+             JOIN services s ON s.id = e.service_id
+             WHERE s.retired_ms IS NULL{}{}
+             ORDER BY i.started_ms DESC LIMIT {INCIDENT_LIST_LIMIT}",
+            if open_only {
+                " AND i.ended_ms IS NULL"
+            } else {
+                ""
+            },
+            if slug.is_some() {
+                " AND s.slug = $1"
+            } else {
+                ""
+            },
+        );
+        let mut query = sqlx::query_as(&sql);
+        if let Some(slug) = slug {
+            query = query.bind(slug);
+        }
+        let rows: Vec<IncidentRow> = query
+            .fetch_all(self.pool())
+            .await
+            .during("listing incidents")?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(service_slug, endpoint_url, endpoint_id, started_ms, ended_ms, first_detail)| {
+                    ListedIncident {
+                        service_slug,
+                        endpoint_url,
+                        incident: Incident {
+                            endpoint_id,
+                            started_ms,
+                            ended_ms,
+                            first_detail,
+                        },
+                    }
+                },
+            )
+            .collect())
+    }
+
     /// Incidents of an endpoint, newest first.
     pub async fn incidents(&self, endpoint_id: i64) -> Result<Vec<Incident>, StoreError> {
         let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
@@ -231,21 +382,27 @@ impl Store {
             .collect())
     }
 
-    /// Raw checks in `[from_ms, until_ms)`, by endpoint.
-    async fn raw_samples(
+    /// Raw checks in `[from_ms, until_ms)`, by endpoint (of one endpoint
+    /// when `only` names it), oldest first.
+    pub async fn raw_samples(
         &self,
         from_ms: i64,
         until_ms: i64,
+        only: Option<i64>,
     ) -> Result<HashMap<i64, Vec<Sample>>, StoreError> {
-        let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        let sql = format!(
             "SELECT endpoint_id, checked_ms, state, latency_ms FROM health_results
-             WHERE checked_ms >= $1 AND checked_ms < $2",
-        )
-        .bind(from_ms)
-        .bind(until_ms)
-        .fetch_all(self.pool())
-        .await
-        .during("reading health checks")?;
+             WHERE checked_ms >= $1 AND checked_ms < $2{} ORDER BY checked_ms",
+            only_endpoint(only, 3)
+        );
+        let mut query = sqlx::query_as(&sql).bind(from_ms).bind(until_ms);
+        if let Some(endpoint) = only {
+            query = query.bind(endpoint);
+        }
+        let rows: Vec<(i64, i64, String, i64)> = query
+            .fetch_all(self.pool())
+            .await
+            .during("reading health checks")?;
         let mut by_endpoint: HashMap<i64, Vec<Sample>> = HashMap::new();
         for (endpoint, at_ms, state, latency) in rows {
             by_endpoint.entry(endpoint).or_default().push(Sample {
@@ -257,7 +414,7 @@ impl Store {
         Ok(by_endpoint)
     }
 
-    async fn rollup_mark(&self, width_ms: i64) -> Result<Option<i64>, StoreError> {
+    pub async fn rollup_mark(&self, width_ms: i64) -> Result<Option<i64>, StoreError> {
         sqlx::query_scalar("SELECT done_until_ms FROM health_rollup_marks WHERE width_ms = $1")
             .bind(width_ms)
             .fetch_optional(self.pool())
@@ -286,7 +443,7 @@ impl Store {
             if until > from {
                 let buckets: Vec<(i64, Bucket)> = match finer {
                     None => self
-                        .raw_samples(from, until)
+                        .raw_samples(from, until, None)
                         .await?
                         .into_iter()
                         .flat_map(|(endpoint, samples)| {
@@ -296,7 +453,7 @@ impl Store {
                         })
                         .collect(),
                     Some(finer) => self
-                        .rollups(finer, from, until)
+                        .rollups(finer, from, until, None)
                         .await?
                         .into_iter()
                         .flat_map(|(endpoint, buckets)| {
@@ -366,24 +523,32 @@ impl Store {
         Ok(())
     }
 
-    /// Rollups of one width that start in `[from_ms, until_ms)`, by endpoint.
+    /// Rollups of one width that start in `[from_ms, until_ms)`, by
+    /// endpoint (of one endpoint when `only` names it), oldest first.
     pub async fn rollups(
         &self,
         width_ms: i64,
         from_ms: i64,
         until_ms: i64,
+        only: Option<i64>,
     ) -> Result<HashMap<i64, Vec<Bucket>>, StoreError> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT endpoint_id, start_ms, up, degraded, down, unknown, no_data, latency_bins, latency_max_ms
-             FROM health_rollups WHERE width_ms = $1 AND start_ms >= $2 AND start_ms < $3
+             FROM health_rollups WHERE width_ms = $1 AND start_ms >= $2 AND start_ms < $3{}
              ORDER BY endpoint_id, start_ms",
-        )
-        .bind(width_ms)
-        .bind(from_ms)
-        .bind(until_ms)
-        .fetch_all(self.pool())
-        .await
-        .during("reading rollups")?;
+            only_endpoint(only, 4)
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(width_ms)
+            .bind(from_ms)
+            .bind(until_ms);
+        if let Some(endpoint) = only {
+            query = query.bind(endpoint);
+        }
+        let rows = query
+            .fetch_all(self.pool())
+            .await
+            .during("reading rollups")?;
         let mut by_endpoint: HashMap<i64, Vec<Bucket>> = HashMap::new();
         for row in rows {
             let read = || -> Result<(i64, Bucket), sqlx::Error> {
@@ -421,6 +586,7 @@ impl Store {
         &self,
         from_ms: i64,
         until_ms: i64,
+        only: Option<i64>,
     ) -> Result<HashMap<i64, (StateCounts, LatencyHistogram)>, StoreError> {
         let mut totals: HashMap<i64, (StateCounts, LatencyHistogram)> = HashMap::new();
         let mut levels = Vec::new();
@@ -432,7 +598,7 @@ impl Store {
         for segment in cover(from_ms, until_ms, &levels) {
             if let Some(width) = segment.width_ms {
                 for (endpoint, buckets) in self
-                    .rollups(width, segment.from_ms, segment.until_ms)
+                    .rollups(width, segment.from_ms, segment.until_ms, only)
                     .await?
                 {
                     let entry = totals.entry(endpoint).or_default();
@@ -443,7 +609,9 @@ impl Store {
                 }
                 continue;
             }
-            let samples = self.raw_samples(segment.from_ms, segment.until_ms).await?;
+            let samples = self
+                .raw_samples(segment.from_ms, segment.until_ms, only)
+                .await?;
             for (endpoint, samples) in samples {
                 let (counts, latency) = totals.entry(endpoint).or_default();
                 for sample in &samples {

@@ -18,7 +18,7 @@ use sqlx::{AnyPool, ConnectOptions};
 use crate::config::secret::DatabaseUrl;
 
 pub use drift::LatestDrift;
-pub use health::{EndpointToPoll, Incident, RecordedCheck};
+pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};
 pub use services::{ServiceOrigin, StoredService};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");

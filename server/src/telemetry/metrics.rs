@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
-pub const LATENCY_BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+pub const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
 #[derive(Default)]
@@ -25,11 +25,61 @@ struct Series {
     latency: BTreeMap<(String, String), Histogram>,
 }
 
-#[derive(Default, Clone)]
-struct Histogram {
+/// A Prometheus histogram over [`LATENCY_BUCKETS`]; each bucket counts
+/// the observations at or under its bound (cumulative, as exposed).
+#[derive(Default, Clone, Debug)]
+pub struct Histogram {
     buckets: [u64; LATENCY_BUCKETS.len()],
     count: u64,
     sum_seconds: f64,
+}
+
+impl Histogram {
+    pub fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        for (bucket, bound) in self.buckets.iter_mut().zip(LATENCY_BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_seconds += seconds;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The bound under which at least `q` of the observations fall;
+    /// `None` when empty or beyond the last bound.
+    pub fn quantile_bound(&self, q: f64) -> Option<f64> {
+        let rank = (q * self.count as f64).ceil() as u64;
+        LATENCY_BUCKETS
+            .iter()
+            .zip(self.buckets)
+            .find(|(_, count)| self.count > 0 && *count >= rank)
+            .map(|(bound, _)| *bound)
+    }
+
+    /// Writes the `_bucket`, `_sum` and `_count` lines of one series.
+    pub fn write(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(self.buckets) {
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let braced = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braced} {}", self.sum_seconds);
+        let _ = writeln!(out, "{name}_count{braced} {}", self.count);
+    }
 }
 
 /// Gauges read at scrape time.
@@ -50,18 +100,11 @@ impl HttpMetrics {
             .requests
             .entry((route.to_string(), method.to_string(), status))
             .or_default() += 1;
-        let histogram = series
+        series
             .latency
             .entry((route.to_string(), method.to_string()))
-            .or_default();
-        let seconds = elapsed.as_secs_f64();
-        for (bucket, bound) in histogram.buckets.iter_mut().zip(LATENCY_BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
-        histogram.count += 1;
-        histogram.sum_seconds += seconds;
+            .or_default()
+            .observe(elapsed);
     }
 
     pub fn render(&self, gauges: FleetGauges) -> String {
@@ -84,27 +127,7 @@ impl HttpMetrics {
         out.push_str("# TYPE shipshape_http_request_duration_seconds histogram\n");
         for ((route, method), histogram) in &series.latency {
             let labels = format!("route=\"{}\",method=\"{}\"", escape(route), escape(method));
-            for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.buckets) {
-                let _ = writeln!(
-                    out,
-                    "shipshape_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "shipshape_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                histogram.count
-            );
-            let _ = writeln!(
-                out,
-                "shipshape_http_request_duration_seconds_sum{{{labels}}} {}",
-                histogram.sum_seconds
-            );
-            let _ = writeln!(
-                out,
-                "shipshape_http_request_duration_seconds_count{{{labels}}} {}",
-                histogram.count
-            );
+            histogram.write(&mut out, "shipshape_http_request_duration_seconds", &labels);
         }
         out.push_str("# HELP shipshape_database_up Whether the database answered the last scrape (1) or not (0).\n");
         out.push_str("# TYPE shipshape_database_up gauge\n");
@@ -125,7 +148,7 @@ impl HttpMetrics {
 }
 
 /// Escapes a label value as the exposition format asks.
-fn escape(value: &str) -> String {
+pub fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

@@ -1,2 +1,3 @@
+pub mod check_metrics;
 pub mod logging;
 pub mod metrics;

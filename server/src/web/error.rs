@@ -6,8 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::fleet::FleetError;
-
 #[derive(Debug)]
 pub enum ApiError {
     NotFound(String),
@@ -20,7 +18,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn internal(what: &'static str, error: FleetError) -> Self {
+    pub fn internal(what: &'static str, error: impl std::fmt::Display) -> Self {
         ApiError::Internal {
             what,
             cause: error.to_string(),

@@ -14,10 +14,11 @@ pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
             None
         }
     };
-    let body = state.metrics.render(FleetGauges {
+    let mut body = state.metrics.render(FleetGauges {
         services,
         database_up: services.is_some(),
     });
+    state.checks.render(&mut body);
     (
         [(
             header::CONTENT_TYPE,

@@ -4,6 +4,7 @@
 mod api;
 mod error;
 mod health;
+mod health_api;
 mod metrics;
 pub mod routes;
 mod ui_backend;
@@ -15,7 +16,9 @@ use leptos::prelude::LeptosOptions;
 
 use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
+use crate::health::service::HealthService;
 use crate::store::Store;
+use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
 
 #[derive(Clone, FromRef)]
@@ -24,5 +27,8 @@ pub struct AppState {
     pub store: Store,
     pub fleet: FleetService,
     pub drift: DriftService,
+    pub health: HealthService,
     pub metrics: Arc<HttpMetrics>,
+    /// Written by the health monitor, read by `/metrics`.
+    pub checks: Arc<CheckMetrics>,
 }

@@ -13,7 +13,7 @@ use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-use super::{AppState, api, health, metrics, ui_backend};
+use super::{AppState, api, health, health_api, metrics, ui_backend};
 use crate::telemetry::metrics::HttpMetrics;
 
 /// The whole application: pages, server functions, REST API, health and
@@ -22,6 +22,7 @@ pub fn build(state: AppState) -> Router {
     let ui_backend = UiBackendHandle(Arc::new(ui_backend::UiServices {
         fleet: state.fleet.clone(),
         drift: state.drift.clone(),
+        health: state.health.clone(),
     }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
@@ -30,7 +31,8 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/_internal_/healthcheck", get(health::healthcheck))
         .route("/metrics", get(metrics::scrape))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().merge(health_api::api_router()))
+        .merge(health_api::badge_router())
         .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_requests))

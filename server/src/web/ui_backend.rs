@@ -4,16 +4,19 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use shipshape_app::backend::{BackendError, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
+use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
 
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
+use crate::health::service::HealthService;
 
 /// The service layers the pages use.
 pub struct UiServices {
     pub fleet: FleetService,
     pub drift: DriftService,
+    pub health: HealthService,
 }
 
 impl UiBackend for UiServices {
@@ -28,6 +31,10 @@ impl UiBackend for UiServices {
                 .annotate(&mut overview.services)
                 .await
                 .map_err(|e| logged("loading the fleet's drift", e))?;
+            self.health
+                .annotate(&mut overview.services)
+                .await
+                .map_err(|e| logged("loading the fleet's health", e))?;
             Ok(overview)
         }
         .boxed()
@@ -70,6 +77,32 @@ impl UiBackend for UiServices {
                 }
                 Err(error) => Err(logged("starting a refresh", error)),
             }
+        }
+        .boxed()
+    }
+
+    fn service_health(
+        &self,
+        slug: String,
+    ) -> BoxFuture<'_, Result<Option<ServiceHealth>, BackendError>> {
+        async move {
+            self.health
+                .service_health(&slug)
+                .await
+                .map_err(|e| logged("loading the service's health", e))
+        }
+        .boxed()
+    }
+
+    fn status_page(
+        &self,
+        grouping: StatusGrouping,
+    ) -> BoxFuture<'_, Result<StatusPageView, BackendError>> {
+        async move {
+            self.health
+                .status_page(grouping)
+                .await
+                .map_err(|e| logged("loading the status page", e))
         }
         .boxed()
     }

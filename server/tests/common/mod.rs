@@ -192,10 +192,15 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             .output_name("shipshape")
             .site_root("target/site")
             .build(),
+        health: shipshape_server::health::service::HealthService::new(
+            store.clone(),
+            Arc::new(shipshape_server::clock::SystemClock),
+        ),
         store,
         fleet,
         drift,
         metrics: Arc::new(HttpMetrics::default()),
+        checks: Arc::default(),
     }
 }
 
