@@ -26,14 +26,28 @@ function freePort() {
   });
 }
 
-export async function startShipshape() {
+/// Starts Shipshape on the demo fleet. The demo's simulated healthchecks
+/// move to free ports (`demoPorts` maps 7101… to them) so a demo running
+/// on this machine does not answer for them; `fastHealth` polls every
+/// endpoint each second, so a state change shows within seconds.
+export async function startShipshape({ fastHealth = false } = {}) {
   const bin = process.env.SHIPSHAPE_BIN;
   const siteRoot = process.env.SHIPSHAPE_SITE_ROOT;
   if (!bin || !siteRoot) throw new Error('set SHIPSHAPE_BIN and SHIPSHAPE_SITE_ROOT (scripts/test does)');
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-e2e-'));
   // The demo fleet, with its repository paths pointing into this checkout.
-  const fleet = readFileSync(join(repoRoot, 'shipshape.toml'), 'utf8')
+  let fleet = readFileSync(join(repoRoot, 'shipshape.toml'), 'utf8')
     .replaceAll('repository = "examples/', `repository = "${repoRoot}/examples/`);
+  const demoPorts = {};
+  for (const port of [7101, 7102, 7103, 7104, 7105, 7106]) {
+    demoPorts[port] = await freePort();
+    fleet = fleet.replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${demoPorts[port]}`);
+  }
+  if (fastHealth) {
+    fleet = fleet
+      .replace(/^\s*interval = ".*"$/gm, '')
+      .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"');
+  }
   writeFileSync(join(dir, 'shipshape.toml'), fleet);
   const port = await freePort();
   const log = [];
@@ -80,6 +94,7 @@ export async function startShipshape() {
     baseUrl,
     dir,
     log,
+    demoPorts,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -14,14 +14,7 @@ use shipshape_server::store::Store;
 use shipshape_server::web::routes;
 use tower::ServiceExt;
 
-/// These tests run one at a time. Rendered in parallel inside one test
-/// process they hang now and then (about one run in three, a different
-/// test each time; never single-threaded). Under investigation: see the
-/// closing note of the session that found it.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 struct TestApp {
-    _turn: tokio::sync::MutexGuard<'static, ()>,
     router: Router,
     store: Store,
     fleet: FleetService,
@@ -29,7 +22,6 @@ struct TestApp {
 }
 
 async fn demo_app() -> TestApp {
-    let turn = ONE_AT_A_TIME.lock().await;
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let clock = ManualClock::at(1_795_424_000_000);
@@ -44,7 +36,6 @@ async fn demo_app() -> TestApp {
     let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
     let router = routes::build(app_state(store.clone(), fleet.clone(), drift));
     TestApp {
-        _turn: turn,
         router,
         store,
         fleet,

@@ -20,7 +20,9 @@ pub fn HealthPill(level: HealthLevel) -> impl IntoView {
 }
 
 /// SVG path data for a line through `values` across `width` × `height`,
-/// broken where a value is missing; `None` when nothing is to be drawn.
+/// broken where a value is missing; a value alone between gaps gets a
+/// tiny stroke so that (with round caps) it shows as a dot. `None` when
+/// nothing is to be drawn.
 pub fn line_path(values: &[Option<u64>], width: f64, height: f64, most: u64) -> Option<String> {
     if values.is_empty() || most == 0 {
         return None;
@@ -31,7 +33,7 @@ pub fn line_path(values: &[Option<u64>], width: f64, height: f64, most: u64) -> 
         0.0
     };
     let mut path = String::new();
-    let mut pen_down = false;
+    let mut run = 0;
     for (i, value) in values.iter().enumerate() {
         match value {
             Some(v) => {
@@ -39,12 +41,20 @@ pub fn line_path(values: &[Option<u64>], width: f64, height: f64, most: u64) -> 
                 let y = height - (*v as f64 / most as f64) * height;
                 path.push_str(&format!(
                     "{}{x:.1},{y:.1} ",
-                    if pen_down { "L" } else { "M" }
+                    if run > 0 { "L" } else { "M" }
                 ));
-                pen_down = true;
+                run += 1;
             }
-            None => pen_down = false,
+            None => {
+                if run == 1 {
+                    path.push_str("h0.1 ");
+                }
+                run = 0;
+            }
         }
+    }
+    if run == 1 {
+        path.push_str("h0.1");
     }
     (!path.is_empty()).then(|| path.trim_end().to_string())
 }
@@ -63,7 +73,7 @@ pub fn Sparkline(values: Vec<Option<u64>>) -> impl IntoView {
     view! {
         <svg class="sparkline" viewBox="0 -1 96 22" width="96" height="22" role="img" aria-label=label>
             <title>{title}</title>
-            {path.map(|d| view! { <path d=d fill="none" stroke="currentColor" stroke-width="1.5" /> })}
+            {path.map(|d| view! { <path d=d fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round" /> })}
         </svg>
         {last.map(|ms| view! { <span class="latency-now">{format!("{ms} ms")}</span> })}
     }
@@ -210,7 +220,7 @@ mod tests {
     #[test]
     fn lines_break_at_gaps_and_scale_to_the_top() {
         let path = line_path(&[Some(0), Some(50), None, Some(100)], 30.0, 10.0, 100).expect("path");
-        assert_eq!(path, "M0.0,10.0 L10.0,5.0 M30.0,0.0");
+        assert_eq!(path, "M0.0,10.0 L10.0,5.0 M30.0,0.0 h0.1");
         assert_eq!(line_path(&[None, None], 30.0, 10.0, 100), None);
         assert_eq!(line_path(&[], 30.0, 10.0, 100), None);
     }

@@ -269,6 +269,36 @@ enum RawHeader {
     Env { env: String },
 }
 
+/// Reads a service sent to the API as JSON, in the shape of a
+/// `[[service]]` table of the fleet file (with `health` an array of
+/// endpoints), checked by the same rules. Errors name the key:
+/// `health[0].interval: ...`.
+pub fn parse_service_json(value: &serde_json::Value) -> Result<ServiceSpec, String> {
+    if !value.is_object() {
+        return Err("the body must be a JSON object describing one service".into());
+    }
+    let wrapped = serde_json::json!({ "service": [value] });
+    let text = toml::to_string(&wrapped).map_err(|e| {
+        format!("the body cannot be read as a service (null values are not accepted): {e}")
+    })?;
+    match parse_fleet_file(Path::new("request"), &text) {
+        Ok(mut file) => file
+            .services
+            .pop()
+            .ok_or_else(|| "the body describes no service".to_string()),
+        Err(ConfigError::Invalid { key, message, .. }) => {
+            let key = key.strip_prefix("service[0].").unwrap_or(&key);
+            let key = key.strip_prefix("service[0]").unwrap_or(key);
+            Err(if key.is_empty() {
+                message
+            } else {
+                format!("{key}: {message}")
+            })
+        }
+        Err(other) => Err(other.to_string()),
+    }
+}
+
 /// Parses and checks the text of a config file. `path` is used in messages
 /// and as the base of relative repository paths.
 pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigError> {

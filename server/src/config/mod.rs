@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file};
+pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file, parse_service_json};
 use secret::DatabaseUrl;
 
 use crate::deps::model::Ecosystem;

@@ -23,6 +23,17 @@ pub enum FleetError {
     Store(#[from] StoreError),
 }
 
+/// Why a service could not be registered or removed through the API.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("`{slug}` is declared in the {owner}; change it there")]
+    DeclaredElsewhere { slug: String, owner: &'static str },
+    #[error("no service with slug `{0}` was registered through the API")]
+    NotRegistered(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[derive(Clone)]
 pub struct FleetService {
     store: Store,
@@ -234,6 +245,75 @@ impl FleetService {
             }
         }
         self.reconcile(&declared).await
+    }
+
+    /// Registers a service through the API, or replaces one registered so
+    /// (its health history stays when its endpoints do). A slug the fleet
+    /// file or a discovered organisation declares belongs to them. Returns
+    /// whether the service is new.
+    pub async fn register(&self, spec: ServiceSpec) -> Result<bool, RegisterError> {
+        // Held so the file watcher never reconciles in between.
+        let _declared = self.declared.lock().await;
+        let current: Vec<StoredService> = self
+            .store
+            .all_services()
+            .await?
+            .into_iter()
+            .filter(|s| s.spec.slug == spec.slug)
+            .collect();
+        if let Some(owned) = current
+            .iter()
+            .find(|s| s.retired_ms.is_none() && s.origin != ServiceOrigin::Api)
+        {
+            return Err(RegisterError::DeclaredElsewhere {
+                slug: spec.slug,
+                owner: match owned.origin {
+                    ServiceOrigin::GitHubOrg => "fleet file's GitHub organisations",
+                    _ => "fleet file",
+                },
+            });
+        }
+        let is_new = current.iter().all(|s| s.retired_ms.is_some());
+        let plan = reconcile::plan(
+            &[DeclaredService {
+                spec,
+                origin: ServiceOrigin::Api,
+            }],
+            &current,
+        );
+        if !plan.is_empty() {
+            self.store
+                .apply_fleet_plan(&plan, self.clock.now_ms())
+                .await?;
+        }
+        Ok(is_new)
+    }
+
+    /// Retires a service registered through the API (its history stays).
+    pub async fn deregister(&self, slug: &str) -> Result<(), RegisterError> {
+        let _declared = self.declared.lock().await;
+        let stored = self
+            .store
+            .active_service(slug)
+            .await?
+            .ok_or_else(|| RegisterError::NotRegistered(slug.to_string()))?;
+        if stored.origin != ServiceOrigin::Api {
+            return Err(RegisterError::DeclaredElsewhere {
+                slug: slug.to_string(),
+                owner: "fleet file",
+            });
+        }
+        let plan = FleetPlan {
+            retire: vec![reconcile::RetiredService {
+                id: stored.id,
+                slug: slug.to_string(),
+            }],
+            ..FleetPlan::default()
+        };
+        self.store
+            .apply_fleet_plan(&plan, self.clock.now_ms())
+            .await?;
+        Ok(())
     }
 
     async fn reconcile(&self, declared: &Declared) -> Result<FleetPlan, FleetError> {

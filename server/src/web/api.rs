@@ -13,14 +13,21 @@ use shipshape_app::model::{FleetFilter, ServiceDetail, ServiceSummary};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::config::parse_service_json;
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
+use crate::fleet::service::RegisterError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/services", get(list_services))
-        .route("/services/{slug}", get(get_service))
+        .route("/services", get(list_services).post(register_service))
+        .route(
+            "/services/{slug}",
+            get(get_service)
+                .put(replace_service)
+                .delete(deregister_service),
+        )
         .route("/services/{slug}/drift", get(get_drift))
         .route("/services/{slug}/dependencies", get(get_dependencies))
         .route("/services/{slug}/snapshots", get(get_snapshots))
@@ -152,4 +159,78 @@ async fn get_service(
         .map_err(|e| ApiError::internal("reading a service", e))?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no service with slug `{slug}`")))
+}
+
+fn register_error(error: RegisterError) -> ApiError {
+    match error {
+        RegisterError::DeclaredElsewhere { .. } => ApiError::Conflict(error.to_string()),
+        RegisterError::NotRegistered(_) => ApiError::NotFound(error.to_string()),
+        RegisterError::Store(cause) => ApiError::internal("registering a service", cause),
+    }
+}
+
+async fn registered(fleet: &FleetService, slug: &str) -> Result<Json<ServiceDetail>, ApiError> {
+    fleet
+        .service(slug)
+        .await
+        .map_err(|e| ApiError::internal("reading a service", e))?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no service with slug `{slug}`")))
+}
+
+/// `POST /api/v1/services`: registers a service (with its health
+/// endpoints) in the shape of a fleet-file `[[service]]` table, as JSON.
+/// 201 when new, 200 when it replaced one registered before; 409 when the
+/// fleet file declares the slug.
+async fn register_service(
+    State(fleet): State<FleetService>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
+    let spec = parse_service_json(&body).map_err(ApiError::Invalid)?;
+    let slug = spec.slug.clone();
+    let created = fleet.register(spec).await.map_err(register_error)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, registered(&fleet, &slug).await?))
+}
+
+/// `PUT /api/v1/services/{slug}`: the same, for the slug in the path.
+async fn replace_service(
+    State(fleet): State<FleetService>,
+    Path(slug): Path<String>,
+    Json(mut body): Json<Value>,
+) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
+    if let Some(object) = body.as_object_mut() {
+        match object.get("slug") {
+            Some(Value::String(named)) if *named != slug => {
+                return Err(ApiError::Invalid(format!(
+                    "the body names slug `{named}` but the path `{slug}`"
+                )));
+            }
+            _ => {
+                object.insert("slug".into(), Value::String(slug.clone()));
+            }
+        }
+    }
+    let spec = parse_service_json(&body).map_err(ApiError::Invalid)?;
+    let created = fleet.register(spec).await.map_err(register_error)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, registered(&fleet, &slug).await?))
+}
+
+/// `DELETE /api/v1/services/{slug}`: retires a service registered through
+/// the API; its history stays. 204.
+async fn deregister_service(
+    State(fleet): State<FleetService>,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    fleet.deregister(&slug).await.map_err(register_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -11,6 +11,8 @@ pub enum ApiError {
     NotFound(String),
     /// The request cannot be done as asked (a bad query, a service without a repository).
     Invalid(String),
+    /// Another owner holds what the request would change.
+    Conflict(String),
     Internal {
         what: &'static str,
         cause: String,
@@ -31,6 +33,9 @@ impl IntoResponse for ApiError {
         match self {
             ApiError::NotFound(message) => {
                 (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
+            }
+            ApiError::Conflict(message) => {
+                (StatusCode::CONFLICT, Json(json!({ "error": message }))).into_response()
             }
             ApiError::Invalid(message) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -26,7 +26,7 @@ pub fn build(state: AppState) -> Router {
     }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
-    let page_routes = generate_route_list(App);
+    let page_routes = page_routes();
 
     Router::new()
         .route("/_internal_/healthcheck", get(health::healthcheck))
@@ -48,6 +48,17 @@ pub fn build(state: AppState) -> Router {
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
         .with_state(state)
+}
+
+/// The app's page routes, generated once per process. Generating them runs
+/// the whole app with resource loading suppressed by a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`); a resource first polled by
+/// another render while it is set never loads (leptos-rs/leptos#4773). The
+/// server builds its router once, but tests build one each, concurrently.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Counts every request by its route pattern (not its path, so that
