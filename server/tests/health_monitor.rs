@@ -169,6 +169,8 @@ url = "http://127.0.0.1:7101/_internal_/healthcheck"
 expect_status = [200, "204-299", 418]
 body_contains = "ok"
 slow_after = "750ms"
+down_after = 5
+up_after = 1
 headers = { authorization = { env = "HEALTH_TOKEN" }, "x-probe" = "shipshape" }
 "#;
 
@@ -183,6 +185,7 @@ async fn expectations_and_the_public_flag_are_read_from_the_file_and_stored() {
     let expect = &service.health_endpoints[0].expect;
     assert_eq!(expect.status, [(200, 200), (204, 299), (418, 418)]);
     assert_eq!(expect.slow_after_ms, Some(750));
+    assert_eq!((expect.down_after, expect.up_after), (Some(5), Some(1)));
     assert_eq!(expect.body_contains.as_deref(), Some("ok"));
     assert_eq!(
         expect.headers[0],
@@ -219,6 +222,8 @@ async fn expectations_and_the_public_flag_are_read_from_the_file_and_stored() {
         ("expect_status = [\"299-200\"]", "expect_status"),
         ("expect_status = [700]", "expect_status"),
         ("slow_after = \"fast\"", "slow_after"),
+        ("down_after = 0", "down_after"),
+        ("up_after = 1000", "up_after"),
         ("headers = { \"bad header\" = \"x\" }", "headers"),
     ] {
         let text = format!(

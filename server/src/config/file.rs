@@ -249,6 +249,8 @@ struct RawHealth {
     expect_status: Vec<Spanned<RawStatus>>,
     body_contains: Option<String>,
     slow_after: Option<Spanned<String>>,
+    down_after: Option<Spanned<i64>>,
+    up_after: Option<Spanned<i64>>,
     #[serde(default)]
     headers: std::collections::BTreeMap<String, RawHeader>,
 }
@@ -630,6 +632,24 @@ fn check_service(
                     .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             })
             .transpose()?;
+        let in_a_row = |value: &Option<Spanned<i64>>, key: &str| {
+            value
+                .as_ref()
+                .map(|n| match u32::try_from(*n.get_ref()) {
+                    Ok(count @ 1..=100) => Ok(count),
+                    _ => Err(locate.invalid(
+                        n.span(),
+                        &hkey(key),
+                        format!(
+                            "must be a number of checks from 1 to 100, not {}",
+                            n.get_ref()
+                        ),
+                    )),
+                })
+                .transpose()
+        };
+        let down_after = in_a_row(&health.down_after, "down_after")?;
+        let up_after = in_a_row(&health.up_after, "up_after")?;
         let mut headers = Vec::with_capacity(health.headers.len());
         for (name, value) in health.headers {
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
@@ -655,6 +675,8 @@ fn check_service(
                 headers,
                 body_contains: health.body_contains.filter(|b| !b.is_empty()),
                 slow_after_ms,
+                down_after,
+                up_after,
             },
         });
     }

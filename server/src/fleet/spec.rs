@@ -51,6 +51,12 @@ pub struct Expectations {
     /// A passing check slower than this is degraded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_after_ms: Option<u64>,
+    /// Results in a row before the state gets worse (default 3) or
+    /// better (default 2), for an endpoint that flaps more or less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_after: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_after: Option<u32>,
 }
 
 /// A header's value: written in the file, or read from an environment

@@ -218,7 +218,16 @@ impl HealthMonitor {
                 .slow_after_ms
                 .map(Duration::from_millis)
                 .or(self.thresholds.slow_after),
-            ..self.thresholds
+            worse_after: entry
+                .endpoint
+                .expect
+                .down_after
+                .unwrap_or(self.thresholds.worse_after),
+            better_after: entry
+                .endpoint
+                .expect
+                .up_after
+                .unwrap_or(self.thresholds.better_after),
         };
         let transition = entry.tracker.observe(&result, &thresholds);
         if let Some(transition) = &transition {
@@ -375,6 +384,8 @@ mod tests {
             ],
             body_contains: Some("ok".into()),
             slow_after_ms: Some(500),
+            down_after: None,
+            up_after: None,
         };
         let env = BTreeMap::from([("HEALTH_TOKEN".to_string(), "Bearer t0ken".to_string())]);
         let probe = probe_of(&endpoint(expect.clone()), &env).expect("probe");
