@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, startShipshape, waitForHydration, watchedPage } from './harness.mjs';
+import { launchBrowser, screenshot, startShipshape, waitForHydration, withPage } from './harness.mjs';
 
 let shipshape;
 let browser;
@@ -24,23 +24,12 @@ after(async () => {
   await shipshape?.stop();
 });
 
-async function withPage(body) {
-  const context = await browser.newContext();
-  const { page, errors } = await watchedPage(context);
-  try {
-    await body(page);
-    assert.deepEqual(errors, [], 'the page logged errors');
-  } finally {
-    await context.close();
-  }
-}
-
 const rowGaps = (page) => page.$$eval('[data-testid=dependency-table] tbody tr', (rows) =>
   rows.map((r) => [r.querySelector('strong').textContent, r.dataset.gap]));
 
 describe('dependency drift', () => {
   test('the service page lists each dependency with its gap, and filters after hydration', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       await page.waitForSelector('[data-testid=dependency-table]');
@@ -61,7 +50,7 @@ describe('dependency drift', () => {
   });
 
   test('refresh now queues a refresh and the page shows it was refreshed again', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/storefront-web`);
       await waitForHydration(page);
       const before = await page.textContent('[data-testid=refresh-status]');
@@ -80,7 +69,7 @@ describe('dependency drift', () => {
   });
 
   test('the overview shows each service drift at a glance', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       const drift = await page.textContent('li[data-slug=checkout-api] [data-testid=service-drift]');
       assert.match(drift, /libyears.*2 major.*1 minor.*2 patch/);
@@ -99,7 +88,7 @@ describe('dependency drift', () => {
 
 describe('dependency table sorting and trend', () => {
   test('column headers sort the table once the page is hydrated, worst first then reversed', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       await page.waitForSelector('[data-testid=dependency-table]');
@@ -124,7 +113,7 @@ describe('dependency table sorting and trend', () => {
   });
 
   test('the trend chart draws one bar group per snapshot, stacked by gap', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       const history = (await (await fetch(`${shipshape.baseUrl}/api/v1/services/checkout-api/drift`)).json()).history;
@@ -144,7 +133,7 @@ describe('dependency table sorting and trend', () => {
 
 describe('dependencies page', () => {
   test('lists every package in the fleet with the services on each version', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/dependencies`);
       await page.waitForSelector('[data-testid=packages]');
       assert.match(await page.textContent('[data-testid=package-count]'), /\d+ packages in use by 6 services/);
@@ -155,7 +144,7 @@ describe('dependencies page', () => {
   });
 
   test('a search answers which services match, in place once hydrated, and explains a bad query', async () => {
-    await withPage(async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/dependencies`);
       await waitForHydration(page);
       // Survives only if the search does not reload the page.

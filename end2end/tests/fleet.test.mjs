@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, startShipshape, waitForHydration, watchedPage } from './harness.mjs';
+import { launchBrowser, screenshot, startShipshape, waitForHydration, withPage } from './harness.mjs';
 
 let shipshape;
 let browser;
@@ -17,21 +17,9 @@ after(async () => {
 
 const cardSlugs = (page) => page.$$eval('.service-grid li[data-slug]', (cards) => cards.map((c) => c.dataset.slug));
 
-/// Runs `body` with a fresh page and fails if the page logged any error.
-async function withPage(options, body) {
-  const context = await browser.newContext(options);
-  const { page, errors } = await watchedPage(context);
-  try {
-    await body(page, errors);
-    assert.deepEqual(errors, [], 'the page logged errors');
-  } finally {
-    await context.close();
-  }
-}
-
 describe('overview', () => {
   test('lists the demo fleet, server-rendered and then hydrated', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/`);
       assert.equal(response.status(), 200);
       assert.equal(await page.title(), 'Overview · Shipshape');
@@ -44,7 +32,7 @@ describe('overview', () => {
   });
 
   test('filters as you type once hydrated, without reloading the page', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       // A reload would wipe this marker.
@@ -73,7 +61,7 @@ describe('overview', () => {
   });
 
   test('filters without JavaScript through the form', async () => {
-    await withPage({ javaScriptEnabled: false }, async (page) => {
+    await withPage(browser, { javaScriptEnabled: false }, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await page.selectOption('select[name="team"]', 'payments');
       await Promise.all([page.waitForURL(/team=payments/), page.click('button[type="submit"]')]);
@@ -84,7 +72,7 @@ describe('overview', () => {
   });
 
   test('is readable on a phone', async () => {
-    await withPage({ viewport: { width: 390, height: 844 }, isMobile: true }, async (page) => {
+    await withPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true }, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -96,7 +84,7 @@ describe('overview', () => {
 
 describe('service page', () => {
   test('opens from the overview and shows the service', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       await Promise.all([page.waitForURL(/\/services\/checkout-api$/), page.click('a[href="/services/checkout-api"]')]);
@@ -114,7 +102,7 @@ describe('service page', () => {
   });
 
   test('answers 404 with a not-found page for an unknown slug', async () => {
-    await withPage({}, async (page, errors) => {
+    await withPage(browser, {}, async (page, errors) => {
       const response = await page.goto(`${shipshape.baseUrl}/services/no-such-service`);
       assert.equal(response.status(), 404);
       await page.waitForSelector('h1:has-text("Not found")');
@@ -130,7 +118,7 @@ describe('service page', () => {
 
 describe('navigation', () => {
   test('every section is reachable from the menu', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       for (const [label, path, heading] of [

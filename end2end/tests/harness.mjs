@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,6 +121,19 @@ export async function watchedPage(context) {
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
   return { page, errors };
+}
+
+/// Runs `body` with a fresh page of `browser` (context `options`) and fails
+/// the test if the page logged any error.
+export async function withPage(browser, options, body) {
+  const context = await browser.newContext(options);
+  const { page, errors } = await watchedPage(context);
+  try {
+    await body(page, errors);
+    assert.deepEqual(errors, [], 'the page logged errors');
+  } finally {
+    await context.close();
+  }
 }
 
 export async function screenshot(page, name) {

@@ -5,7 +5,7 @@
 // the public status page renders with JavaScript off.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, startShipshape, waitForHydration, watchedPage } from './harness.mjs';
+import { launchBrowser, screenshot, startShipshape, waitForHydration, withPage } from './harness.mjs';
 
 let shipshape;
 let browser;
@@ -31,23 +31,12 @@ after(async () => {
   await shipshape?.stop();
 });
 
-async function withPage(options, body) {
-  const context = await browser.newContext(options);
-  const { page, errors } = await watchedPage(context);
-  try {
-    await body(page, errors);
-    assert.deepEqual(errors, [], 'the page logged errors');
-  } finally {
-    await context.close();
-  }
-}
-
 const demo = (port, action) => fetch(`http://127.0.0.1:${shipshape.demoPorts[port]}/_demo/${action}`, { method: 'POST' });
 const pill = (page, slug) => page.locator(`.service-card[data-slug="${slug}"] .health-pill`);
 
 describe('health', () => {
   test('a service going down turns red, in words, on the open Overview without a reload', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       await page.evaluate(() => { window.__sameDocument = true; });
@@ -76,7 +65,7 @@ describe('health', () => {
   });
 
   test('the service page shows components, charts and the incident', async () => {
-    await withPage({}, async (page) => {
+    await withPage(browser, {}, async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/services/ledger`);
       assert.equal(response.status(), 200);
       await waitForHydration(page);
@@ -98,7 +87,7 @@ describe('health', () => {
   });
 
   test('the public status page renders with JavaScript off', async () => {
-    await withPage({ javaScriptEnabled: false }, async (page) => {
+    await withPage(browser, { javaScriptEnabled: false }, async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/status`);
       assert.equal(response.status(), 200);
       assert.equal(await page.title(), 'Status · Shipshape');

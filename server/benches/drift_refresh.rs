@@ -13,6 +13,8 @@
 //! a second (unchanged) refresh, registry requests against unique packages,
 //! GitHub requests and 304s, and the process's peak memory.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -270,14 +272,6 @@ fn synthetic_fleet(shape: &Shape) -> Fleet {
     }
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 struct Counts {
     registry: BTreeMap<&'static str, usize>,
     github: usize,
@@ -380,7 +374,7 @@ async fn main() -> anyhow::Result<()> {
         after_second.github - after_first.github,
         after_second.not_modified - after_first.not_modified
     );
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = support::peak_rss_kib() {
         println!(
             "peak memory (VmHWM, server and fakes in one process): {} MiB",
             kib / 1024

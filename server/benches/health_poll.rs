@@ -10,6 +10,8 @@
 //! checks due (none missed), rows written and whether the database kept
 //! up, and storage per endpoint per day.
 
+mod support;
+
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -70,14 +72,6 @@ fn cpu_time() -> Duration {
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
     let clock_ticks = 100; // USER_HZ on Linux
     Duration::from_millis((ticks(11) + ticks(12)) * 1000 / clock_ticks)
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn file_size(path: &Path) -> u64 {
@@ -201,7 +195,7 @@ async fn main() -> anyhow::Result<()> {
         cpu.as_secs_f64(),
         100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
     );
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = support::peak_rss_kib() {
         println!("peak memory (VmHWM): {} MiB", kib / 1024);
     }
     let bound =

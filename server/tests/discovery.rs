@@ -10,13 +10,11 @@ use std::path::Path;
 use axum::body::Body;
 use axum::http::Request;
 use common::{ManualClock, TestDb, app_state, drift_service};
-use http_body_util::BodyExt;
 use shipshape_app::model::{OrgDiscoveryStatus, ServiceOrigin};
 use shipshape_fakes::{FakeRepo, Fakes, demo};
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::web::routes;
-use tower::ServiceExt;
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 
@@ -258,17 +256,12 @@ async fn overview_html(
     store: shipshape_server::store::Store,
 ) -> String {
     let router = routes::build(app_state(store, fleet, drift));
-    let response = router
-        .oneshot(Request::get("/").body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8_lossy(&bytes).into_owned()
+    let (_, _, html) = common::answer(
+        &router,
+        Request::get("/").body(Body::empty()).expect("request"),
+    )
+    .await;
+    html
 }
 
 #[test]

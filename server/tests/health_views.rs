@@ -13,7 +13,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{ManualClock, TestDb, app_state, services};
-use http_body_util::BodyExt;
 use serde_json::Value;
 use shipshape_app::health::{HealthChange, HealthLevel, StatusGrouping};
 use shipshape_server::fleet::FleetService;
@@ -23,7 +22,6 @@ use shipshape_server::health::service::HealthService;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::store::{RecordedCheck, Store};
 use shipshape_server::web::routes;
-use tower::ServiceExt;
 
 /// 2026-11-20T00:00Z.
 const START: i64 = 1_795_132_800_000;
@@ -112,18 +110,7 @@ async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, 
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    (
-        parts.status,
-        parts.headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    common::answer(app, request.body(Body::empty()).expect("request")).await
 }
 
 async fn get_json(app: &Router, uri: &str) -> (StatusCode, Value) {

@@ -10,12 +10,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{ManualClock, TestDb, app_state, services};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::fleet::spec::HeaderSource;
 use shipshape_server::web::routes;
-use tower::ServiceExt;
 
 const FILE: &str = r#"
 [[service]]
@@ -30,18 +28,8 @@ async fn send(app: &Router, method: &str, uri: &str, body: Option<Value>) -> (St
         .header("content-type", "application/json")
         .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
         .expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, _, text) = common::answer(app, request).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 #[tokio::test]

@@ -8,11 +8,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{ManualClock, TestDb, app_state, services};
-use http_body_util::BodyExt;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::store::Store;
 use shipshape_server::web::routes;
-use tower::ServiceExt;
 
 struct TestApp {
     router: Router,
@@ -44,19 +42,9 @@ async fn demo_app() -> TestApp {
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, String) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let (status, _, body) =
+        common::answer(app, Request::get(uri).body(Body::empty()).expect("request")).await;
+    (status, body)
 }
 
 /// The `data-slug`s of the service cards on a rendered page, in order.

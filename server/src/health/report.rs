@@ -4,22 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use shipshape_app::health::{ComponentView, DayCell, HealthLevel, LatencyPoint, StatusGroup};
+use shipshape_app::health::{ComponentView, DayCell, HealthLevel, LatencyPoint};
 
 use super::rollup::{Bucket, LatencyHistogram, Sample, StateCounts, roll_up};
 use super::state::HealthState;
-
-impl From<HealthState> for HealthLevel {
-    fn from(state: HealthState) -> Self {
-        match state {
-            HealthState::NoData => HealthLevel::NoData,
-            HealthState::Unknown => HealthLevel::Unknown,
-            HealthState::Up => HealthLevel::Up,
-            HealthState::Degraded => HealthLevel::Degraded,
-            HealthState::Down => HealthLevel::Down,
-        }
-    }
-}
 
 /// A service's level from its endpoints' stored states (never checked is
 /// no data), with the time the worst of them entered it.
@@ -184,16 +172,6 @@ pub fn group_by<T: Clone>(
             members.sort_by(|a, b| name_of_item(a).cmp(name_of_item(b)));
             (name, members)
         })
-        .collect()
-}
-
-/// The status page's groups from grouped services.
-pub fn status_groups(
-    grouped: Vec<(String, Vec<shipshape_app::health::StatusService>)>,
-) -> Vec<StatusGroup> {
-    grouped
-        .into_iter()
-        .map(|(name, services)| StatusGroup { name, services })
         .collect()
 }
 

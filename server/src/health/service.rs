@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use shipshape_app::health::{
     EndpointHealth, HealthChange, HealthLevel, HealthSummary, IncidentView, ServiceHealth,
-    StatusGrouping, StatusPageView, StatusService, UptimeFigures,
+    StatusGroup, StatusGrouping, StatusPageView, StatusService, UptimeFigures,
 };
 use shipshape_app::model::ServiceSummary;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::report::{
-    components, day_cells, group_by, latency_points, service_level, sparkline, status_groups,
-};
+use super::report::{components, day_cells, group_by, latency_points, service_level, sparkline};
 use super::rollup::{Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, StateCounts, roll_up};
 use crate::clock::Clock;
 use crate::store::{EndpointStatus, ListedIncident, Store, StoreError};
@@ -39,13 +37,19 @@ pub enum Resolution {
 }
 
 impl Resolution {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "minute" => Some(Resolution::Minute),
-            "hour" => Some(Resolution::Hour),
-            "day" => Some(Resolution::Day),
-            _ => None,
+    const ALL: [Resolution; 3] = [Resolution::Minute, Resolution::Hour, Resolution::Day];
+
+    /// As the API spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resolution::Minute => "minute",
+            Resolution::Hour => "hour",
+            Resolution::Day => "day",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == text)
     }
 
     pub fn width_ms(self) -> i64 {
@@ -58,7 +62,7 @@ impl Resolution {
 
     /// The finest resolution that keeps a range within the point limit.
     pub fn for_range(range_ms: i64) -> Self {
-        [Resolution::Minute, Resolution::Hour, Resolution::Day]
+        Self::ALL
             .into_iter()
             .find(|r| range_ms / r.width_ms() <= 1_500)
             .unwrap_or(Resolution::Day)
@@ -329,12 +333,13 @@ impl HealthService {
             ),
         };
         Ok(StatusPageView {
-            groups: status_groups(
-                grouped
-                    .into_iter()
-                    .map(|(name, members)| (name, members.into_iter().map(|(_, _, s)| s).collect()))
-                    .collect(),
-            ),
+            groups: grouped
+                .into_iter()
+                .map(|(name, members)| StatusGroup {
+                    name,
+                    services: members.into_iter().map(|(_, _, s)| s).collect(),
+                })
+                .collect(),
             overall,
             generated_ms: now,
         })

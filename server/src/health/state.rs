@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use shipshape_app::health::HealthLevel;
+
 use super::format::Verdict;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,26 +21,14 @@ pub enum HealthState {
 }
 
 impl HealthState {
+    /// The name the database, the API and CSS use (`no-data`), spelt once
+    /// in the level the UI shares.
     pub fn name(self) -> &'static str {
-        match self {
-            HealthState::NoData => "no-data",
-            HealthState::Unknown => "unknown",
-            HealthState::Up => "up",
-            HealthState::Degraded => "degraded",
-            HealthState::Down => "down",
-        }
+        HealthLevel::from(self).name()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            HealthState::NoData,
-            HealthState::Unknown,
-            HealthState::Up,
-            HealthState::Degraded,
-            HealthState::Down,
-        ]
-        .into_iter()
-        .find(|s| s.name() == text)
+        HealthLevel::parse(text).map(Self::from)
     }
 
     /// How bad a state is, for deciding which thresholds apply.
@@ -48,6 +38,30 @@ impl HealthState {
             HealthState::NoData | HealthState::Unknown => 1,
             HealthState::Degraded => 2,
             HealthState::Down => 3,
+        }
+    }
+}
+
+impl From<HealthState> for HealthLevel {
+    fn from(state: HealthState) -> Self {
+        match state {
+            HealthState::NoData => HealthLevel::NoData,
+            HealthState::Unknown => HealthLevel::Unknown,
+            HealthState::Up => HealthLevel::Up,
+            HealthState::Degraded => HealthLevel::Degraded,
+            HealthState::Down => HealthLevel::Down,
+        }
+    }
+}
+
+impl From<HealthLevel> for HealthState {
+    fn from(level: HealthLevel) -> Self {
+        match level {
+            HealthLevel::NoData => HealthState::NoData,
+            HealthLevel::Unknown => HealthState::Unknown,
+            HealthLevel::Up => HealthState::Up,
+            HealthLevel::Degraded => HealthState::Degraded,
+            HealthLevel::Down => HealthState::Down,
         }
     }
 }

@@ -153,8 +153,12 @@ async fn get_service(
     State(fleet): State<FleetService>,
     Path(slug): Path<String>,
 ) -> Result<Json<ServiceDetail>, ApiError> {
+    detail_of(&fleet, &slug).await
+}
+
+async fn detail_of(fleet: &FleetService, slug: &str) -> Result<Json<ServiceDetail>, ApiError> {
     fleet
-        .service(&slug)
+        .service(slug)
         .await
         .map_err(|e| ApiError::internal("reading a service", e))?
         .map(Json)
@@ -169,13 +173,21 @@ fn register_error(error: RegisterError) -> ApiError {
     }
 }
 
-async fn registered(fleet: &FleetService, slug: &str) -> Result<Json<ServiceDetail>, ApiError> {
-    fleet
-        .service(slug)
-        .await
-        .map_err(|e| ApiError::internal("reading a service", e))?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no service with slug `{slug}`")))
+/// Registers the service a request body describes and answers with it:
+/// 201 when new, 200 when it replaced one registered before.
+async fn register_from(
+    fleet: &FleetService,
+    body: &Value,
+) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
+    let spec = parse_service_json(body).map_err(ApiError::Invalid)?;
+    let slug = spec.slug.clone();
+    let created = fleet.register(spec).await.map_err(register_error)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, detail_of(fleet, &slug).await?))
 }
 
 /// `POST /api/v1/services`: registers a service (with its health
@@ -186,15 +198,7 @@ async fn register_service(
     State(fleet): State<FleetService>,
     Json(body): Json<Value>,
 ) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
-    let spec = parse_service_json(&body).map_err(ApiError::Invalid)?;
-    let slug = spec.slug.clone();
-    let created = fleet.register(spec).await.map_err(register_error)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, registered(&fleet, &slug).await?))
+    register_from(&fleet, &body).await
 }
 
 /// `PUT /api/v1/services/{slug}`: the same, for the slug in the path.
@@ -215,14 +219,7 @@ async fn replace_service(
             }
         }
     }
-    let spec = parse_service_json(&body).map_err(ApiError::Invalid)?;
-    let created = fleet.register(spec).await.map_err(register_error)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, registered(&fleet, &slug).await?))
+    register_from(&fleet, &body).await
 }
 
 /// `DELETE /api/v1/services/{slug}`: retires a service registered through

@@ -133,16 +133,11 @@ async fn service_history(
         .await
         .map_err(|e| ApiError::internal("reading health history", e))?
         .ok_or_else(|| unknown(&slug))?;
-    let resolution_name = match resolution {
-        Resolution::Minute => "minute",
-        Resolution::Hour => "hour",
-        Resolution::Day => "day",
-    };
     Ok(Json(json!({
         "service": slug,
         "from": from,
         "until": until,
-        "resolution": resolution_name,
+        "resolution": resolution.name(),
         "endpoints": endpoints.into_iter().map(|e| json!({
             "endpoint_id": e.endpoint_id,
             "url": e.url,

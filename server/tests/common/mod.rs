@@ -10,6 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
 use shipshape_server::clock::Clock;
 use shipshape_server::config::RegistryConfig;
 use shipshape_server::config::parse_fleet_file;
@@ -22,6 +26,7 @@ use shipshape_server::store::Store;
 use shipshape_server::telemetry::metrics::HttpMetrics;
 use shipshape_server::web::AppState;
 use sqlx::Connection;
+use tower::ServiceExt;
 
 pub struct TestDb {
     pub url: DatabaseUrl,
@@ -232,3 +237,15 @@ tags = ["node", "public"]
 tier = 2
 repository = "services/search"
 "#;
+
+/// Sends one request through the real router and reads the whole answer.
+pub async fn answer(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let response = app.clone().oneshot(request).await.expect("response");
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
