@@ -19,4 +19,5 @@ pub mod serve;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod upgrade;
 pub mod web;

@@ -9,12 +9,12 @@ use roxmltree::{Document, Node};
 
 use crate::deps::model::{DeclaredDependency, DependencyKind, ManifestError};
 
-fn child<'a>(node: Node<'a, 'a>, name: &str) -> Option<Node<'a, 'a>> {
+pub(crate) fn child<'a>(node: Node<'a, 'a>, name: &str) -> Option<Node<'a, 'a>> {
     node.children()
         .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
-fn text_of(node: Node<'_, '_>, name: &str) -> Option<String> {
+pub(crate) fn text_of(node: Node<'_, '_>, name: &str) -> Option<String> {
     child(node, name)
         .and_then(|c| c.text())
         .map(|t| t.trim().to_string())
@@ -22,7 +22,7 @@ fn text_of(node: Node<'_, '_>, name: &str) -> Option<String> {
 }
 
 /// Replaces every `${name}`; `Err` names the first property nobody defines.
-fn resolve(text: &str, properties: &HashMap<String, String>) -> Result<String, String> {
+pub(crate) fn resolve(text: &str, properties: &HashMap<String, String>) -> Result<String, String> {
     let mut out = text.to_string();
     // Properties may refer to properties; a few rounds settle any sane POM.
     for _ in 0..5 {
@@ -44,20 +44,9 @@ fn resolve(text: &str, properties: &HashMap<String, String>) -> Result<String, S
     ))
 }
 
-pub fn parse_pom(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, ManifestError> {
-    let document = Document::parse(text).map_err(|e| ManifestError {
-        file: file.to_string(),
-        line: e.pos().row as usize,
-        message: format!("not valid XML: {e}"),
-    })?;
-    let project = document.root_element();
-    if project.tag_name().name() != "project" {
-        return Err(ManifestError {
-            file: file.to_string(),
-            line: 1,
-            message: "the root element is not <project>".into(),
-        });
-    }
+/// The properties a POM's `${...}` may name: its own `<properties>`, the
+/// project's version and group.
+pub(crate) fn properties_of(project: Node<'_, '_>) -> HashMap<String, String> {
     let mut properties: HashMap<String, String> = HashMap::new();
     if let Some(version) = text_of(project, "version")
         .or_else(|| child(project, "parent").and_then(|p| text_of(p, "version")))
@@ -76,6 +65,24 @@ pub fn parse_pom(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, Mani
             );
         }
     }
+    properties
+}
+
+pub fn parse_pom(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, ManifestError> {
+    let document = Document::parse(text).map_err(|e| ManifestError {
+        file: file.to_string(),
+        line: e.pos().row as usize,
+        message: format!("not valid XML: {e}"),
+    })?;
+    let project = document.root_element();
+    if project.tag_name().name() != "project" {
+        return Err(ManifestError {
+            file: file.to_string(),
+            line: 1,
+            message: "the root element is not <project>".into(),
+        });
+    }
+    let properties = properties_of(project);
 
     let mut dependencies = Vec::new();
     let managed = child(project, "dependencyManagement").and_then(|m| child(m, "dependencies"));

@@ -1,0 +1,8 @@
+//! Weekly upgrade pull requests: which bumps to propose (pure `plan`,
+//! `policy`, `requirement`, `cron`), the manifests edited in place
+//! (`edit`), the GitHub side (`github`), and runs recorded step by step in
+//! the database so that a run killed anywhere is finished, not repeated
+//! (`run`).
+
+pub mod edit;
+pub mod requirement;
