@@ -71,7 +71,8 @@ impl Registries {
     }
 }
 
-fn gap_name(gap: Gap) -> &'static str {
+/// The gap as config, the API and the UI name it.
+pub fn gap_name(gap: Gap) -> &'static str {
     match gap {
         Gap::UpToDate => "up-to-date",
         Gap::Patch => "patch",

@@ -4,5 +4,9 @@
 //! the database so that a run killed anywhere is finished, not repeated
 //! (`run`).
 
+pub mod cron;
 pub mod edit;
+pub mod plan;
+pub mod policy;
 pub mod requirement;
+pub mod versions;
