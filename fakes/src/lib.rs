@@ -33,8 +33,10 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 pub mod demo;
+pub mod github_write;
 pub mod health;
 
+pub use github_write::{FakeGit, FakePull};
 pub use health::FakeHealth;
 
 /// One published version of a fake package.
@@ -97,8 +99,10 @@ pub struct FakeRepo {
     pub default_branch: String,
     pub archived: bool,
     pub fork: bool,
-    /// Path → content.
+    /// Path → content of the default branch.
     pub files: BTreeMap<String, String>,
+    /// Blobs, trees, commits, other branches and PRs written through the API.
+    pub git: FakeGit,
 }
 
 impl FakeRepo {
@@ -111,6 +115,7 @@ impl FakeRepo {
                 .iter()
                 .map(|(p, t)| (p.to_string(), t.to_string()))
                 .collect(),
+            git: FakeGit::default(),
         }
     }
 }
@@ -134,6 +139,11 @@ pub struct FakeState {
     pub github_remaining: Option<u32>,
     /// The next GitHub request meets the secondary limit (429 + retry-after).
     pub github_secondary_limit_once: Option<u64>,
+    /// GitHub's secondary limit on content-creating requests (POST, PATCH,
+    /// PUT, DELETE) per minute: one more is answered 403 with `retry-after`.
+    pub github_writes_per_minute: Option<u32>,
+    /// When each content-creating request arrived.
+    pub github_write_times: Vec<std::time::Instant>,
     /// Every request, as `METHOD path?query`.
     pub log: Vec<String>,
     pub not_modified: u64,
@@ -216,7 +226,7 @@ fn timestamp(date: &str, millis: bool) -> String {
 }
 
 /// A stable tag for a body (FNV-1a), as an ETag or a fake git SHA.
-fn digest(text: &str) -> String {
+pub(crate) fn digest(text: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.bytes() {
         hash ^= u64::from(byte);
@@ -225,7 +235,7 @@ fn digest(text: &str) -> String {
     format!("{hash:016x}{:016x}{:08x}", hash.rotate_left(17), hash >> 32)
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -268,13 +278,19 @@ async fn answer(shared: &Arc<Mutex<FakeState>>, request: Request<Body>) -> Respo
         tokio::time::sleep(latency).await;
     }
     let headers = request.headers().clone();
+    let method = request.method().clone();
     let (service, rest) = path
         .trim_start_matches('/')
         .split_once('/')
         .unwrap_or((path.trim_start_matches('/'), ""));
     let rest = rest.to_string();
     if service == "github" {
-        return github(shared, &rest, &query, &headers).await;
+        let body = axum::body::to_bytes(request.into_body(), 1 << 24)
+            .await
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .unwrap_or(Value::Null);
+        return github(shared, &method, &rest, &query, &headers, &body).await;
     }
     if service == "health" {
         let endpoint = lock(shared).health.get(&rest).cloned();
@@ -613,9 +629,11 @@ fn repo_json(base: &str, full_name: &str, repo: &FakeRepo) -> Value {
 
 async fn github(
     shared: &Arc<Mutex<FakeState>>,
+    method: &axum::http::Method,
     rest: &str,
     query: &str,
     headers: &HeaderMap,
+    body: &Value,
 ) -> Response<Body> {
     let base = headers
         .get(header::HOST)
@@ -657,7 +675,48 @@ async fn github(
         );
         return response;
     }
+    let writes = method != axum::http::Method::GET;
+    if writes && let Some(limit) = state.github_writes_per_minute {
+        let now = std::time::Instant::now();
+        state
+            .github_write_times
+            .retain(|t| now.duration_since(*t) < Duration::from_secs(60));
+        if state.github_write_times.len() >= limit as usize {
+            let mut response = respond(
+                Answer::Status(
+                    StatusCode::FORBIDDEN,
+                    json!({ "message": "You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits" }),
+                ),
+                headers,
+                &mut state,
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            return response;
+        }
+        state.github_write_times.push(now);
+    }
     let parts: Vec<&str> = rest.split('/').collect();
+    if let ["repos", owner, name, more @ ..] = parts.as_slice()
+        && !more.is_empty()
+    {
+        let full_name = format!("{owner}/{name}");
+        if let Some(repo) = state.repos.get_mut(&full_name)
+            && let Some((status, value)) =
+                github_write::answer(&base, &full_name, repo, method, more, query, body)
+        {
+            let response = if status == StatusCode::NO_CONTENT {
+                Response::builder()
+                    .status(status)
+                    .body(Body::empty())
+                    .unwrap_or_default()
+            } else {
+                respond(Answer::Status(status, value), headers, &mut state)
+            };
+            return with_rate_limit(response, &mut state);
+        }
+    }
     let answer = match parts.as_slice() {
         ["repos", owner, repo] => match state.repos.get(&format!("{owner}/{repo}")) {
             Some(found) => Answer::Json(repo_json(&base, &format!("{owner}/{repo}"), found)),
@@ -670,34 +729,48 @@ async fn github(
                     StatusCode::CONFLICT,
                     json!({ "message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest/git/trees#get-a-tree" }),
                 ),
-                Some(found) if *reference == found.default_branch => {
-                    let tree: Vec<Value> = found
-                        .files
-                        .iter()
-                        .map(|(path, text)| {
-                            let sha = digest(&format!("blob {path}\0{text}"))[..40].to_string();
-                            json!({
-                                "path": path, "mode": "100644", "type": "blob", "sha": sha,
-                                "size": text.len(),
-                                "url": format!("{base}/repos/{owner}/{repo}/git/blobs/{sha}"),
-                            })
+                Some(found) => {
+                    // A branch name or a tree SHA.
+                    let tree_sha = found
+                        .branch_head(reference)
+                        .and_then(|head| found.git.commits.get(&head).map(|c| c.tree.clone()))
+                        .or_else(|| {
+                            (*reference == found.default_branch).then(|| found.default_tree_sha())
                         })
-                        .collect();
-                    let tree_sha = digest(&format!("{tree:?}"))[..40].to_string();
-                    Answer::Json(json!({
-                        "sha": tree_sha,
-                        "url": format!("{base}/repos/{owner}/{repo}/git/trees/{tree_sha}"),
-                        "tree": tree, "truncated": false,
-                    }))
+                        .unwrap_or_else(|| (*reference).to_string());
+                    match found.tree_files(&tree_sha) {
+                        Some(files) => {
+                            let tree: Vec<Value> = files
+                                .iter()
+                                .map(|(path, text)| {
+                                    let sha = digest(&format!("blob\0{text}"))[..40].to_string();
+                                    json!({
+                                        "path": path, "mode": "100644", "type": "blob", "sha": sha,
+                                        "size": text.len(),
+                                        "url": format!("{base}/repos/{owner}/{repo}/git/blobs/{sha}"),
+                                    })
+                                })
+                                .collect();
+                            Answer::Json(json!({
+                                "sha": tree_sha,
+                                "url": format!("{base}/repos/{owner}/{repo}/git/trees/{tree_sha}"),
+                                "tree": tree, "truncated": false,
+                            }))
+                        }
+                        None => github_not_found(),
+                    }
                 }
-                _ => github_not_found(),
+                None => github_not_found(),
             }
         }
         ["repos", owner, repo, "git", "blobs", sha] => {
             match state.repos.get(&format!("{owner}/{repo}")).and_then(|r| {
-                r.files
-                    .iter()
-                    .find(|(path, text)| digest(&format!("blob {path}\0{text}")).starts_with(sha))
+                r.git
+                    .trees
+                    .values()
+                    .chain(std::iter::once(&r.files))
+                    .flat_map(|files| files.iter())
+                    .find(|(_, text)| digest(&format!("blob\0{text}")).starts_with(sha))
             }) {
                 Some((_, text)) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
@@ -760,7 +833,7 @@ fn github_not_found() -> Answer {
     )
 }
 
-fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
     query
         .split('&')
         .filter_map(|pair| pair.split_once('='))

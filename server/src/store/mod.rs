@@ -7,6 +7,7 @@
 mod drift;
 mod health;
 mod services;
+mod upgrades;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use crate::config::secret::DatabaseUrl;
 pub use drift::LatestDrift;
 pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};
 pub use services::{ServiceOrigin, StoredService};
+pub use upgrades::{NewPr, RunEvent, StoredPr, StoredRun, StoredWave};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

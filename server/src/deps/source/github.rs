@@ -26,6 +26,9 @@ use crate::deps::discover::{ManifestFile, find_manifests};
 use crate::deps::read::paths_of;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// GitHub documents about 80 content-creating requests a minute as the
+/// secondary limit; staying a little under it keeps writes from being refused.
+pub const DEFAULT_WRITES_PER_MINUTE: u32 = 75;
 
 struct Cached {
     etag: String,
@@ -38,8 +41,20 @@ struct RateLimit {
     reset_epoch_s: Option<u64>,
 }
 
+/// A failed GitHub request: the HTTP status when there was one, and a
+/// message without anything secret.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct GitHubError {
+    pub status: Option<u16>,
+    pub message: String,
+}
+
 /// One per server: shares the rate limit and the caches across repositories.
 pub struct GitHubClient {
+    /// The time of the last write; held while a write is under way.
+    write_gate: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    write_interval: Duration,
     octocrab: Octocrab,
     api: String,
     /// The longest wait for a rate limit to reset before giving up.
@@ -103,6 +118,8 @@ impl GitHubClient {
             .build()
             .map_err(|e| format!("cannot set up the GitHub client: {e}"))?;
         Ok(GitHubClient {
+            write_gate: tokio::sync::Mutex::new(None),
+            write_interval: Duration::from_secs(60) / DEFAULT_WRITES_PER_MINUTE,
             octocrab,
             api: api.trim_end_matches('/').to_string(),
             max_wait,
@@ -112,6 +129,12 @@ impl GitHubClient {
             requests: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
         })
+    }
+
+    /// Spaces writes so that at most `per_minute` are sent in a minute.
+    pub fn with_writes_per_minute(mut self, per_minute: u32) -> Self {
+        self.write_interval = Duration::from_secs(60) / per_minute.max(1);
+        self
     }
 
     fn now_epoch_s() -> u64 {
@@ -159,9 +182,56 @@ impl GitHubClient {
     /// GETs an API path (`/repos/…`), conditionally when `conditional`
     /// (a 304 answers with the body cached beside its ETag).
     async fn get(&self, path: &str, conditional: bool) -> Result<String, String> {
+        self.send(http::Method::GET, path, None, conditional)
+            .await
+            .map_err(|e| e.message)
+    }
+
+    /// Sends a request to an API path. Writes (anything but GET) go one at
+    /// a time and at most `writes_per_minute`, below GitHub's secondary
+    /// limit on content creation; a 403/429 with `retry-after` is waited
+    /// for (up to `max_wait`), a spent primary limit until its reset.
+    pub async fn send(
+        &self,
+        method: http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        conditional: bool,
+    ) -> Result<String, GitHubError> {
+        let write = method != http::Method::GET;
+        // Held for the whole write: one content-creating request at a time.
+        let mut gate = if write {
+            let gate = self.write_gate.lock().await;
+            if let Some(last) = *gate {
+                let due = last + self.write_interval;
+                if due > tokio::time::Instant::now() {
+                    tokio::time::sleep_until(due).await;
+                }
+            }
+            Some(gate)
+        } else {
+            None
+        };
+        let result = self.send_now(&method, path, body, conditional).await;
+        if let Some(gate) = gate.as_mut() {
+            **gate = Some(tokio::time::Instant::now());
+        }
+        result
+    }
+
+    async fn send_now(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        conditional: bool,
+    ) -> Result<String, GitHubError> {
         let url = format!("{}{path}", self.api);
+        let fail = |status: Option<u16>, message: String| GitHubError { status, message };
         for attempt in 1..=3 {
-            self.respect_primary_limit().await?;
+            self.respect_primary_limit()
+                .await
+                .map_err(|m| fail(None, m))?;
             let mut headers = HeaderMap::new();
             headers.insert(
                 http::header::ACCEPT,
@@ -185,11 +255,23 @@ impl GitHubClient {
                 headers.insert(IF_NONE_MATCH, value);
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let response = self
-                .octocrab
-                ._get_with_headers(url.as_str(), Some(headers))
-                .await
-                .map_err(|e| format!("GitHub could not be reached: {}", describe(&e)))?;
+            let sent = match *method {
+                http::Method::GET => {
+                    self.octocrab
+                        ._get_with_headers(url.as_str(), Some(headers))
+                        .await
+                }
+                http::Method::POST => self.octocrab._post(url.as_str(), body).await,
+                http::Method::PATCH => self.octocrab._patch(url.as_str(), body).await,
+                http::Method::PUT => self.octocrab._put(url.as_str(), body).await,
+                _ => self.octocrab._delete(url.as_str(), body).await,
+            };
+            let response = sent.map_err(|e| {
+                fail(
+                    None,
+                    format!("GitHub could not be reached: {}", describe(&e)),
+                )
+            })?;
             let status = response.status();
             let headers = response.headers().clone();
             self.note_rate_limit(&headers);
@@ -204,31 +286,46 @@ impl GitHubClient {
                     return Ok(body);
                 }
             }
-            let body = self
+            let text = self
                 .octocrab
                 .body_to_string(response)
                 .await
-                .map_err(|e| format!("GitHub's answer was cut off: {}", describe(&e)))?;
+                .map_err(|e| fail(None, format!("GitHub's answer was cut off: {}", describe(&e))))?;
             if status.is_success() {
-                if let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
+                if conditional
+                    && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
                     && let Ok(mut cache) = self.conditional.lock()
                 {
                     cache.insert(
                         url.clone(),
                         Cached {
                             etag: etag.to_string(),
-                            body: body.clone(),
+                            body: text.clone(),
                         },
                     );
                 }
-                return Ok(body);
+                return Ok(text);
             }
-            let message = serde_json::from_str::<serde_json::Value>(&body)
+            let message = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
-                .and_then(|v| {
-                    v.get("message")
+                .map(|v| {
+                    let mut message = v
+                        .get("message")
                         .and_then(|m| m.as_str())
-                        .map(str::to_string)
+                        .unwrap_or_default()
+                        .to_string();
+                    // 422s say what failed in `errors[].message`.
+                    for detail in v
+                        .get("errors")
+                        .and_then(|e| e.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.get("message").and_then(|m| m.as_str()))
+                    {
+                        message.push_str(": ");
+                        message.push_str(detail);
+                    }
+                    message
                 })
                 .unwrap_or_default();
             let retry_after = headers
@@ -239,32 +336,41 @@ impl GitHubClient {
                 .get("x-ratelimit-remaining")
                 .and_then(|v| v.to_str().ok())
                 == Some("0");
+            let code = Some(status.as_u16());
             match status.as_u16() {
                 403 | 429 if retry_after.is_some() || spent => {
                     if let Some(seconds) = retry_after {
                         if Duration::from_secs(seconds) > self.max_wait {
-                            return Err(format!(
-                                "GitHub asked to wait {seconds}s (secondary rate limit): {message}"
+                            return Err(fail(
+                                code,
+                                format!(
+                                    "GitHub asked to wait {seconds}s (secondary rate limit): {message}"
+                                ),
                             ));
                         }
                         tokio::time::sleep(Duration::from_secs(seconds)).await;
                     }
                     // A spent primary limit is waited for at the top of the loop.
                     if attempt == 3 {
-                        return Err(format!("GitHub's rate limit: {message}"));
+                        return Err(fail(code, format!("GitHub's rate limit: {message}")));
                     }
                 }
-                401 => return Err(format!("GitHub rejected the token (401 {message})")),
+                401 => {
+                    return Err(fail(code, format!("GitHub rejected the token (401 {message})")));
+                }
                 404 => {
-                    return Err("not found on GitHub (or the token cannot see it)".to_string());
+                    return Err(fail(
+                        code,
+                        "not found on GitHub (or the token cannot see it)".to_string(),
+                    ));
                 }
                 500..=599 if attempt < 3 => {
                     tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
                 }
-                _ => return Err(format!("GitHub answered {status}: {message}")),
+                _ => return Err(fail(code, format!("GitHub answered {status}: {message}"))),
             }
         }
-        Err("GitHub did not answer after 3 attempts".into())
+        Err(fail(None, "GitHub did not answer after 3 attempts".into()))
     }
 
     pub async fn repository(&self, full_name: &str) -> Result<GitHubRepo, String> {
