@@ -151,7 +151,11 @@ impl FakeRepo {
     }
 
     pub fn open_pulls(&self) -> Vec<&FakePull> {
-        self.git.pulls.iter().filter(|p| p.state == "open").collect()
+        self.git
+            .pulls
+            .iter()
+            .filter(|p| p.state == "open")
+            .collect()
     }
 }
 
@@ -221,7 +225,10 @@ pub fn answer(
             };
             let sha = digest(&format!("blob\0{text}"))[..40].to_string();
             repo.git.blobs.insert(sha.clone(), text);
-            (created, json!({ "sha": sha, "url": git_url("blobs", &sha) }))
+            (
+                created,
+                json!({ "sha": sha, "url": git_url("blobs", &sha) }),
+            )
         }
         ("POST", ["git", "trees"]) => {
             let mut files = match field(body, "base_tree") {
@@ -255,7 +262,10 @@ pub fn answer(
             }
             let sha = digest(&format!("tree\0{files:?}"))[..40].to_string();
             repo.git.trees.insert(sha.clone(), files);
-            (created, json!({ "sha": sha, "url": git_url("trees", &sha), "truncated": false }))
+            (
+                created,
+                json!({ "sha": sha, "url": git_url("trees", &sha), "truncated": false }),
+            )
         }
         ("POST", ["git", "commits"]) => {
             let Some(tree) = field(body, "tree").filter(|t| repo.tree_files(t).is_some()) else {
@@ -269,13 +279,16 @@ pub fn answer(
                 .filter_map(|p| p.as_str().map(str::to_string))
                 .collect();
             if parents.iter().any(|p| repo.commit(p).is_none()) {
-                return Some(invalid("Parent SHA does not exist or is not a commit object"));
+                return Some(invalid(
+                    "Parent SHA does not exist or is not a commit object",
+                ));
             }
             let message = field(body, "message").unwrap_or_default().to_string();
-            let sha =
-                digest(&format!("commit\0{tree}\0{parents:?}\0{message}\0{}", repo.git.commits.len()))
-                    [..40]
-                    .to_string();
+            let sha = digest(&format!(
+                "commit\0{tree}\0{parents:?}\0{message}\0{}",
+                repo.git.commits.len()
+            ))[..40]
+                .to_string();
             repo.git.commits.insert(
                 sha.clone(),
                 FakeCommit {
@@ -331,7 +344,9 @@ pub fn answer(
             if repo.commit(sha).is_none() {
                 return Some(invalid("Object does not exist"));
             }
-            repo.git.branches.insert(branch.to_string(), sha.to_string());
+            repo.git
+                .branches
+                .insert(branch.to_string(), sha.to_string());
             (
                 created,
                 json!({ "ref": reference, "object": { "type": "commit", "sha": sha } }),
@@ -358,9 +373,11 @@ pub fn answer(
             }
         }
         ("POST", ["pulls"]) => {
-            let (Some(title), Some(head), Some(base_branch)) =
-                (field(body, "title"), field(body, "head"), field(body, "base"))
-            else {
+            let (Some(title), Some(head), Some(base_branch)) = (
+                field(body, "title"),
+                field(body, "head"),
+                field(body, "base"),
+            ) else {
                 return Some(validation_failed("title, head and base are required"));
             };
             let head = head.split_once(':').map_or(head, |(_, branch)| branch);

@@ -69,7 +69,8 @@ pub struct StoredWave {
 
 const RUN_COLUMNS: &str = "id, cause, scope, dry_run, started_ms, finished_ms, status, error";
 const PR_COLUMNS: &str = "p.id AS id, p.service_id AS service_id, s.slug AS slug, p.repository AS repository, p.group_key AS group_key, p.branch AS branch, p.title AS title, p.bumps AS bumps, p.content_key AS content_key, p.step AS step, p.commit_sha AS commit_sha, p.number AS number, p.url AS url, p.state AS state, p.wave_id AS wave_id, p.run_id AS run_id, p.created_ms AS created_ms, p.updated_ms AS updated_ms, p.opened_ms AS opened_ms, p.closed_ms AS closed_ms, p.merged_ms AS merged_ms, p.note AS note";
-const WAVE_COLUMNS: &str = "id, ecosystem, package, target, soak_ms, created_ms, state, finished_ms";
+const WAVE_COLUMNS: &str =
+    "id, ecosystem, package, target, soak_ms, created_ms, state, finished_ms";
 
 fn run_from_row(row: &AnyRow) -> Result<StoredRun, sqlx::Error> {
     Ok(StoredRun {
@@ -166,14 +167,16 @@ impl Store {
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE upgrade_runs SET status = $1, error = $2, finished_ms = $3 WHERE id = $4")
-            .bind(status)
-            .bind(error)
-            .bind(now_ms)
-            .bind(run_id)
-            .execute(self.pool())
-            .await
-            .during("finishing an upgrade run")?;
+        sqlx::query(
+            "UPDATE upgrade_runs SET status = $1, error = $2, finished_ms = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(now_ms)
+        .bind(run_id)
+        .execute(self.pool())
+        .await
+        .during("finishing an upgrade run")?;
         Ok(())
     }
 
@@ -228,11 +231,13 @@ impl Store {
     }
 
     pub async fn upgrade_run(&self, run_id: i64) -> Result<Option<StoredRun>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM upgrade_runs WHERE id = $1"))
-            .bind(run_id)
-            .fetch_optional(self.pool())
-            .await
-            .during("reading an upgrade run")?;
+        let row = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM upgrade_runs WHERE id = $1"
+        ))
+        .bind(run_id)
+        .fetch_optional(self.pool())
+        .await
+        .during("reading an upgrade run")?;
         row.as_ref()
             .map(run_from_row)
             .transpose()
@@ -384,17 +389,24 @@ impl Store {
     }
 
     pub async fn waves(&self) -> Result<Vec<StoredWave>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {WAVE_COLUMNS} FROM upgrade_waves ORDER BY id DESC"))
-            .fetch_all(self.pool())
-            .await
-            .during("listing upgrade waves")?;
+        let rows = sqlx::query(&format!(
+            "SELECT {WAVE_COLUMNS} FROM upgrade_waves ORDER BY id DESC"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .during("listing upgrade waves")?;
         rows.iter()
             .map(wave_from_row)
             .collect::<Result<_, _>>()
             .during("reading upgrade waves")
     }
 
-    pub async fn finish_wave(&self, wave_id: i64, state: &str, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn finish_wave(
+        &self,
+        wave_id: i64,
+        state: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE upgrade_waves SET state = $1, finished_ms = $2 WHERE id = $3")
             .bind(state)
             .bind(now_ms)

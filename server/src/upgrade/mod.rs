@@ -4,8 +4,11 @@
 //! the database so that a run killed anywhere is finished, not repeated
 //! (`run`).
 
+pub mod body;
 pub mod cron;
+pub mod diff;
 pub mod edit;
+pub mod github;
 pub mod plan;
 pub mod policy;
 pub mod requirement;

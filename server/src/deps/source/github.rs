@@ -286,11 +286,12 @@ impl GitHubClient {
                     return Ok(body);
                 }
             }
-            let text = self
-                .octocrab
-                .body_to_string(response)
-                .await
-                .map_err(|e| fail(None, format!("GitHub's answer was cut off: {}", describe(&e))))?;
+            let text = self.octocrab.body_to_string(response).await.map_err(|e| {
+                fail(
+                    None,
+                    format!("GitHub's answer was cut off: {}", describe(&e)),
+                )
+            })?;
             if status.is_success() {
                 if conditional
                     && let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok())
@@ -356,7 +357,10 @@ impl GitHubClient {
                     }
                 }
                 401 => {
-                    return Err(fail(code, format!("GitHub rejected the token (401 {message})")));
+                    return Err(fail(
+                        code,
+                        format!("GitHub rejected the token (401 {message})"),
+                    ));
                 }
                 404 => {
                     return Err(fail(
