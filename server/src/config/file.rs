@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::secret::DatabaseUrl;
+use super::upgrades::{RawPolicy, RawUpgrades, UpgradeSettings, check_policy, check_upgrades};
 use super::{Config, ConfigError, closest};
 use crate::demo::{DemoFormat, SimulatedHealthcheck};
 use crate::deps::model::Ecosystem;
@@ -26,6 +27,8 @@ pub struct FleetFile {
     pub services: Vec<ServiceSpec>,
     /// `[[github.orgs]]`: organisations whose repositories become services.
     pub github_orgs: Vec<OrgRule>,
+    /// `[upgrades]` and each service's `[service.upgrades]`.
+    pub upgrades: UpgradeSettings,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -131,6 +134,8 @@ struct RawFile {
     services: Vec<RawService>,
     #[serde(default)]
     demo: RawDemo,
+    #[serde(default)]
+    upgrades: RawUpgrades,
 }
 
 #[derive(Deserialize, Default)]
@@ -236,6 +241,7 @@ struct RawService {
     public: bool,
     #[serde(default)]
     health: Vec<RawHealth>,
+    upgrades: Option<RawPolicy>,
 }
 
 #[derive(Deserialize)]
@@ -368,11 +374,17 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         demo_healthchecks: check_demo(&locate, &raw.demo.healthcheck)?,
     };
 
+    let mut upgrades = check_upgrades(&locate, raw.upgrades)?;
     let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
     let mut first_lines = std::collections::HashMap::new();
-    for (index, raw_service) in raw.services.into_iter().enumerate() {
+    for (index, mut raw_service) in raw.services.into_iter().enumerate() {
         let slug_span = raw_service.slug.span();
+        let own_policy = raw_service.upgrades.take();
         let service = check_service(&locate, index, raw_service, &base_dir)?;
+        if let Some(layer) = own_policy {
+            let layer = check_policy(&locate, layer, &format!("service[{index}].upgrades"))?;
+            upgrades.services.insert(service.slug.clone(), layer);
+        }
         let (line, _) = locate.position(slug_span.start);
         if let Some(first) = first_lines.insert(service.slug.clone(), line) {
             return Err(locate.invalid(
@@ -387,6 +399,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         settings,
         services,
         github_orgs,
+        upgrades,
     })
 }
 
@@ -697,7 +710,7 @@ fn check_service(
     })
 }
 
-struct Locator<'a> {
+pub(super) struct Locator<'a> {
     path: &'a Path,
     text: &'a str,
 }
@@ -711,7 +724,12 @@ impl Locator<'_> {
         (line, column)
     }
 
-    fn invalid(&self, span: std::ops::Range<usize>, key: &str, message: String) -> ConfigError {
+    pub(super) fn invalid(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: String,
+    ) -> ConfigError {
         let (line, column) = self.position(span.start);
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
@@ -723,7 +741,11 @@ impl Locator<'_> {
     }
 
     /// A duration such as `30s`, or an error at its position.
-    fn duration(&self, value: &Spanned<String>, key: &str) -> Result<Duration, ConfigError> {
+    pub(super) fn duration(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<Duration, ConfigError> {
         spec::parse_duration(value.get_ref()).map_err(|m| self.invalid(value.span(), key, m))
     }
 

@@ -5,6 +5,7 @@
 
 mod file;
 pub mod secret;
+mod upgrades;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file, parse_service_json};
 use secret::DatabaseUrl;
+pub use upgrades::UpgradeSettings;
 
 use crate::deps::model::Ecosystem;
 use crate::fleet::spec::parse_duration;

@@ -173,7 +173,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let hint = || {
-        format!("`{text}` is not a duration; write it like \"500ms\", \"30s\", \"5m\" or \"1h\"")
+        format!(
+            "`{text}` is not a duration; write it like \"500ms\", \"30s\", \"5m\", \"1h\" or \"3d\""
+        )
     };
     let value: u64 = number.parse().map_err(|_| hint())?;
     let duration = match unit.trim() {
@@ -181,6 +183,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => Duration::from_secs(value),
         "m" => Duration::from_secs(value * 60),
         "h" => Duration::from_secs(value * 3600),
+        "d" => Duration::from_secs(value * 86_400),
         _ => return Err(hint()),
     };
     if duration.is_zero() {

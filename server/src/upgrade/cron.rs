@@ -27,6 +27,8 @@ pub struct CronSchedule {
     any_weekday: bool,
 }
 
+impl Eq for CronSchedule {}
+
 impl PartialEq for CronSchedule {
     fn eq(&self, other: &Self) -> bool {
         self.expression == other.expression && self.time_zone == other.time_zone

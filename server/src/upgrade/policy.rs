@@ -10,7 +10,7 @@ use crate::deps::version::Gap;
 
 /// Packages to leave alone: all of their updates, some versions, or some
 /// gaps (`gap = "major"`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IgnoreRule {
     /// A name, or a pattern with `*` (`@types/*`).
     pub package: String,
@@ -21,7 +21,7 @@ pub struct IgnoreRule {
 }
 
 /// Packages proposed together in one PR, whatever their gaps.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupRule {
     pub name: String,
     /// Names or `*` patterns.
@@ -29,7 +29,7 @@ pub struct GroupRule {
 }
 
 /// One layer as written: `None` leaves the layer below in force.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PolicyLayer {
     pub enabled: Option<bool>,
     pub schedule: Option<CronSchedule>,
@@ -45,7 +45,7 @@ pub struct PolicyLayer {
 }
 
 /// The policy in force for one service.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     pub enabled: bool,
     pub schedule: CronSchedule,
