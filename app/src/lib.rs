@@ -13,6 +13,7 @@ pub mod format;
 pub mod health;
 pub mod model;
 pub mod pages;
+pub mod upgrades;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -47,6 +47,7 @@ pub enum DriftError {
 }
 
 /// Makes a reader for each kind of repository source.
+#[derive(Clone)]
 pub struct Sources {
     pub github: Option<Arc<GitHubClient>>,
     pub cache_dir: PathBuf,

@@ -85,6 +85,7 @@ pub fn marker(service: &str, group: &str) -> String {
     format!("<!-- shipshape: service={service} group={group} -->")
 }
 
+#[derive(Clone, Debug)]
 pub struct PrTexts {
     pub title: String,
     pub body: String,

@@ -13,3 +13,5 @@ pub mod plan;
 pub mod policy;
 pub mod requirement;
 pub mod versions;
+pub mod prepare;
+pub mod service;

@@ -1,0 +1,173 @@
+//! Upgrade PRs, runs, previews and waves as the UI and the API show them.
+//! Shared by the server (which fills them) and the browser; no I/O here.
+
+use serde::{Deserialize, Serialize};
+
+/// One bump of one dependency.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BumpView {
+    pub ecosystem: String,
+    pub manifest: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    /// `patch`, `minor` or `major`.
+    pub gap: String,
+    /// When `to` was released (Unix ms), when the registry says.
+    pub published_ms: Option<i64>,
+}
+
+/// An upgrade PR Shipshape keeps on GitHub.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpgradePrView {
+    pub service: String,
+    pub repository: String,
+    pub group: String,
+    pub branch: String,
+    pub title: String,
+    pub number: Option<i64>,
+    pub url: Option<String>,
+    /// `pending`, `open`, `merged`, `closed` (by a person) or `superseded`.
+    pub state: String,
+    /// The last step written: `planned`, `committed`, `pushed`, `opened`, `complete`.
+    pub step: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub opened_ms: Option<i64>,
+    pub closed_ms: Option<i64>,
+    pub merged_ms: Option<i64>,
+    pub bumps: Vec<BumpView>,
+    /// Why Shipshape closed it, or the last error writing it.
+    pub note: Option<String>,
+    pub wave_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEventView {
+    pub at_ms: i64,
+    pub service: Option<String>,
+    /// `info`, `warning` or `error`.
+    pub level: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeRunView {
+    pub id: i64,
+    /// `schedule`, `manual` or `wave`.
+    pub cause: String,
+    /// The one service the run was for; `None` for the fleet.
+    pub scope: Option<String>,
+    pub dry_run: bool,
+    pub started_ms: i64,
+    pub finished_ms: Option<i64>,
+    /// `running`, `done`, `failed` or `interrupted`.
+    pub status: String,
+    pub error: Option<String>,
+    pub events: Vec<RunEventView>,
+}
+
+/// A changed file of a previewed PR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDiffView {
+    pub path: String,
+    /// Unified diff.
+    pub diff: String,
+}
+
+/// A PR as a run would write it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupPreviewView {
+    pub group: String,
+    pub branch: String,
+    pub title: String,
+    pub body: String,
+    pub commit_message: String,
+    pub bumps: Vec<BumpView>,
+    pub files: Vec<FileDiffView>,
+    /// What the run does with it: `open`, `update`, `unchanged`, or why not.
+    pub action: String,
+}
+
+/// A bump not proposed this time, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldView {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServicePreviewView {
+    pub service: String,
+    pub repository: Option<String>,
+    pub groups: Vec<GroupPreviewView>,
+    pub held: Vec<HeldView>,
+    /// Why nothing could be planned (no repository, unreadable, …).
+    pub error: Option<String>,
+}
+
+/// What a run did (or, for a dry run, would do).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcomeView {
+    pub run: UpgradeRunView,
+    pub services: Vec<ServicePreviewView>,
+}
+
+/// When a service's next scheduled run is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleEntryView {
+    pub service: String,
+    pub team: String,
+    pub expression: String,
+    pub time_zone: String,
+    pub enabled: bool,
+    pub next_run_ms: Option<i64>,
+}
+
+/// One service's part in a wave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveServiceView {
+    pub service: String,
+    pub tier: u8,
+    pub current: String,
+    /// `waiting`, `pr-open`, `merged`, `soaking`, `done`, `closed` or `failed`.
+    pub state: String,
+    pub pr_url: Option<String>,
+    pub merged_ms: Option<i64>,
+    /// Why it is in that state ("healthy since …", "down since …").
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveTierView {
+    pub tier: u8,
+    /// `waiting`, `rolling-out`, `soaking` or `done`.
+    pub state: String,
+    pub services: Vec<WaveServiceView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveView {
+    pub id: i64,
+    pub ecosystem: String,
+    pub package: String,
+    pub target: String,
+    pub soak_ms: i64,
+    pub created_ms: i64,
+    /// `active`, `done` or `cancelled`.
+    pub state: String,
+    pub tiers: Vec<WaveTierView>,
+}
+
+/// Everything the Upgrades page shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpgradesOverview {
+    pub schedule: Vec<ScheduleEntryView>,
+    pub runs: Vec<UpgradeRunView>,
+    pub prs: Vec<UpgradePrView>,
+    pub waves: Vec<WaveView>,
+    /// GitHub is configured, so real runs can write PRs.
+    pub can_write: bool,
+}

@@ -1,0 +1,247 @@
+//! From a repository's files and the registries' answers to the PRs it
+//! should have: plans the groups, edits the manifests of each, checks that
+//! every edited manifest reads back to the intended versions, and writes
+//! the PR texts. Pure: the run supplies what it fetched.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::body::{EditNotes, PrTexts, lock_command, pr_texts};
+use super::diff::unified_diff;
+use super::edit::{ManifestBump, edit_manifest};
+use super::plan::{DependencyInput, Plan, PlannedGroup, plan};
+use super::policy::Policy;
+use super::versions::allows;
+use crate::deps::crawl::{Answers, measure_all};
+use crate::deps::read::{read_repository, read_snapshot};
+use crate::deps::source::Snapshot;
+
+/// One PR ready to be written.
+#[derive(Clone, Debug)]
+pub struct PreparedGroup {
+    pub group: PlannedGroup,
+    /// Path → new text, only the files that change.
+    pub files: BTreeMap<String, String>,
+    /// Path → unified diff.
+    pub diffs: BTreeMap<String, String>,
+    pub texts: PrTexts,
+    pub notes: EditNotes,
+}
+
+impl PreparedGroup {
+    /// Names what the commit holds: the same key on the next run means the
+    /// branch already has it.
+    pub fn content_key(&self) -> String {
+        crate::deps::source::fnv1a_hex(
+            self.files
+                .iter()
+                .flat_map(|(path, text)| path.bytes().chain([0]).chain(text.bytes()).chain([0])),
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
+    pub plan: Plan,
+    pub groups: Vec<PreparedGroup>,
+    /// (group key, why it has no PR: nothing in the manifests changes).
+    pub skipped: Vec<(String, String)>,
+    /// Problems reading the repository (manifests that do not parse).
+    pub problems: Vec<String>,
+}
+
+pub struct PrepareInput<'a> {
+    pub service: &'a str,
+    pub snapshot: &'a Snapshot,
+    pub answers: &'a Answers,
+    pub policy: &'a Policy,
+    /// (name, version) pairs a person declined.
+    pub declined: &'a BTreeSet<(String, String)>,
+    pub dashboard_url: Option<&'a str>,
+    pub now_ms: i64,
+}
+
+/// Edits the manifests of one group; `Err` when one cannot be edited.
+fn edit_group(
+    snapshot: &Snapshot,
+    group: &PlannedGroup,
+) -> Result<(BTreeMap<String, String>, EditNotes), String> {
+    let mut by_manifest: BTreeMap<&str, Vec<ManifestBump>> = BTreeMap::new();
+    for proposal in &group.proposals {
+        by_manifest
+            .entry(proposal.manifest.as_str())
+            .or_default()
+            .push(ManifestBump {
+                name: proposal.name.clone(),
+                target: proposal.to.clone(),
+            });
+    }
+    let mut files = BTreeMap::new();
+    let mut notes = EditNotes::default();
+    let mut stale_locks: BTreeMap<String, (crate::deps::model::Ecosystem, BTreeSet<String>)> =
+        BTreeMap::new();
+    for (path, bumps) in by_manifest {
+        let manifest = snapshot
+            .manifests
+            .iter()
+            .find(|m| m.path == path)
+            .ok_or_else(|| format!("{path} is no longer in the repository"))?;
+        let text = snapshot
+            .texts
+            .get(path)
+            .ok_or_else(|| format!("{path} could not be read"))?;
+        let edited = edit_manifest(manifest, text, &bumps).map_err(|e| e.to_string())?;
+        for (name, reason) in edited.blocked {
+            notes.not_changed.push((name, reason));
+        }
+        if let Some(lock) = &manifest.lock {
+            let moved = edited
+                .rewritten
+                .iter()
+                .map(|(name, _, _)| name)
+                .chain(edited.lock_only.iter().map(|(name, _)| name));
+            for name in moved {
+                stale_locks
+                    .entry(lock.clone())
+                    .or_insert_with(|| (manifest.ecosystem, BTreeSet::new()))
+                    .1
+                    .insert(name.clone());
+            }
+        } else {
+            for (name, reason) in edited.lock_only {
+                notes.not_changed.push((name, reason));
+            }
+        }
+        if edited.text != *text {
+            files.insert(path.to_string(), edited.text);
+        }
+    }
+    for (lock, (ecosystem, names)) in stale_locks {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        notes.stale_locks.push((lock, lock_command(ecosystem, &names)));
+    }
+    notes.not_changed.sort();
+    notes.not_changed.dedup();
+    Ok((files, notes))
+}
+
+/// Reads the edited manifests back and checks that each bumped dependency
+/// now asks for a version that allows its target.
+fn verify(
+    snapshot: &Snapshot,
+    group: &PlannedGroup,
+    files: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let mut texts = snapshot.texts.clone();
+    texts.extend(files.iter().map(|(p, t)| (p.clone(), t.clone())));
+    let reading = read_repository(&snapshot.manifests, &texts);
+    if let Some(error) = reading
+        .errors
+        .iter()
+        .find(|e| files.contains_key(&e.file))
+    {
+        return Err(format!("the edited manifest does not read back: {error}"));
+    }
+    for proposal in &group.proposals {
+        if !files.contains_key(&proposal.manifest) {
+            continue;
+        }
+        for found in reading.dependencies.iter().filter(|d| {
+            d.manifest == proposal.manifest && d.declared.name == proposal.name
+        }) {
+            let requirement = found.declared.requirement.as_deref();
+            if found.declared.non_registry_source.is_none()
+                && requirement.is_some()
+                && allows(proposal.ecosystem, requirement, &proposal.to) == Ok(false)
+            {
+                return Err(format!(
+                    "{}: {} reads back as `{}`, which does not allow {}",
+                    proposal.manifest,
+                    proposal.name,
+                    requirement.unwrap_or_default(),
+                    proposal.to
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
+    let reading = read_snapshot(input.snapshot);
+    let measured = measure_all(&reading.dependencies, input.answers, input.now_ms);
+    let inputs: Vec<DependencyInput<'_>> = reading
+        .dependencies
+        .iter()
+        .zip(&measured)
+        .filter_map(|(found, view)| {
+            let info = input
+                .answers
+                .get(&(found.ecosystem, found.declared.name.clone()))?
+                .as_ref()
+                .ok()?;
+            Some(DependencyInput {
+                ecosystem: found.ecosystem,
+                manifest: &found.manifest,
+                name: &found.declared.name,
+                kind: found.declared.kind,
+                current: view.current.as_deref()?,
+                releases: &info.releases,
+            })
+        })
+        .collect();
+    let plan = plan(input.policy, &inputs, input.declined, input.now_ms);
+    let mut prepared = Prepared {
+        problems: reading.errors.iter().map(ToString::to_string).collect(),
+        ..Prepared::default()
+    };
+    for group in &plan.groups {
+        let edited = edit_group(input.snapshot, group)
+            .and_then(|(files, notes)| verify(input.snapshot, group, &files).map(|()| (files, notes)));
+        let (files, notes) = match edited {
+            Ok(done) => done,
+            Err(reason) => {
+                prepared.skipped.push((group.key.clone(), reason));
+                continue;
+            }
+        };
+        if files.is_empty() {
+            let reasons: Vec<String> = notes
+                .not_changed
+                .iter()
+                .map(|(name, reason)| format!("{name}: {reason}"))
+                .chain(notes.stale_locks.iter().map(|(lock, command)| {
+                    format!("only {lock} would change (run `{command}`)")
+                }))
+                .collect();
+            prepared.skipped.push((
+                group.key.clone(),
+                format!("no manifest changes ({})", reasons.join("; ")),
+            ));
+            continue;
+        }
+        let diffs = files
+            .iter()
+            .map(|(path, text)| {
+                let old = input.snapshot.texts.get(path).map_or("", String::as_str);
+                (path.clone(), unified_diff(path, old, text))
+            })
+            .collect();
+        let texts = pr_texts(
+            input.service,
+            group,
+            input.policy,
+            &notes,
+            input.dashboard_url,
+            input.now_ms,
+        );
+        prepared.groups.push(PreparedGroup {
+            group: group.clone(),
+            files,
+            diffs,
+            texts,
+            notes,
+        });
+    }
+    prepared.plan = plan;
+    prepared
+}
