@@ -144,6 +144,13 @@ pub struct FakeState {
     pub github_writes_per_minute: Option<u32>,
     /// When each content-creating request arrived.
     pub github_write_times: Vec<std::time::Instant>,
+    /// Writes (POST, PATCH, PUT, DELETE) answered so far.
+    pub github_writes: usize,
+    /// Simulates a crash: the Nth write (from 1) never answers; with `true`
+    /// it is carried out first (GitHub did it, the caller never heard).
+    pub github_hang_on_write: Option<(usize, bool)>,
+    /// Set once a write has hung.
+    pub github_hung: bool,
     /// Every request, as `METHOD path?query`.
     pub log: Vec<String>,
     pub not_modified: u64,
@@ -290,7 +297,12 @@ async fn answer(shared: &Arc<Mutex<FakeState>>, request: Request<Body>) -> Respo
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
             .unwrap_or(Value::Null);
-        return github(shared, &method, &rest, &query, &headers, &body).await;
+        let response = github(shared, &method, &rest, &query, &headers, &body).await;
+        let hung = lock(shared).github_hung;
+        if hung && method != axum::http::Method::GET {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+        return response;
     }
     if service == "health" {
         let endpoint = lock(shared).health.get(&rest).cloned();
@@ -702,10 +714,26 @@ async fn github(
         && !more.is_empty()
     {
         let full_name = format!("{owner}/{name}");
-        if let Some(repo) = state.repos.get_mut(&full_name)
-            && let Some((status, value)) =
-                github_write::answer(&base, &full_name, repo, method, more, query, body)
-        {
+        let hang = if writes {
+            state.github_writes += 1;
+            state
+                .github_hang_on_write
+                .filter(|(nth, _)| *nth == state.github_writes)
+                .map(|(_, applied)| applied)
+        } else {
+            None
+        };
+        if hang.is_some() {
+            // The caller (`answer`) never sends the response.
+            state.github_hung = true;
+        }
+        if hang == Some(false) {
+            return Response::default();
+        }
+        let written = state.repos.get_mut(&full_name).and_then(|repo| {
+            github_write::answer(&base, &full_name, repo, method, more, query, body)
+        });
+        if let Some((status, value)) = written {
             let response = if status == StatusCode::NO_CONTENT {
                 Response::builder()
                     .status(status)

@@ -46,6 +46,8 @@ pub struct DriftConfig {
     pub registries: BTreeMap<Ecosystem, RegistryConfig>,
     pub github_api_url: String,
     pub github_token_env: Option<String>,
+    /// Content-creating GitHub requests a minute (`[upgrades] writes_per_minute`).
+    pub github_writes_per_minute: u32,
     pub git_token_env: Option<String>,
     pub git_ssh_key: Option<PathBuf>,
 }
@@ -104,6 +106,7 @@ impl Default for Config {
                 registries: BTreeMap::new(),
                 github_api_url: crate::deps::source::github::DEFAULT_API_URL.to_string(),
                 github_token_env: None,
+                github_writes_per_minute: crate::deps::source::github::DEFAULT_WRITES_PER_MINUTE,
                 git_token_env: None,
                 git_ssh_key: None,
             },
@@ -192,6 +195,7 @@ pub fn load(
     if let Some((path, text)) = file {
         let parsed = parse_fleet_file(path, text)?;
         parsed.settings.apply_to(&mut config);
+        config.drift.github_writes_per_minute = parsed.upgrades.writes_per_minute;
         config.fleet.file = Some(path.to_path_buf());
         config.fleet.initial = parsed;
     }

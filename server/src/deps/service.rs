@@ -121,7 +121,9 @@ pub fn sources_from_config(config: &DriftConfig, env: &BTreeMap<String, String>)
         secret(&config.github_token_env).as_ref(),
         Duration::from_secs(120),
     ) {
-        Ok(client) => Some(Arc::new(client)),
+        Ok(client) => Some(Arc::new(
+            client.with_writes_per_minute(config.github_writes_per_minute),
+        )),
         Err(error) => {
             tracing::error!("GitHub repositories cannot be read: {error}");
             None

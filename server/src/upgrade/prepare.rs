@@ -117,7 +117,9 @@ fn edit_group(
     }
     for (lock, (ecosystem, names)) in stale_locks {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        notes.stale_locks.push((lock, lock_command(ecosystem, &names)));
+        notes
+            .stale_locks
+            .push((lock, lock_command(ecosystem, &names)));
     }
     notes.not_changed.sort();
     notes.not_changed.dedup();
@@ -134,20 +136,18 @@ fn verify(
     let mut texts = snapshot.texts.clone();
     texts.extend(files.iter().map(|(p, t)| (p.clone(), t.clone())));
     let reading = read_repository(&snapshot.manifests, &texts);
-    if let Some(error) = reading
-        .errors
-        .iter()
-        .find(|e| files.contains_key(&e.file))
-    {
+    if let Some(error) = reading.errors.iter().find(|e| files.contains_key(&e.file)) {
         return Err(format!("the edited manifest does not read back: {error}"));
     }
     for proposal in &group.proposals {
         if !files.contains_key(&proposal.manifest) {
             continue;
         }
-        for found in reading.dependencies.iter().filter(|d| {
-            d.manifest == proposal.manifest && d.declared.name == proposal.name
-        }) {
+        for found in reading
+            .dependencies
+            .iter()
+            .filter(|d| d.manifest == proposal.manifest && d.declared.name == proposal.name)
+        {
             let requirement = found.declared.requirement.as_deref();
             if found.declared.non_registry_source.is_none()
                 && requirement.is_some()
@@ -195,8 +195,9 @@ pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
         ..Prepared::default()
     };
     for group in &plan.groups {
-        let edited = edit_group(input.snapshot, group)
-            .and_then(|(files, notes)| verify(input.snapshot, group, &files).map(|()| (files, notes)));
+        let edited = edit_group(input.snapshot, group).and_then(|(files, notes)| {
+            verify(input.snapshot, group, &files).map(|()| (files, notes))
+        });
         let (files, notes) = match edited {
             Ok(done) => done,
             Err(reason) => {
@@ -205,14 +206,15 @@ pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
             }
         };
         if files.is_empty() {
-            let reasons: Vec<String> = notes
-                .not_changed
-                .iter()
-                .map(|(name, reason)| format!("{name}: {reason}"))
-                .chain(notes.stale_locks.iter().map(|(lock, command)| {
-                    format!("only {lock} would change (run `{command}`)")
-                }))
-                .collect();
+            let reasons: Vec<String> =
+                notes
+                    .not_changed
+                    .iter()
+                    .map(|(name, reason)| format!("{name}: {reason}"))
+                    .chain(notes.stale_locks.iter().map(|(lock, command)| {
+                        format!("only {lock} would change (run `{command}`)")
+                    }))
+                    .collect();
             prepared.skipped.push((
                 group.key.clone(),
                 format!("no manifest changes ({})", reasons.join("; ")),

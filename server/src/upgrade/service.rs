@@ -111,7 +111,9 @@ fn pr_view(pr: &StoredPr) -> UpgradePrView {
 }
 
 fn rfc3339_ms(text: &str) -> Option<i64> {
-    text.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+    text.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
 }
 
 /// What one service's part of a run decided, before and after writing.
@@ -200,6 +202,9 @@ impl UpgradeService {
         let run_id = store
             .start_run(cause.name(), scope, dry_run, self.inner.clock.now_ms())
             .await?;
+        // Cached answers are revalidated (ETag): a release published since
+        // the last drift refresh is proposed now, not hours later.
+        self.inner.registries.expire_caches();
         let mut previews = Vec::with_capacity(services.len());
         for service in &services {
             let outcome = self.run_service(run_id, service, dry_run).await;
@@ -218,7 +223,10 @@ impl UpgradeService {
         }
         let failed = previews.iter().filter(|p| p.error.is_some()).count();
         let (status, error) = if failed > 0 && failed == services.len() {
-            ("failed", Some(format!("no service could be upgraded ({failed} failed)")))
+            (
+                "failed",
+                Some(format!("no service could be upgraded ({failed} failed)")),
+            )
         } else {
             ("done", None)
         };
@@ -273,7 +281,10 @@ impl UpgradeService {
         };
         let host = self.github();
         if github_repo.is_some() && host.is_none() && !dry_run {
-            return fail(run, "the GitHub client could not be set up (see the server's log)".into());
+            return fail(
+                run,
+                "the GitHub client could not be set up (see the server's log)".into(),
+            );
         }
         // The base to commit on: read before the files, so the files are at
         // least as new as the commit the PR starts from.
@@ -283,10 +294,13 @@ impl UpgradeService {
         {
             let found = async {
                 let branch = host.default_branch(repo).await?;
-                let head = host.branch_head(repo, &branch).await?.ok_or_else(|| GitHubError {
-                    status: None,
-                    message: format!("the default branch {branch} has no commit"),
-                })?;
+                let head = host
+                    .branch_head(repo, &branch)
+                    .await?
+                    .ok_or_else(|| GitHubError {
+                        status: None,
+                        message: format!("the default branch {branch} has no commit"),
+                    })?;
                 Ok::<_, GitHubError>((branch, head))
             }
             .await;
@@ -306,20 +320,34 @@ impl UpgradeService {
             }
             Err(error) => return fail(run, error.to_string()),
         };
+        // Merges and closes first: a version a person just declined is not
+        // proposed again, and a slot a merge freed counts.
+        if let (Some(host), Some(_)) = (&host, &base) {
+            let live = match self.inner.store.live_prs(service.id).await {
+                Ok(live) => live,
+                Err(error) => return fail(run, error.to_string()),
+            };
+            for pr in live {
+                if let Err(error) = self.sync_pr(host.as_ref(), pr, &mut run.events).await {
+                    return fail(run, error.to_string());
+                }
+            }
+        }
         let reading = read_snapshot(&snapshot);
         let answers = self.inner.registries.ask(&reading.dependencies).await;
-        let declined: BTreeSet<(String, String)> = match self.inner.store.declined_prs(service.id).await {
-            Ok(prs) => prs
-                .iter()
-                .flat_map(|pr| {
-                    serde_json::from_str::<Vec<BumpView>>(&pr.bumps)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|b| (b.name, b.to))
-                })
-                .collect(),
-            Err(error) => return fail(run, error.to_string()),
-        };
+        let declined: BTreeSet<(String, String)> =
+            match self.inner.store.declined_prs(service.id).await {
+                Ok(prs) => prs
+                    .iter()
+                    .flat_map(|pr| {
+                        serde_json::from_str::<Vec<BumpView>>(&pr.bumps)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|b| (b.name, b.to))
+                    })
+                    .collect(),
+                Err(error) => return fail(run, error.to_string()),
+            };
         let now_ms = self.inner.clock.now_ms();
         let prepared = prepare(&PrepareInput {
             service: &spec.slug,
@@ -342,7 +370,8 @@ impl UpgradeService {
             });
         }
         for (key, reason) in &prepared.skipped {
-            run.events.push(("info", format!("{key}: not proposed: {reason}")));
+            run.events
+                .push(("info", format!("{key}: not proposed: {reason}")));
         }
         let mut actions: BTreeMap<String, String> = BTreeMap::new();
         if let (Some(repo), Some(host), Some((branch, head))) = (&github_repo, &host, &base) {
@@ -415,7 +444,10 @@ impl UpgradeService {
 
     /// Brings the service's PRs on GitHub in line with `groups`; the action
     /// taken per group key.
-    #[expect(clippy::too_many_arguments, reason = "one call site; a struct would only rename them")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site; a struct would only rename them"
+    )]
     async fn write_prs<H: CodeHost>(
         &self,
         host: &H,
@@ -430,12 +462,7 @@ impl UpgradeService {
     ) -> Result<BTreeMap<String, String>, StoreError> {
         let store = &self.inner.store;
         let clock = &self.inner.clock;
-        // Merged and closed PRs first, so that a slot freed counts.
-        let mut live = Vec::new();
-        for pr in store.live_prs(service.id).await? {
-            live.push(self.sync_pr(host, pr, events).await?);
-        }
-        live.retain(|pr| pr.state == "pending" || pr.state == "open");
+        let mut live = store.live_prs(service.id).await?;
         let wanted: BTreeSet<&str> = groups.iter().map(|g| g.group.key.as_str()).collect();
         for pr in live.iter_mut().filter(|pr| {
             pr.wave_id.is_none() && pr.state == "open" && !wanted.contains(pr.group_key.as_str())
@@ -449,7 +476,10 @@ impl UpgradeService {
                     pr.updated_ms = clock.now_ms();
                     pr.note = Some(reason.into());
                     store.save_pr(pr).await?;
-                    events.push(("info", format!("closed #{number} ({}): superseded", pr.group_key)));
+                    events.push((
+                        "info",
+                        format!("closed #{number} ({}): superseded", pr.group_key),
+                    ));
                 }
                 Err(error) => events.push((
                     "error",
@@ -459,7 +489,9 @@ impl UpgradeService {
         }
         let mut open_count = live
             .iter()
-            .filter(|pr| pr.state == "open" && pr.wave_id.is_none() && wanted.contains(pr.group_key.as_str()))
+            .filter(|pr| {
+                pr.state == "open" && pr.wave_id.is_none() && wanted.contains(pr.group_key.as_str())
+            })
             .count();
         let mut actions = BTreeMap::new();
         for group in groups {
@@ -476,7 +508,17 @@ impl UpgradeService {
             }
             let is_new = existing.is_none();
             match self
-                .ensure_pr(host, run_id, service, repo, base_branch, head, policy, group, existing)
+                .ensure_pr(
+                    host,
+                    run_id,
+                    service,
+                    repo,
+                    base_branch,
+                    head,
+                    policy,
+                    group,
+                    existing,
+                )
                 .await
             {
                 Ok((pr, action)) => {
@@ -514,7 +556,11 @@ impl UpgradeService {
         match host.pull(&pr.repository, number).await {
             Ok(found) if found.state == "closed" => {
                 let now = self.inner.clock.now_ms();
-                pr.closed_ms = found.closed_at.as_deref().and_then(rfc3339_ms).or(Some(now));
+                pr.closed_ms = found
+                    .closed_at
+                    .as_deref()
+                    .and_then(rfc3339_ms)
+                    .or(Some(now));
                 if let Some(merged) = found.merged_at.as_deref() {
                     pr.state = "merged".into();
                     pr.merged_ms = rfc3339_ms(merged).or(Some(now));
@@ -555,7 +601,10 @@ impl UpgradeService {
         Ok(changed)
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one call site; a struct would only rename them")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site; a struct would only rename them"
+    )]
     async fn ensure_pr<H: CodeHost>(
         &self,
         host: &H,
@@ -572,7 +621,12 @@ impl UpgradeService {
         let clock = &self.inner.clock;
         let content_key = group.content_key();
         let bumps = serde_json::to_string(
-            &group.group.proposals.iter().map(bump_view).collect::<Vec<_>>(),
+            &group
+                .group
+                .proposals
+                .iter()
+                .map(bump_view)
+                .collect::<Vec<_>>(),
         )
         .unwrap_or_else(|_| "[]".into());
         let (mut pr, mut action) = match existing {
@@ -591,7 +645,11 @@ impl UpgradeService {
                 pr.run_id = Some(run_id);
                 pr.updated_ms = clock.now_ms();
                 store.save_pr(&pr).await?;
-                let action = if pr.number.is_some() { "updated" } else { "opened" };
+                let action = if pr.number.is_some() {
+                    "updated"
+                } else {
+                    "opened"
+                };
                 (pr, action.to_string())
             }
             None => {
@@ -651,7 +709,13 @@ impl UpgradeService {
                 }
                 None => {
                     let opened = host
-                        .open_pull(repo, &pr.branch, base_branch, &group.texts.title, &group.texts.body)
+                        .open_pull(
+                            repo,
+                            &pr.branch,
+                            base_branch,
+                            &group.texts.title,
+                            &group.texts.body,
+                        )
                         .await?;
                     pr.number = Some(opened.number);
                     pr.url = Some(opened.html_url);

@@ -160,6 +160,37 @@ pub fn drift_service(
     base: Option<&str>,
     cache_dir: &Path,
 ) -> DriftService {
+    let config = drift_config(base, cache_dir);
+    let env = std::collections::BTreeMap::new();
+    DriftService::new(
+        store,
+        clock,
+        registries_from_config(&config, &env),
+        sources_from_config(&config, &env),
+    )
+}
+
+/// Upgrades against the fakes at `base` (registries and GitHub).
+pub fn upgrade_service(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    base: &str,
+    cache_dir: &Path,
+    settings: shipshape_server::config::UpgradeSettings,
+) -> shipshape_server::upgrade::service::UpgradeService {
+    let config = drift_config(Some(base), cache_dir);
+    let env = std::collections::BTreeMap::new();
+    shipshape_server::upgrade::service::UpgradeService::new(
+        store,
+        clock,
+        registries_from_config(&config, &env),
+        sources_from_config(&config, &env),
+        settings,
+    )
+}
+
+/// Drift settings pointing every registry (and GitHub) at the fakes.
+pub fn drift_config(base: Option<&str>, cache_dir: &Path) -> shipshape_server::config::DriftConfig {
     let mut config = shipshape_server::config::Config::default().drift;
     for (ecosystem, path) in [
         (Ecosystem::Cargo, "cargo"),
@@ -182,13 +213,9 @@ pub fn drift_service(
     }
     config.cache_dir = cache_dir.to_path_buf();
     config.request_timeout = std::time::Duration::from_secs(2);
-    let env = std::collections::BTreeMap::new();
-    DriftService::new(
-        store,
-        clock,
-        registries_from_config(&config, &env),
-        sources_from_config(&config, &env),
-    )
+    // Fast enough for tests; the pacing itself is what the fake's limit checks.
+    config.github_writes_per_minute = 6000;
+    config
 }
 
 pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppState {
