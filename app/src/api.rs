@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
+use crate::upgrades::{RunOutcomeView, UpgradesOverview};
 
 #[cfg(feature = "ssr")]
 fn backend() -> Result<crate::backend::UiBackendHandle, ServerFnError> {
@@ -71,6 +72,29 @@ pub async fn load_status_page(grouping: StatusGrouping) -> Result<StatusPageView
     backend()?
         .0
         .status_page(grouping)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn load_upgrades() -> Result<UpgradesOverview, ServerFnError> {
+    backend()?
+        .0
+        .upgrades()
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+/// `service` empty: the whole fleet.
+#[server]
+pub async fn run_upgrades_now(
+    service: String,
+    dry_run: bool,
+) -> Result<RunOutcomeView, ServerFnError> {
+    let service = Some(service).filter(|s| !s.is_empty());
+    backend()?
+        .0
+        .run_upgrades(service, dry_run)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
+use crate::upgrades::{RunOutcomeView, UpgradesOverview};
 
 /// Why a UI request could not be answered, in words fit for the person who
 /// asked. The internal cause has already been logged by the server.
@@ -47,6 +48,14 @@ pub trait UiBackend: Send + Sync {
         &self,
         grouping: StatusGrouping,
     ) -> BoxFuture<'_, Result<StatusPageView, BackendError>>;
+    /// The Upgrades page: schedule, runs, PRs and waves.
+    fn upgrades(&self) -> BoxFuture<'_, Result<UpgradesOverview, BackendError>>;
+    /// Runs upgrades now for one service or (`None`) the fleet.
+    fn run_upgrades(
+        &self,
+        service: Option<String>,
+        dry_run: bool,
+    ) -> BoxFuture<'_, Result<RunOutcomeView, BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

@@ -20,6 +20,7 @@ use crate::health::state::Thresholds;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
+use crate::upgrade::service::UpgradeService;
 use crate::web::{AppState, routes};
 
 /// Opens the database and applies migrations; used by `serve` and `migrate`.
@@ -77,12 +78,29 @@ pub async fn serve(
         tracing::info!(fleet.file = %path.display(), "fleet loaded: {}", plan.summary());
     }
 
+    // One set of sources and registries: drift and upgrades share the
+    // GitHub client (its rate limits and write pacing) and the caches.
+    let sources = sources_from_config(&config.drift, env);
+    let registries = registries_from_config(&config.drift, env);
     let drift = DriftService::new(
         store.clone(),
         Arc::new(SystemClock),
-        registries_from_config(&config.drift, env),
-        sources_from_config(&config.drift, env),
+        registries.clone(),
+        sources.clone(),
     );
+    let upgrades = UpgradeService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        registries,
+        sources,
+        config.fleet.initial.upgrades.clone(),
+    );
+    let interrupted = upgrades.recover().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            "{interrupted} upgrade run(s) were cut short when the server last stopped; the next run finishes their PRs"
+        );
+    }
     let health = HealthService::new(store.clone(), Arc::new(SystemClock));
     let checks = Arc::new(CheckMetrics::default());
     let state = AppState {
@@ -91,6 +109,7 @@ pub async fn serve(
         fleet: fleet.clone(),
         drift: drift.clone(),
         health: health.clone(),
+        upgrades: upgrades.clone(),
         metrics: Arc::new(HttpMetrics::default()),
         checks: checks.clone(),
     };
@@ -112,6 +131,7 @@ pub async fn serve(
             config.fleet.watch_interval,
             text,
             config.fleet.initial.settings.clone(),
+            upgrades.clone(),
             cancel.clone(),
         ));
     }
@@ -135,6 +155,11 @@ pub async fn serve(
         .run(cancel.clone()),
     );
 
+    background.spawn(crate::upgrade::scheduler::run_on_schedule(
+        upgrades,
+        Arc::new(SystemClock),
+        cancel.clone(),
+    ));
     background.spawn(refresh_on_interval(
         fleet.clone(),
         drift,

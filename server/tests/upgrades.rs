@@ -526,3 +526,111 @@ async fn a_run_killed_at_any_write_is_finished_by_the_next_without_duplicates() 
         }
     }
 }
+
+/// The REST API over the real router: a dry run for one service, the run
+/// listed with what it did, PRs filtered by state, the schedule, and
+/// mistakes answered with what is wrong.
+#[tokio::test]
+async fn the_api_runs_lists_and_explains() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+
+    let db = TestDb::sqlite().await;
+    let setup = setup(&db, FLEET).await;
+    let store = db.store().await;
+    let fleet = FleetService::new(store.clone(), setup.clock.clone());
+    let cache = tempfile::tempdir().expect("cache");
+    let drift = common::drift_service(
+        store.clone(),
+        setup.clock.clone(),
+        Some(&setup.fakes.base()),
+        cache.path(),
+    );
+    let mut state = common::app_state(store, fleet, drift);
+    state.upgrades = setup.upgrades.clone();
+    let app = shipshape_server::web::routes::build(state);
+    let post = |body: &str| {
+        Request::post("/api/v1/upgrades/runs")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+
+    let (status, _, body) =
+        common::answer(&app, post(r#"{"service": "checkout", "dry_run": true}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let outcome: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(outcome["run"]["dry_run"], true);
+    let groups = outcome["services"][0]["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 3, "{body}");
+    assert!(groups.iter().any(|g| {
+        g["branch"] == "shipshape/minor-patch"
+            && g["files"][0]["diff"]
+                .as_str()
+                .is_some_and(|d| d.contains("+serde = \"1.0.210\""))
+    }));
+
+    let (status, _, body) = common::answer(
+        &app,
+        Request::get("/api/v1/upgrades/runs")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let runs: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(runs[0]["status"], "done");
+    assert!(
+        runs[0]["events"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("dry run: 3 PR(s)")),
+        "{body}"
+    );
+
+    let (status, _, body) = common::answer(&app, post(r#"{"service": "checkout"}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, body) = common::answer(
+        &app,
+        Request::get("/api/v1/upgrades/prs?state=open")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    let prs: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(prs.as_array().map(Vec::len), Some(3), "{body}");
+    assert!(
+        prs[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://github.com/acme/checkout/pull/"))
+    );
+
+    let (_, _, body) = common::answer(
+        &app,
+        Request::get("/api/v1/upgrades/schedule")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    let schedule: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(schedule[0]["expression"], "0 6 * * MON");
+    // The clock stands at Monday 2026-11-23 08:53 UTC: past this week's
+    // 06:00, so next Monday's (2026-11-30T06:00:00Z).
+    assert_eq!(schedule[0]["next_run_ms"], 1_796_018_400_000_i64);
+
+    let (status, _, body) = common::answer(&app, post(r#"{"service": "nope"}"#)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = common::answer(&app, post(r#"{"servise": "checkout"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("unknown field `servise`"), "{body}");
+    let (status, _, body) = common::answer(
+        &app,
+        Request::get("/api/v1/upgrades/prs?state=opne")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert!(
+        status.is_client_error() && body.contains("`opne` is not a PR state"),
+        "{status} {body}"
+    );
+}

@@ -13,5 +13,6 @@ pub mod plan;
 pub mod policy;
 pub mod prepare;
 pub mod requirement;
+pub mod scheduler;
 pub mod service;
 pub mod versions;

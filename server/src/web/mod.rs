@@ -8,6 +8,7 @@ mod health_api;
 mod metrics;
 pub mod routes;
 mod ui_backend;
+mod upgrade_api;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::health::service::HealthService;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
+use crate::upgrade::service::UpgradeService;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -28,6 +30,7 @@ pub struct AppState {
     pub fleet: FleetService,
     pub drift: DriftService,
     pub health: HealthService,
+    pub upgrades: UpgradeService,
     pub metrics: Arc<HttpMetrics>,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,

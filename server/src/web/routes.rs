@@ -13,7 +13,7 @@ use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-use super::{AppState, api, health, health_api, metrics, ui_backend};
+use super::{AppState, api, health, health_api, metrics, ui_backend, upgrade_api};
 use crate::telemetry::metrics::HttpMetrics;
 
 /// The whole application: pages, server functions, REST API, health and
@@ -23,6 +23,7 @@ pub fn build(state: AppState) -> Router {
         fleet: state.fleet.clone(),
         drift: state.drift.clone(),
         health: state.health.clone(),
+        upgrades: state.upgrades.clone(),
     }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
@@ -31,7 +32,12 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/_internal_/healthcheck", get(health::healthcheck))
         .route("/metrics", get(metrics::scrape))
-        .nest("/api/v1", api::router().merge(health_api::api_router()))
+        .nest(
+            "/api/v1",
+            api::router()
+                .merge(health_api::api_router())
+                .merge(upgrade_api::api_router()),
+        )
         .merge(health_api::badge_router())
         .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))

@@ -6,17 +6,20 @@ use shipshape_app::backend::{BackendError, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
+use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview};
 
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
 use crate::health::service::HealthService;
+use crate::upgrade::service::{RunCause, UpgradeError, UpgradeService};
 
 /// The service layers the pages use.
 pub struct UiServices {
     pub fleet: FleetService,
     pub drift: DriftService,
     pub health: HealthService,
+    pub upgrades: UpgradeService,
 }
 
 impl UiBackend for UiServices {
@@ -131,6 +134,36 @@ impl UiBackend for UiServices {
                 packages,
                 query_error: None,
             })
+        }
+        .boxed()
+    }
+
+    fn upgrades(&self) -> BoxFuture<'_, Result<UpgradesOverview, BackendError>> {
+        async move {
+            self.upgrades
+                .overview()
+                .await
+                .map_err(|e| logged("loading upgrades", e))
+        }
+        .boxed()
+    }
+
+    fn run_upgrades(
+        &self,
+        service: Option<String>,
+        dry_run: bool,
+    ) -> BoxFuture<'_, Result<RunOutcomeView, BackendError>> {
+        async move {
+            self.upgrades
+                .run(RunCause::Manual, service.as_deref(), dry_run, false)
+                .await
+                .map_err(|error| match error {
+                    // Said as is: the person can act on these.
+                    UpgradeError::Busy | UpgradeError::UnknownService(_) => BackendError {
+                        message: error.to_string(),
+                    },
+                    other => logged("running upgrades", other),
+                })
         }
         .boxed()
     }

@@ -228,6 +228,14 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             store.clone(),
             Arc::new(shipshape_server::clock::SystemClock),
         ),
+        // Registries and GitHub nowhere: pages and the API answer from the store.
+        upgrades: upgrade_service(
+            store.clone(),
+            Arc::new(shipshape_server::clock::SystemClock),
+            "http://127.0.0.1:9",
+            &std::env::temp_dir().join("shipshape-test-cache"),
+            shipshape_server::config::UpgradeSettings::default(),
+        ),
         store,
         fleet,
         drift,

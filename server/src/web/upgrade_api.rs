@@ -1,0 +1,122 @@
+//! Upgrades over HTTP under `/api/v1/upgrades`: the overview, runs (list,
+//! one, start one: dry or real, for a service or the fleet), tracked PRs
+//! and the schedule. Each handler calls one function of the upgrade
+//! service.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde::Deserialize;
+use shipshape_app::upgrades::{
+    RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview,
+};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::upgrade::service::{RunCause, UpgradeError, UpgradeService};
+
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/upgrades", get(overview))
+        .route("/upgrades/runs", get(runs).post(start_run))
+        .route("/upgrades/runs/{id}", get(run))
+        .route("/upgrades/prs", get(prs))
+        .route("/upgrades/schedule", get(schedule))
+}
+
+impl From<UpgradeError> for ApiError {
+    fn from(error: UpgradeError) -> Self {
+        match error {
+            UpgradeError::UnknownService(slug) => {
+                ApiError::NotFound(format!("no service with slug `{slug}`"))
+            }
+            UpgradeError::UnknownRun(id) => ApiError::NotFound(format!("no upgrade run {id}")),
+            UpgradeError::Busy => ApiError::Conflict(error.to_string()),
+            UpgradeError::Store(cause) => {
+                ApiError::internal("reading or recording upgrades", cause)
+            }
+        }
+    }
+}
+
+async fn overview(
+    State(upgrades): State<UpgradeService>,
+) -> Result<Json<UpgradesOverview>, ApiError> {
+    Ok(Json(upgrades.overview().await?))
+}
+
+async fn runs(
+    State(upgrades): State<UpgradeService>,
+) -> Result<Json<Vec<UpgradeRunView>>, ApiError> {
+    Ok(Json(upgrades.runs().await?))
+}
+
+async fn run(
+    State(upgrades): State<UpgradeService>,
+    Path(id): Path<i64>,
+) -> Result<Json<UpgradeRunView>, ApiError> {
+    Ok(Json(upgrades.run_view(id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartRun {
+    /// One service's slug; absent for the whole fleet.
+    service: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/upgrades/runs`: runs now and answers with what the run
+/// did (for a dry run, every branch, diff and PR text it would write).
+/// 409 while another run is under way.
+async fn start_run(
+    State(upgrades): State<UpgradeService>,
+    body: Result<Json<StartRun>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<RunOutcomeView>), ApiError> {
+    let Json(request) = body.map_err(|e| {
+        ApiError::Invalid(format!(
+            "the body must be JSON like {{\"service\": \"checkout\", \"dry_run\": true}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let outcome = upgrades
+        .run(
+            RunCause::Manual,
+            request.service.as_deref(),
+            request.dry_run,
+            false,
+        )
+        .await?;
+    Ok((StatusCode::OK, Json(outcome)))
+}
+
+#[derive(Deserialize)]
+struct PrFilter {
+    state: Option<String>,
+}
+
+const PR_STATES: [&str; 5] = ["pending", "open", "merged", "closed", "superseded"];
+
+async fn prs(
+    State(upgrades): State<UpgradeService>,
+    Query(filter): Query<PrFilter>,
+) -> Result<Json<Vec<UpgradePrView>>, ApiError> {
+    if let Some(state) = &filter.state
+        && !PR_STATES.contains(&state.as_str())
+    {
+        return Err(ApiError::Invalid(format!(
+            "`{state}` is not a PR state; use one of {}",
+            PR_STATES.join(", ")
+        )));
+    }
+    Ok(Json(upgrades.prs(filter.state.as_deref()).await?))
+}
+
+async fn schedule(
+    State(upgrades): State<UpgradeService>,
+) -> Result<Json<Vec<ScheduleEntryView>>, ApiError> {
+    Ok(Json(upgrades.schedule().await?))
+}
