@@ -620,7 +620,7 @@ async fn the_api_runs_lists_and_explains() {
     let (status, _, body) = common::answer(&app, post(r#"{"service": "nope"}"#)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _, body) = common::answer(&app, post(r#"{"servise": "checkout"}"#)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("unknown field `servise`"), "{body}");
     let (status, _, body) = common::answer(
         &app,
