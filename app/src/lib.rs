@@ -25,13 +25,9 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    dependencies::DependenciesPage,
-    not_found::NotFound,
-    overview::OverviewPage,
-    placeholder::{AlertsPage, UpgradesPage},
-    service::ServicePage,
-    services::ServicesPage,
-    status::StatusPage,
+    dependencies::DependenciesPage, not_found::NotFound, overview::OverviewPage,
+    placeholder::AlertsPage, service::ServicePage, services::ServicesPage, status::StatusPage,
+    upgrades::UpgradesPage,
 };
 
 /// The HTML document around the app, rendered by the server only.

@@ -46,6 +46,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plan upgrade PRs for the fleet (or one service) and open or update
+    /// them on GitHub now; with --dry-run, print the branches, diffs and PR
+    /// texts that would be written and write nothing. Uses the database and
+    /// fleet file the server uses.
+    Upgrade {
+        /// Only this service (its slug).
+        #[arg(long, value_name = "SLUG")]
+        service: Option<String>,
+        /// Show what would be written; write nothing to GitHub.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Like scan, but exit with status 1 when the repository is over its
     /// drift budget (for CI).
     Check {
@@ -136,6 +151,18 @@ fn main() -> ExitCode {
                     for reason in &reasons {
                         println!("over budget: {reason}");
                     }
+                    over_budget = true;
+                }
+                Ok(())
+            }
+            Command::Upgrade { service, dry_run, json } => {
+                let outcome = serve::upgrade_once(&config, &env, service.as_deref(), dry_run).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&outcome)?);
+                } else {
+                    print!("{}", shipshape_server::upgrade::report::render_outcome(&outcome));
+                }
+                if outcome.run.status != "done" {
                     over_budget = true;
                 }
                 Ok(())

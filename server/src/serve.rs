@@ -42,6 +42,41 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// One upgrade run from the command line, against the server's database
+/// and fleet file (`shipshape upgrade`).
+pub async fn upgrade_once(
+    config: &Config,
+    env: &BTreeMap<String, String>,
+    service: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<shipshape_app::upgrades::RunOutcomeView> {
+    let store = open_store(config).await?;
+    if let Some(path) = &config.fleet.file {
+        FleetService::new(store.clone(), Arc::new(SystemClock))
+            .sync_from_file(path, &config.fleet.initial.services)
+            .await
+            .with_context(|| format!("storing the fleet from {}", path.display()))?;
+    }
+    let upgrades = UpgradeService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        registries_from_config(&config.drift, env),
+        sources_from_config(&config.drift, env),
+        config.fleet.initial.upgrades.clone(),
+    );
+    upgrades.recover().await?;
+    let outcome = upgrades
+        .run(
+            crate::upgrade::service::RunCause::Manual,
+            service,
+            dry_run,
+            true,
+        )
+        .await?;
+    store.close().await;
+    Ok(outcome)
+}
+
 /// Runs the server until SIGINT or SIGTERM.
 /// `env` is the environment the config was loaded from; credentials named
 /// in the config (`token_env`) are looked up in it.

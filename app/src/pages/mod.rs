@@ -5,3 +5,4 @@ pub mod placeholder;
 pub mod service;
 pub mod services;
 pub mod status;
+pub mod upgrades;

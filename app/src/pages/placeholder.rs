@@ -20,16 +20,6 @@ fn NotTrackedYet(title: &'static str, what: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn UpgradesPage() -> impl IntoView {
-    view! {
-        <NotTrackedYet
-            title="Upgrades"
-            what="Shipshape does not open upgrade pull requests yet."
-        />
-    }
-}
-
-#[component]
 pub fn AlertsPage() -> impl IntoView {
     view! { <NotTrackedYet title="Alerts" what="Shipshape does not evaluate alert rules yet." /> }
 }

@@ -12,6 +12,7 @@ pub mod github;
 pub mod plan;
 pub mod policy;
 pub mod prepare;
+pub mod report;
 pub mod requirement;
 pub mod scheduler;
 pub mod service;
