@@ -219,9 +219,48 @@ const CATALOG: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// The demo fleet's packages; `express` 4.18.2 is deprecated to show the flag.
+/// A repository on the fake GitHub whose dependencies are behind, for
+/// upgrade PRs to be opened against in the browser suite.
+const PAYMENTS_API_CARGO_TOML: &str = r#"[package]
+name = "payments-api"
+version = "0.4.0"
+edition = "2021"
+
+[dependencies]
+axum = "0.7.5"           # HTTP
+serde = { version = "1.0.197", features = ["derive"] }
+tokio = { version = "1.36", features = ["full"] }
+"#;
+
+const PAYMENTS_API_CARGO_LOCK: &str = r#"version = 3
+
+[[package]]
+name = "axum"
+version = "0.7.5"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "serde"
+version = "1.0.197"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "tokio"
+version = "1.36.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+/// The demo fleet's packages; `express` 4.18.2 is deprecated to show the
+/// flag. GitHub holds `acme/payments-api`.
 pub fn demo_state() -> FakeState {
     let mut state = FakeState::default();
+    state.repos.insert(
+        "acme/payments-api".into(),
+        crate::FakeRepo::with_files(&[
+            ("Cargo.toml", PAYMENTS_API_CARGO_TOML),
+            ("Cargo.lock", PAYMENTS_API_CARGO_LOCK),
+        ]),
+    );
     for (registry, name, releases) in CATALOG {
         state.add(registry, name, FakePackage::of(releases));
     }

@@ -98,7 +98,7 @@ fn RunForms(
     let pending = run.pending();
     view! {
         <div class="run-forms">
-            <ActionForm action=run attr:class="filters" attr:data-testid="preview-form">
+            <ActionForm action=run attr:class="action-form" attr:data-testid="preview-form">
                 <label class="field">
                     <span>"Service"</span>
                     <select name="service" data-testid="preview-service">
@@ -113,7 +113,7 @@ fn RunForms(
                     </button>
                 </div>
             </ActionForm>
-            <ActionForm action=run attr:class="filters" attr:data-testid="run-form">
+            <ActionForm action=run attr:class="action-form" attr:data-testid="run-form">
                 <label class="field">
                     <span>"Service"</span>
                     <select name="service" data-testid="run-service">
