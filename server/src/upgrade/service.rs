@@ -787,7 +787,7 @@ impl UpgradeService {
             .iter()
             .map(pr_view)
             .collect();
-        prs.sort_by(|a, b| b.updated_ms.cmp(&a.updated_ms));
+        prs.sort_by_key(|pr| std::cmp::Reverse(pr.updated_ms));
         Ok(prs)
     }
 

@@ -175,7 +175,7 @@ fn apply(
         }
     }
     // Later ranges first, so earlier ones keep their offsets.
-    splices.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+    splices.sort_by_key(|s| std::cmp::Reverse(s.0.start));
     splices.dedup_by(|a, b| a.0 == b.0);
     let mut out = text.to_string();
     for (range, new) in splices {

@@ -19,7 +19,7 @@ fn parse(text: &str) -> Result<Document<&str>, String> {
     Document::parse(text).map_err(|e| format!("not valid TOML: {}", e.message()))
 }
 
-fn table<'a>(item: Option<&'a Item>) -> Option<&'a dyn TableLike> {
+fn table(item: Option<&Item>) -> Option<&dyn TableLike> {
     item.and_then(Item::as_table_like)
 }
 
