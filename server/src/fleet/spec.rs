@@ -354,7 +354,8 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert!(parse_duration("30").unwrap_err().contains("like \"500ms\""));
-        assert!(parse_duration("1d").is_err());
+        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(3 * 86_400)));
+        assert!(parse_duration("1w").is_err());
         assert!(parse_duration("0s").unwrap_err().contains("zero"));
     }
 
