@@ -15,7 +15,7 @@ before(async () => {
   const registered = await fetch(`${shipshape.baseUrl}/api/v1/services`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ slug: 'payments-api', team: 'payments', repository: 'github:acme/payments-api' }),
+    body: JSON.stringify({ slug: 'payments-api', team: 'payments', repository: 'github:demo-org/payments-api' }),
   });
   assert.equal(registered.status, 201, await registered.text());
 });
@@ -56,8 +56,8 @@ describe('upgrades', () => {
       assert.ok(rows.some((row) => row.includes('Update 3 dependencies (patch and minor)') && row.includes('open')), rows.join('\n'));
       const links = await page.locator('[data-testid="open-prs"] a[href*="/pull/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.deepEqual(links.sort(), [
-        'https://github.com/acme/payments-api/pull/1',
-        'https://github.com/acme/payments-api/pull/2',
+        'https://github.com/demo-org/payments-api/pull/1',
+        'https://github.com/demo-org/payments-api/pull/2',
       ]);
       await screenshot(page, 'upgrades-opened');
     });

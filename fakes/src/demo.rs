@@ -251,11 +251,11 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 "#;
 
 /// The demo fleet's packages; `express` 4.18.2 is deprecated to show the
-/// flag. GitHub holds `acme/payments-api`.
+/// flag. GitHub holds `demo-org/payments-api`.
 pub fn demo_state() -> FakeState {
     let mut state = FakeState::default();
     state.repos.insert(
-        "acme/payments-api".into(),
+        "demo-org/payments-api".into(),
         crate::FakeRepo::with_files(&[
             ("Cargo.toml", PAYMENTS_API_CARGO_TOML),
             ("Cargo.lock", PAYMENTS_API_CARGO_LOCK),
