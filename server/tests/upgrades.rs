@@ -634,3 +634,161 @@ async fn the_api_runs_lists_and_explains() {
         "{status} {body}"
     );
 }
+
+/// A wave bumps serde across three services, least critical tier first:
+/// the next tier's PR opens only once the tier before has merged (these
+/// services have no healthcheck, so merged is enough).
+#[tokio::test]
+async fn a_wave_rolls_out_tier_by_tier_as_prs_are_merged() {
+    for db in TestDb::all().await {
+        let mut fake = state();
+        for name in ["docs", "search", "ledger"] {
+            let files = fake.repos[REPO].files.clone();
+            let mut repo = FakeRepo::with_files(&[]);
+            repo.files = files;
+            fake.repos.insert(format!("acme/{name}"), repo);
+        }
+        let fakes = Fakes::start(fake, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("fakes listen");
+        let fleet_text = r#"
+[[service]]
+slug = "docs"
+team = "web"
+tier = 5
+repository = "github:acme/docs"
+
+[[service]]
+slug = "search"
+team = "web"
+tier = 3
+repository = "github:acme/search"
+
+[[service]]
+slug = "ledger"
+team = "payments"
+tier = 1
+repository = "github:acme/ledger"
+"#;
+        let setup = with_fakes(&db, fleet_text, fakes).await;
+        let store = db.store().await;
+        let cache = tempfile::tempdir().expect("cache");
+        common::drift_service(
+            store,
+            setup.clock.clone(),
+            Some(&setup.fakes.base()),
+            cache.path(),
+        )
+        .refresh_fleet()
+        .await
+        .expect("drift refresh");
+        let open_in = |repo: &str| -> Vec<String> {
+            setup.fakes.lock().repos[&format!("acme/{repo}")]
+                .open_pulls()
+                .iter()
+                .map(|p| p.head.clone())
+                .collect()
+        };
+
+        let wave = setup
+            .upgrades
+            .create_wave(&shipshape_server::upgrade::service::NewWave {
+                ecosystem: "cargo",
+                package: "serde",
+                target: "1.0.210",
+                soak: Some(std::time::Duration::from_secs(3600)),
+            })
+            .await
+            .expect("wave");
+        let tiers: Vec<(u8, String)> = wave
+            .tiers
+            .iter()
+            .map(|t| (t.tier, t.state.clone()))
+            .collect();
+        assert_eq!(
+            tiers,
+            [
+                (5, "rolling-out".to_string()),
+                (3, "waiting".into()),
+                (1, "waiting".into())
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(open_in("docs"), ["shipshape/wave-1-serde"]);
+        assert!(open_in("search").is_empty() && open_in("ledger").is_empty());
+        let docs_branch = setup.fakes.lock().repos["acme/docs"]
+            .branch_files("shipshape/wave-1-serde")
+            .expect("branch")["Cargo.toml"]
+            .clone();
+        assert_eq!(
+            docs_branch,
+            CARGO_TOML.replace("\"1.0.190\"", "\"1.0.210\""),
+            "only serde moves"
+        );
+
+        // Nothing merged: another pass opens nothing more.
+        assert_eq!(setup.upgrades.advance_waves().await.expect("advance"), 0);
+
+        for (repo, next) in [
+            ("docs", Some("search")),
+            ("search", Some("ledger")),
+            ("ledger", None),
+        ] {
+            {
+                let mut state = setup.fakes.lock();
+                let repo = state.repos.get_mut(&format!("acme/{repo}")).expect("repo");
+                let number = repo.open_pulls()[0].number;
+                assert!(repo.merge_pull(number));
+            }
+            setup.upgrades.sync_open_prs().await.expect("sync");
+            setup.upgrades.advance_waves().await.expect("advance");
+            if let Some(next) = next {
+                assert_eq!(
+                    open_in(next),
+                    ["shipshape/wave-1-serde"],
+                    "{} after {repo}",
+                    db.label
+                );
+            }
+        }
+        let done = setup.upgrades.wave(wave.id).await.expect("wave");
+        assert_eq!(done.state, "done", "{done:?}");
+        assert!(done.tiers.iter().all(|t| t.state == "done"));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wave_for_a_package_nobody_uses_is_refused_with_why() {
+    let db = TestDb::sqlite().await;
+    let setup = setup(&db, FLEET).await;
+    let error = setup
+        .upgrades
+        .create_wave(&shipshape_server::upgrade::service::NewWave {
+            ecosystem: "cargo",
+            package: "left-pad",
+            target: "1.0.0",
+            soak: None,
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "no service of the fleet uses cargo package `left-pad`"
+    );
+    let error = setup
+        .upgrades
+        .create_wave(&shipshape_server::upgrade::service::NewWave {
+            ecosystem: "cobol",
+            package: "x",
+            target: "1",
+            soak: None,
+        })
+        .await
+        .expect_err("refused");
+    assert!(
+        error.to_string().starts_with("`cobol` is not an ecosystem"),
+        "{error}"
+    );
+}

@@ -17,3 +17,4 @@ pub mod requirement;
 pub mod scheduler;
 pub mod service;
 pub mod versions;
+pub mod wave;

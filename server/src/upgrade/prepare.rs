@@ -166,6 +166,54 @@ fn verify(
     Ok(())
 }
 
+/// Edits, checks and writes the texts of one planned group; `Err` says why
+/// it cannot become a PR (nothing in the manifests changes, an edit that
+/// does not read back).
+pub fn prepare_group(
+    input: &PrepareInput<'_>,
+    group: &PlannedGroup,
+) -> Result<PreparedGroup, String> {
+    let (files, notes) = edit_group(input.snapshot, group).and_then(|(files, notes)| {
+        verify(input.snapshot, group, &files).map(|()| (files, notes))
+    })?;
+    if files.is_empty() {
+        let reasons: Vec<String> = notes
+            .not_changed
+            .iter()
+            .map(|(name, reason)| format!("{name}: {reason}"))
+            .chain(
+                notes
+                    .stale_locks
+                    .iter()
+                    .map(|(lock, command)| format!("only {lock} would change (run `{command}`)")),
+            )
+            .collect();
+        return Err(format!("no manifest changes ({})", reasons.join("; ")));
+    }
+    let diffs = files
+        .iter()
+        .map(|(path, text)| {
+            let old = input.snapshot.texts.get(path).map_or("", String::as_str);
+            (path.clone(), unified_diff(path, old, text))
+        })
+        .collect();
+    let texts = pr_texts(
+        input.service,
+        group,
+        input.policy,
+        &notes,
+        input.dashboard_url,
+        input.now_ms,
+    );
+    Ok(PreparedGroup {
+        group: group.clone(),
+        files,
+        diffs,
+        texts,
+        notes,
+    })
+}
+
 pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
     let reading = read_snapshot(input.snapshot);
     let measured = measure_all(&reading.dependencies, input.answers, input.now_ms);
@@ -195,54 +243,10 @@ pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
         ..Prepared::default()
     };
     for group in &plan.groups {
-        let edited = edit_group(input.snapshot, group).and_then(|(files, notes)| {
-            verify(input.snapshot, group, &files).map(|()| (files, notes))
-        });
-        let (files, notes) = match edited {
-            Ok(done) => done,
-            Err(reason) => {
-                prepared.skipped.push((group.key.clone(), reason));
-                continue;
-            }
-        };
-        if files.is_empty() {
-            let reasons: Vec<String> =
-                notes
-                    .not_changed
-                    .iter()
-                    .map(|(name, reason)| format!("{name}: {reason}"))
-                    .chain(notes.stale_locks.iter().map(|(lock, command)| {
-                        format!("only {lock} would change (run `{command}`)")
-                    }))
-                    .collect();
-            prepared.skipped.push((
-                group.key.clone(),
-                format!("no manifest changes ({})", reasons.join("; ")),
-            ));
-            continue;
+        match prepare_group(input, group) {
+            Ok(ready) => prepared.groups.push(ready),
+            Err(reason) => prepared.skipped.push((group.key.clone(), reason)),
         }
-        let diffs = files
-            .iter()
-            .map(|(path, text)| {
-                let old = input.snapshot.texts.get(path).map_or("", String::as_str);
-                (path.clone(), unified_diff(path, old, text))
-            })
-            .collect();
-        let texts = pr_texts(
-            input.service,
-            group,
-            input.policy,
-            &notes,
-            input.dashboard_url,
-            input.now_ms,
-        );
-        prepared.groups.push(PreparedGroup {
-            group: group.clone(),
-            files,
-            diffs,
-            texts,
-            notes,
-        });
     }
     prepared.plan = plan;
     prepared

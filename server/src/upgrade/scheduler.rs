@@ -62,13 +62,21 @@ pub async fn run_on_schedule(
                     }
                 }
             }
-            _ => match upgrades.sync_open_prs().await {
-                Ok(0) => {}
-                Ok(changed) => {
-                    tracing::info!("{changed} upgrade PR(s) were merged or closed on GitHub")
+            _ => {
+                match upgrades.sync_open_prs().await {
+                    Ok(0) => {}
+                    Ok(changed) => {
+                        tracing::info!("{changed} upgrade PR(s) were merged or closed on GitHub")
+                    }
+                    Err(error) => tracing::warn!("could not check upgrade PRs on GitHub: {error}"),
                 }
-                Err(error) => tracing::warn!("could not check upgrade PRs on GitHub: {error}"),
-            },
+                // Merges and health move waves on.
+                match upgrades.advance_waves().await {
+                    Ok(0) => {}
+                    Ok(opened) => tracing::info!("upgrade waves opened {opened} PR(s)"),
+                    Err(error) => tracing::warn!("could not move upgrade waves on: {error}"),
+                }
+            }
         }
     }
 }

@@ -137,6 +137,29 @@ pub fn allows(
     )
 }
 
+struct Compare<'a> {
+    from: &'a str,
+    to: &'a str,
+}
+
+impl SchemeTask for Compare<'_> {
+    type Out = Result<(std::cmp::Ordering, Gap), String>;
+    fn run<S: VersionScheme>(self, scheme: &S) -> Self::Out {
+        let from = scheme.parse_version(self.from)?;
+        let to = scheme.parse_version(self.to)?;
+        Ok((from.cmp(&to), scheme.gap(&from, &to)))
+    }
+}
+
+/// How `from` compares with `to`, and the gap from one to the other.
+pub fn compare(
+    ecosystem: Ecosystem,
+    from: &str,
+    to: &str,
+) -> Result<(std::cmp::Ordering, Gap), String> {
+    dispatch(ecosystem, Compare { from, to })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,12 +10,13 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde::Deserialize;
 use shipshape_app::upgrades::{
-    RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview,
+    RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview, WaveView,
 };
 
 use super::AppState;
 use super::error::ApiError;
-use crate::upgrade::service::{RunCause, UpgradeError, UpgradeService};
+use crate::fleet::spec::parse_duration;
+use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
 
 pub fn api_router() -> Router<AppState> {
     Router::new()
@@ -24,6 +25,12 @@ pub fn api_router() -> Router<AppState> {
         .route("/upgrades/runs/{id}", get(run))
         .route("/upgrades/prs", get(prs))
         .route("/upgrades/schedule", get(schedule))
+        .route("/upgrades/waves", get(waves).post(create_wave))
+        .route("/upgrades/waves/{id}", get(wave))
+        .route(
+            "/upgrades/waves/{id}/cancel",
+            axum::routing::post(cancel_wave),
+        )
 }
 
 impl From<UpgradeError> for ApiError {
@@ -32,7 +39,10 @@ impl From<UpgradeError> for ApiError {
             UpgradeError::UnknownService(slug) => {
                 ApiError::NotFound(format!("no service with slug `{slug}`"))
             }
-            UpgradeError::UnknownRun(id) => ApiError::NotFound(format!("no upgrade run {id}")),
+            UpgradeError::UnknownRun(_) | UpgradeError::UnknownWave(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            UpgradeError::Invalid(message) => ApiError::Invalid(message),
             UpgradeError::Busy => ApiError::Conflict(error.to_string()),
             UpgradeError::Store(cause) => {
                 ApiError::internal("reading or recording upgrades", cause)
@@ -119,4 +129,60 @@ async fn schedule(
     State(upgrades): State<UpgradeService>,
 ) -> Result<Json<Vec<ScheduleEntryView>>, ApiError> {
     Ok(Json(upgrades.schedule().await?))
+}
+
+async fn waves(State(upgrades): State<UpgradeService>) -> Result<Json<Vec<WaveView>>, ApiError> {
+    Ok(Json(upgrades.waves().await?))
+}
+
+async fn wave(
+    State(upgrades): State<UpgradeService>,
+    Path(id): Path<i64>,
+) -> Result<Json<WaveView>, ApiError> {
+    Ok(Json(upgrades.wave(id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateWave {
+    ecosystem: String,
+    package: String,
+    target: String,
+    /// `24h`, `3d`; default `[upgrades] wave_soak`.
+    soak: Option<String>,
+}
+
+/// `POST /api/v1/upgrades/waves`: starts a wave and opens the first tier's PRs.
+async fn create_wave(
+    State(upgrades): State<UpgradeService>,
+    body: Result<Json<CreateWave>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<WaveView>), ApiError> {
+    let Json(request) = body.map_err(|e| {
+        ApiError::Invalid(format!(
+            "the body must be JSON like {{\"ecosystem\": \"cargo\", \"package\": \"serde\", \"target\": \"1.0.230\", \"soak\": \"24h\"}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let soak = request
+        .soak
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+        .map_err(|e| ApiError::Invalid(format!("soak: {e}")))?;
+    let wave = upgrades
+        .create_wave(&NewWave {
+            ecosystem: &request.ecosystem,
+            package: &request.package,
+            target: &request.target,
+            soak,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(wave)))
+}
+
+async fn cancel_wave(
+    State(upgrades): State<UpgradeService>,
+    Path(id): Path<i64>,
+) -> Result<Json<WaveView>, ApiError> {
+    Ok(Json(upgrades.cancel_wave(id).await?))
 }

@@ -24,10 +24,14 @@ use crate::config::UpgradeSettings;
 use crate::deps::crawl::{Registries, gap_name};
 use crate::deps::read::read_snapshot;
 use crate::deps::service::Sources;
-use crate::deps::source::Fetched;
 use crate::deps::source::github::{GitHubClient, GitHubError};
+use crate::deps::source::{Fetched, Snapshot};
 use crate::fleet::spec::RepositorySource;
 use crate::store::{NewPr, Store, StoreError, StoredPr, StoredService};
+
+mod campaign;
+
+pub use campaign::NewWave;
 
 const RUNS_SHOWN: i64 = 30;
 
@@ -41,6 +45,11 @@ pub enum UpgradeError {
     Busy,
     #[error("no upgrade run {0}")]
     UnknownRun(i64),
+    #[error("no upgrade wave {0}")]
+    UnknownWave(i64),
+    /// The request cannot be done as asked; said so the person can fix it.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 #[derive(Clone)]
@@ -292,33 +301,14 @@ impl UpgradeService {
         if let (Some(repo), Some(host)) = (&github_repo, &host)
             && !dry_run
         {
-            let found = async {
-                let branch = host.default_branch(repo).await?;
-                let head = host
-                    .branch_head(repo, &branch)
-                    .await?
-                    .ok_or_else(|| GitHubError {
-                        status: None,
-                        message: format!("the default branch {branch} has no commit"),
-                    })?;
-                Ok::<_, GitHubError>((branch, head))
-            }
-            .await;
-            match found {
+            match github_base(host.as_ref(), repo).await {
                 Ok(found) => base = Some(found),
                 Err(error) => return fail(run, format!("{repo}: {error}")),
             }
         }
-        let reader = match self.inner.sources.reader(source) {
-            Ok(reader) => reader,
+        let snapshot = match self.read_repository(source).await {
+            Ok(snapshot) => snapshot,
             Err(message) => return fail(run, message),
-        };
-        let snapshot = match reader.fetch(None).await {
-            Ok(Fetched::Changed(snapshot)) => snapshot,
-            Ok(Fetched::Unchanged { .. }) => {
-                return fail(run, "the repository answered without its files".into());
-            }
-            Err(error) => return fail(run, error.to_string()),
         };
         // Merges and closes first: a version a person just declined is not
         // proposed again, and a slot a merge freed counts.
@@ -442,6 +432,18 @@ impl UpgradeService {
         run
     }
 
+    /// The repository's manifests as they are now.
+    async fn read_repository(&self, source: &RepositorySource) -> Result<Snapshot, String> {
+        let reader = self.inner.sources.reader(source)?;
+        match reader.fetch(None).await {
+            Ok(Fetched::Changed(snapshot)) => Ok(snapshot),
+            Ok(Fetched::Unchanged { .. }) => {
+                Err("the repository answered without its files".into())
+            }
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
     /// Brings the service's PRs on GitHub in line with `groups`; the action
     /// taken per group key.
     #[expect(
@@ -518,6 +520,7 @@ impl UpgradeService {
                     policy,
                     group,
                     existing,
+                    None,
                 )
                 .await
             {
@@ -616,6 +619,7 @@ impl UpgradeService {
         policy: &super::policy::Policy,
         group: &PreparedGroup,
         existing: Option<StoredPr>,
+        wave_id: Option<i64>,
     ) -> Result<(StoredPr, String), PrError> {
         let store = &self.inner.store;
         let clock = &self.inner.clock;
@@ -663,7 +667,7 @@ impl UpgradeService {
                             title: &group.texts.title,
                             bumps: &bumps,
                             content_key: &content_key,
-                            wave_id: None,
+                            wave_id,
                             run_id,
                         },
                         clock.now_ms(),
@@ -823,10 +827,26 @@ impl UpgradeService {
             schedule: self.schedule().await?,
             runs: self.runs().await?,
             prs: self.prs(None).await?,
-            waves: Vec::new(),
+            waves: self.waves().await?,
             can_write: self.github().is_some(),
         })
     }
+}
+
+/// The default branch of `repo` and its head: what a PR starts from.
+async fn github_base<H: CodeHost>(
+    host: &H,
+    repo: &str,
+) -> Result<(String, BranchHead), GitHubError> {
+    let branch = host.default_branch(repo).await?;
+    let head = host
+        .branch_head(repo, &branch)
+        .await?
+        .ok_or_else(|| GitHubError {
+            status: None,
+            message: format!("the default branch {branch} has no commit"),
+        })?;
+    Ok((branch, head))
 }
 
 /// Why writing one PR stopped.

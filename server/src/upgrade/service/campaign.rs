@@ -1,0 +1,409 @@
+//! Upgrade waves in the service layer: creating one, gathering each
+//! participant's facts (version in use from drift, its wave PR, its health)
+//! for the pure `wave::decide`, and opening the PRs it asks for.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use shipshape_app::health::HealthLevel;
+use shipshape_app::upgrades::{WaveServiceView, WaveTierView, WaveView};
+
+use super::{PrError, RunCause, UpgradeError, UpgradeService, github_base};
+use crate::deps::model::Ecosystem;
+use crate::deps::read::read_snapshot;
+use crate::fleet::spec::RepositorySource;
+use crate::health::report::service_level;
+use crate::health::state::HealthState;
+use crate::store::{StoredService, StoredWave};
+use crate::upgrade::plan::{PlannedGroup, Proposal, slug};
+use crate::upgrade::prepare::{PrepareInput, prepare_group};
+use crate::upgrade::versions::compare;
+use crate::upgrade::wave::{HealthFact, Participant, PrFact, WaveDecision, decide};
+
+/// A wave asked for through the API or the page.
+pub struct NewWave<'a> {
+    pub ecosystem: &'a str,
+    pub package: &'a str,
+    pub target: &'a str,
+    /// `None`: `[upgrades] wave_soak`.
+    pub soak: Option<Duration>,
+}
+
+struct Facts {
+    participants: Vec<Participant>,
+    /// Slug → (service, version in use).
+    services: HashMap<String, (StoredService, String)>,
+    /// Slug → its wave PR's URL.
+    pr_urls: HashMap<String, String>,
+    merged: HashMap<String, i64>,
+}
+
+impl UpgradeService {
+    /// Starts a wave and opens the first tier's PRs.
+    pub async fn create_wave(&self, new: &NewWave<'_>) -> Result<WaveView, UpgradeError> {
+        let invalid = |message: String| UpgradeError::Invalid(message);
+        let ecosystem = Ecosystem::from_config_name(new.ecosystem).ok_or_else(|| {
+            invalid(format!(
+                "`{}` is not an ecosystem; use one of {}",
+                new.ecosystem,
+                Ecosystem::CONFIG_NAMES.join(", ")
+            ))
+        })?;
+        let package = new.package.trim();
+        let target = new.target.trim();
+        let users = self
+            .inner
+            .store
+            .fleet_dependencies()
+            .await?
+            .into_iter()
+            .filter(|(_, d)| d.ecosystem == new.ecosystem && d.name == package)
+            .count();
+        if users == 0 {
+            return Err(invalid(format!(
+                "no service of the fleet uses {} package `{package}`",
+                new.ecosystem
+            )));
+        }
+        compare(ecosystem, target, target).map_err(|e| {
+            invalid(format!(
+                "`{target}` is not a {} version: {e}",
+                new.ecosystem
+            ))
+        })?;
+        let soak = new.soak.unwrap_or(self.settings().wave_soak);
+        let id = self
+            .inner
+            .store
+            .create_wave(
+                new.ecosystem,
+                package,
+                target,
+                i64::try_from(soak.as_millis()).unwrap_or(i64::MAX),
+                self.inner.clock.now_ms(),
+            )
+            .await?;
+        self.advance_waves().await?;
+        self.wave(id).await
+    }
+
+    pub async fn cancel_wave(&self, id: i64) -> Result<WaveView, UpgradeError> {
+        self.wave(id).await?;
+        self.inner
+            .store
+            .finish_wave(id, "cancelled", self.inner.clock.now_ms())
+            .await?;
+        self.wave(id).await
+    }
+
+    pub async fn wave(&self, id: i64) -> Result<WaveView, UpgradeError> {
+        let wave = self
+            .inner
+            .store
+            .waves()
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or(UpgradeError::UnknownWave(id))?;
+        let facts = self.wave_facts(&wave).await?;
+        let decision = decide(&facts.participants, wave.soak_ms, self.inner.clock.now_ms());
+        Ok(wave_view(&wave, &facts, &decision))
+    }
+
+    pub async fn waves(&self) -> Result<Vec<WaveView>, UpgradeError> {
+        let mut views = Vec::new();
+        for wave in self.inner.store.waves().await? {
+            views.push(self.wave(wave.id).await?);
+        }
+        Ok(views)
+    }
+
+    async fn wave_facts(&self, wave: &StoredWave) -> Result<Facts, UpgradeError> {
+        let store = &self.inner.store;
+        let Some(ecosystem) = Ecosystem::from_config_name(&wave.ecosystem) else {
+            return Err(UpgradeError::Invalid(format!(
+                "unknown ecosystem {}",
+                wave.ecosystem
+            )));
+        };
+        let mut in_use: HashMap<String, String> = HashMap::new();
+        for (slug, dependency) in store.fleet_dependencies().await? {
+            if dependency.ecosystem != wave.ecosystem || dependency.name != wave.package {
+                continue;
+            }
+            let Some(current) = dependency.current else {
+                continue;
+            };
+            // The oldest version in use decides whether a service is there.
+            let older = in_use.get(&slug).is_none_or(|known| {
+                compare(ecosystem, &current, known).is_ok_and(|(o, _)| o.is_lt())
+            });
+            if older {
+                in_use.insert(slug, current);
+            }
+        }
+        let mut prs: HashMap<i64, crate::store::StoredPr> = HashMap::new();
+        for pr in store.wave_prs(wave.id).await? {
+            prs.insert(pr.service_id, pr);
+        }
+        let mut levels: HashMap<String, Vec<Option<(HealthState, i64)>>> = HashMap::new();
+        for status in store.endpoint_statuses(None).await? {
+            levels
+                .entry(status.service_slug.clone())
+                .or_default()
+                .push(status.state);
+        }
+        let mut facts = Facts {
+            participants: Vec::new(),
+            services: HashMap::new(),
+            pr_urls: HashMap::new(),
+            merged: HashMap::new(),
+        };
+        for service in store.active_services().await? {
+            let slug = service.spec.slug.clone();
+            let Some(current) = in_use.get(&slug).cloned() else {
+                continue;
+            };
+            let pr = prs.get(&service.id);
+            let pr_fact = match pr.map(|p| p.state.as_str()) {
+                None | Some("superseded") => PrFact::None,
+                Some("merged") => PrFact::Merged {
+                    at_ms: pr.and_then(|p| p.merged_ms).unwrap_or(0),
+                },
+                Some("closed") => PrFact::Closed,
+                Some(_) => PrFact::Open,
+            };
+            if let Some(url) = pr.and_then(|p| p.url.clone()) {
+                facts.pr_urls.insert(slug.clone(), url);
+            }
+            if let PrFact::Merged { at_ms } = pr_fact {
+                facts.merged.insert(slug.clone(), at_ms);
+            }
+            let health = match levels
+                .get(&slug)
+                .and_then(|states| service_level(states.iter().copied()))
+            {
+                None | Some((HealthLevel::NoData, _)) => HealthFact::NotMonitored,
+                Some((HealthLevel::Up, since)) => HealthFact::Healthy {
+                    since_ms: since.unwrap_or(0),
+                },
+                Some((level, since)) => HealthFact::Unhealthy {
+                    level: level.name().to_string(),
+                    since_ms: since.unwrap_or(0),
+                },
+            };
+            facts.participants.push(Participant {
+                slug: slug.clone(),
+                tier: service.spec.tier,
+                at_target: compare(ecosystem, &current, &wave.target).is_ok_and(|(o, _)| o.is_ge()),
+                pr: pr_fact,
+                health,
+            });
+            facts.services.insert(slug, (service, current));
+        }
+        Ok(facts)
+    }
+
+    /// Opens the PRs active waves ask for, and ends the waves that are done.
+    pub async fn advance_waves(&self) -> Result<usize, UpgradeError> {
+        let mut opened = 0;
+        for wave in self.inner.store.waves().await? {
+            if wave.state != "active" {
+                continue;
+            }
+            let facts = self.wave_facts(&wave).await?;
+            let now = self.inner.clock.now_ms();
+            let decision = decide(&facts.participants, wave.soak_ms, now);
+            if decision.done {
+                self.inner.store.finish_wave(wave.id, "done", now).await?;
+                continue;
+            }
+            if decision.open_for.is_empty() {
+                continue;
+            }
+            let _turn = self.inner.running.lock().await;
+            let store = &self.inner.store;
+            let run_id = store
+                .start_run(
+                    RunCause::Wave.name(),
+                    None,
+                    false,
+                    self.inner.clock.now_ms(),
+                )
+                .await?;
+            for slug in &decision.open_for {
+                let Some((service, current)) = facts.services.get(slug) else {
+                    continue;
+                };
+                let (level, message) =
+                    match self.open_wave_pr(run_id, &wave, service, current).await {
+                        Ok(message) => {
+                            opened += 1;
+                            ("info", message)
+                        }
+                        Err(message) => ("error", message),
+                    };
+                store
+                    .add_run_event(
+                        run_id,
+                        Some(service.id),
+                        level,
+                        &message,
+                        self.inner.clock.now_ms(),
+                    )
+                    .await?;
+            }
+            store
+                .finish_run(run_id, "done", None, self.inner.clock.now_ms())
+                .await?;
+        }
+        Ok(opened)
+    }
+
+    async fn open_wave_pr(
+        &self,
+        run_id: i64,
+        wave: &StoredWave,
+        service: &StoredService,
+        current: &str,
+    ) -> Result<String, String> {
+        let spec = &service.spec;
+        let Some(RepositorySource::GitHub { owner, repo }) = &spec.repository else {
+            return Err(format!(
+                "wave {}: {} has no GitHub repository to open the PR in",
+                wave.id, spec.slug
+            ));
+        };
+        let repo = format!("{owner}/{repo}");
+        let host = self
+            .github()
+            .ok_or("the GitHub client could not be set up (see the server's log)")?;
+        let ecosystem = Ecosystem::from_config_name(&wave.ecosystem).ok_or("unknown ecosystem")?;
+        let (base_branch, head) = github_base(host.as_ref(), &repo)
+            .await
+            .map_err(|e| format!("{repo}: {e}"))?;
+        let snapshot = self
+            .read_repository(spec.repository.as_ref().ok_or("no repository")?)
+            .await?;
+        let reading = read_snapshot(&snapshot);
+        let gap = compare(ecosystem, current, &wave.target)
+            .map(|(_, gap)| gap)
+            .map_err(|e| format!("{}: {e}", wave.package))?;
+        let mut manifests: Vec<&str> = reading
+            .dependencies
+            .iter()
+            .filter(|d| d.ecosystem == ecosystem && d.declared.name == wave.package)
+            .map(|d| d.manifest.as_str())
+            .collect();
+        manifests.sort_unstable();
+        manifests.dedup();
+        let settings = self.settings();
+        let policy = settings.policy_for(&spec.slug, &spec.team);
+        let group = PlannedGroup {
+            key: format!("wave-{}", wave.id),
+            title: format!(
+                "Update {} to {} (upgrade wave {})",
+                wave.package, wave.target, wave.id
+            ),
+            branch: format!(
+                "{}wave-{}-{}",
+                policy.branch_prefix,
+                wave.id,
+                slug(&wave.package)
+            ),
+            proposals: manifests
+                .into_iter()
+                .map(|manifest| Proposal {
+                    ecosystem,
+                    manifest: manifest.to_string(),
+                    name: wave.package.clone(),
+                    from: current.to_string(),
+                    to: wave.target.clone(),
+                    gap,
+                    published_ms: None,
+                })
+                .collect(),
+        };
+        let declined = std::collections::BTreeSet::new();
+        let answers = crate::deps::crawl::Answers::new();
+        let input = PrepareInput {
+            service: &spec.slug,
+            snapshot: &snapshot,
+            answers: &answers,
+            policy: &policy,
+            declined: &declined,
+            dashboard_url: settings.dashboard_url.as_deref(),
+            now_ms: self.inner.clock.now_ms(),
+        };
+        let prepared = prepare_group(&input, &group)?;
+        let existing = self
+            .inner
+            .store
+            .live_prs(service.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|pr| pr.group_key == group.key);
+        let (pr, action) = self
+            .ensure_pr(
+                host.as_ref(),
+                run_id,
+                service,
+                &repo,
+                &base_branch,
+                &head,
+                &policy,
+                &prepared,
+                existing,
+                Some(wave.id),
+            )
+            .await
+            .map_err(|e| match e {
+                PrError::Store(e) => e.to_string(),
+                PrError::GitHub(e) => format!("{repo}: {e}"),
+            })?;
+        Ok(format!(
+            "wave {}: {action} #{} {}",
+            wave.id,
+            pr.number.unwrap_or_default(),
+            prepared.texts.title
+        ))
+    }
+}
+
+fn wave_view(wave: &StoredWave, facts: &Facts, decision: &WaveDecision) -> WaveView {
+    WaveView {
+        id: wave.id,
+        ecosystem: wave.ecosystem.clone(),
+        package: wave.package.clone(),
+        target: wave.target.clone(),
+        soak_ms: wave.soak_ms,
+        created_ms: wave.created_ms,
+        state: wave.state.clone(),
+        tiers: decision
+            .tiers
+            .iter()
+            .map(|tier| WaveTierView {
+                tier: tier.tier,
+                state: tier.state.to_string(),
+                services: tier
+                    .services
+                    .iter()
+                    .map(|s| WaveServiceView {
+                        service: s.slug.clone(),
+                        tier: tier.tier,
+                        current: facts
+                            .services
+                            .get(&s.slug)
+                            .map(|(_, current)| current.clone())
+                            .unwrap_or_default(),
+                        state: s.state.to_string(),
+                        pr_url: facts.pr_urls.get(&s.slug).cloned(),
+                        merged_ms: facts.merged.get(&s.slug).copied(),
+                        detail: s.detail.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
