@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
-use crate::upgrades::{RunOutcomeView, UpgradesOverview};
+use crate::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 #[cfg(feature = "ssr")]
 fn backend() -> Result<crate::backend::UiBackendHandle, ServerFnError> {
@@ -95,6 +95,20 @@ pub async fn run_upgrades_now(
     backend()?
         .0
         .run_upgrades(service, dry_run)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn create_upgrade_wave(
+    ecosystem: String,
+    package: String,
+    target: String,
+    soak: String,
+) -> Result<WaveView, ServerFnError> {
+    backend()?
+        .0
+        .create_wave(ecosystem, package, target, soak)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

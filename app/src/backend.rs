@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
-use crate::upgrades::{RunOutcomeView, UpgradesOverview};
+use crate::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 /// Why a UI request could not be answered, in words fit for the person who
 /// asked. The internal cause has already been logged by the server.
@@ -56,6 +56,14 @@ pub trait UiBackend: Send + Sync {
         service: Option<String>,
         dry_run: bool,
     ) -> BoxFuture<'_, Result<RunOutcomeView, BackendError>>;
+    /// Starts an upgrade wave; `soak` like `24h` (empty: the configured default).
+    fn create_wave(
+        &self,
+        ecosystem: String,
+        package: String,
+        target: String,
+        soak: String,
+    ) -> BoxFuture<'_, Result<WaveView, BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

@@ -62,4 +62,29 @@ describe('upgrades', () => {
       await screenshot(page, 'upgrades-opened');
     });
   });
+
+  test('a wave is started from the page and shows its tiers', async () => {
+    await withPage(browser, {}, async (page) => {
+      await page.goto(`${shipshape.baseUrl}/upgrades`);
+      await waitForHydration(page);
+      const form = page.locator('[data-testid="wave-form"]');
+      await form.locator('select[name="ecosystem"]').selectOption('cargo');
+      await form.locator('input[name="package"]').fill('serde');
+      await form.locator('input[name="target"]').fill('1.0.230');
+      await form.locator('input[name="soak"]').fill('2h');
+      await page.click('[data-testid="start-wave"]');
+      await page.waitForSelector('[data-testid="wave"]', { timeout: 30_000 });
+      assert.equal(new URL(page.url()).pathname, '/upgrades', 'started in place');
+      const heading = await page.locator('[data-testid="wave"] h3').first().textContent();
+      assert.match(heading, /^Wave 1: cargo serde → 1\.0\.230/);
+      const tiers = await page.locator('[data-testid="wave-tier"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-state')));
+      assert.ok(tiers.length >= 1, 'the tiers are listed');
+      assert.ok(['rolling-out', 'halted', 'done'].includes(tiers[0]), `the least critical tier moves first: ${tiers}`);
+      assert.ok(tiers.slice(1).every((state) => ['waiting', 'done'].includes(state)), `later tiers wait: ${tiers}`);
+      const api = await (await fetch(`${shipshape.baseUrl}/api/v1/upgrades/waves`)).json();
+      assert.equal(api[0].package, 'serde');
+      assert.equal(api[0].soak_ms, 2 * 3600 * 1000);
+      await screenshot(page, 'upgrades-wave');
+    });
+  });
 });

@@ -6,19 +6,23 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{RunUpgradesNow, load_upgrades};
+use crate::api::{CreateUpgradeWave, RunUpgradesNow, load_upgrades};
 use crate::components::service_bits::ErrorPanel;
 use crate::format::{plural, utc_timestamp};
 use crate::upgrades::{
     GroupPreviewView, RunOutcomeView, ScheduleEntryView, ServicePreviewView, UpgradePrView,
-    UpgradeRunView, UpgradesOverview,
+    UpgradeRunView, UpgradesOverview, WaveView,
 };
 
 #[component]
 pub fn UpgradesPage() -> impl IntoView {
     let run = ServerAction::<RunUpgradesNow>::new();
-    // A finished run changes the lists: read them again.
-    let overview = Resource::new(move || run.version().get(), |_| load_upgrades());
+    let start_wave = ServerAction::<CreateUpgradeWave>::new();
+    // A finished run or a new wave changes the lists: read them again.
+    let overview = Resource::new(
+        move || (run.version().get(), start_wave.version().get()),
+        |_| load_upgrades(),
+    );
     view! {
         <Title text="Upgrades" />
         <div class="page-head">
@@ -27,7 +31,7 @@ pub fn UpgradesPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Reading upgrades…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <Overview overview run /> }.into_any(),
+                    Ok(overview) => view! { <Overview overview run start_wave /> }.into_any(),
                     Err(error) => view! {
                         <ErrorPanel title="Upgrades could not be read" message=error.to_string() />
                     }.into_any(),
@@ -39,7 +43,11 @@ pub fn UpgradesPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(overview: UpgradesOverview, run: ServerAction<RunUpgradesNow>) -> impl IntoView {
+fn Overview(
+    overview: UpgradesOverview,
+    run: ServerAction<RunUpgradesNow>,
+    start_wave: ServerAction<CreateUpgradeWave>,
+) -> impl IntoView {
     let services: Vec<String> = overview
         .schedule
         .iter()
@@ -66,6 +74,14 @@ fn Overview(overview: UpgradesOverview, run: ServerAction<RunUpgradesNow>) -> im
         <section class="panel" aria-labelledby="prs-heading">
             <h2 id="prs-heading">"Open upgrade PRs"</h2>
             <PrTable prs=open empty="No upgrade PR is open." testid="open-prs" />
+        </section>
+        <section class="panel" aria-labelledby="waves-heading">
+            <h2 id="waves-heading">"Upgrade waves"</h2>
+            <p class="muted hint">
+                "A wave bumps one package across the fleet, least critical tier first (5, then 4, … then 1). The next tier's PRs open once every service of the tier before has merged and stayed healthy for the soak time."
+            </p>
+            <WaveForm start_wave />
+            <WaveList waves=overview.waves />
         </section>
         <section class="panel" aria-labelledby="schedule-heading">
             <h2 id="schedule-heading">"Schedule"</h2>
@@ -336,4 +352,67 @@ fn RunList(runs: Vec<UpgradeRunView>) -> impl IntoView {
         </ul>
     }
     .into_any()
+}
+
+#[component]
+fn WaveForm(start_wave: ServerAction<CreateUpgradeWave>) -> impl IntoView {
+    let pending = start_wave.pending();
+    view! {
+        <ActionForm action=start_wave attr:class="action-form" attr:data-testid="wave-form">
+            <label class="field">
+                <span>"Ecosystem"</span>
+                <select name="ecosystem">
+                    {["cargo", "npm", "python", "go", "ruby", "maven"].map(|e| view! { <option value=e>{e}</option> })}
+                </select>
+            </label>
+            <label class="field"><span>"Package"</span><input name="package" required placeholder="serde" /></label>
+            <label class="field"><span>"Target version"</span><input name="target" required placeholder="1.0.230" /></label>
+            <label class="field"><span>"Soak"</span><input name="soak" placeholder="24h" /></label>
+            <div class="filter-actions">
+                <button type="submit" data-testid="start-wave" disabled=move || pending.get()>"Start wave"</button>
+            </div>
+        </ActionForm>
+        {move || start_wave.value().get().and_then(|result| result.err()).map(|error| view! {
+            <ErrorPanel title="The wave could not be started" message=error.to_string() />
+        })}
+    }
+}
+
+#[component]
+fn WaveList(waves: Vec<WaveView>) -> impl IntoView {
+    if waves.is_empty() {
+        return view! { <p class="muted">"No wave yet."</p> }.into_any();
+    }
+    waves
+        .into_iter()
+        .map(|wave| {
+            let soak_hours = wave.soak_ms as f64 / 3_600_000.0;
+            view! {
+                <article class="wave" data-testid="wave">
+                    <h3>
+                        {format!("Wave {}: {} {} → {}", wave.id, wave.ecosystem, wave.package, wave.target)}
+                        <span class=format!("pr-state wave-{}", wave.state)>{wave.state.clone()}</span>
+                    </h3>
+                    <p class="muted">{format!("Started {} · soak {soak_hours:.0} h", utc_timestamp(wave.created_ms))}</p>
+                    <ol class="wave-tiers">
+                        {wave.tiers.into_iter().map(|tier| view! {
+                            <li data-testid="wave-tier" data-state=tier.state.clone()>
+                                <strong>{format!("Tier {}", tier.tier)}</strong>" · "{tier.state.clone()}
+                                <ul>
+                                    {tier.services.into_iter().map(|s| view! {
+                                        <li>
+                                            {s.service.clone()}" ("{s.current.clone()}"): "{s.state.clone()}
+                                            {s.pr_url.clone().map(|url| view! { " · " <a href=url rel="noopener noreferrer">"PR"</a> })}
+                                            {s.detail.clone().map(|d| view! { <span class="muted">{format!(" · {d}")}</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </article>
+            }
+        })
+        .collect_view()
+        .into_any()
 }

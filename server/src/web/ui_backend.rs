@@ -6,13 +6,13 @@ use shipshape_app::backend::{BackendError, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
-use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview};
+use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
 use crate::health::service::HealthService;
-use crate::upgrade::service::{RunCause, UpgradeError, UpgradeService};
+use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
 
 /// The service layers the pages use.
 pub struct UiServices {
@@ -163,6 +163,40 @@ impl UiBackend for UiServices {
                         message: error.to_string(),
                     },
                     other => logged("running upgrades", other),
+                })
+        }
+        .boxed()
+    }
+
+    fn create_wave(
+        &self,
+        ecosystem: String,
+        package: String,
+        target: String,
+        soak: String,
+    ) -> BoxFuture<'_, Result<WaveView, BackendError>> {
+        async move {
+            let soak = match soak.trim() {
+                "" => None,
+                text => Some(crate::fleet::spec::parse_duration(text).map_err(|message| {
+                    BackendError {
+                        message: format!("soak: {message}"),
+                    }
+                })?),
+            };
+            self.upgrades
+                .create_wave(&NewWave {
+                    ecosystem: &ecosystem,
+                    package: &package,
+                    target: &target,
+                    soak,
+                })
+                .await
+                .map_err(|error| match error {
+                    UpgradeError::Invalid(_) | UpgradeError::Busy => BackendError {
+                        message: error.to_string(),
+                    },
+                    other => logged("starting an upgrade wave", other),
                 })
         }
         .boxed()
