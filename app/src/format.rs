@@ -2,15 +2,19 @@
 
 /// Formats Unix milliseconds as `YYYY-MM-DD HH:MM UTC`.
 pub fn utc_timestamp(unix_ms: i64) -> String {
-    let secs = unix_ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let secs_of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
+    let secs_of_day = unix_ms.div_euclid(1000).rem_euclid(86_400);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        "{} {:02}:{:02} UTC",
+        utc_date(unix_ms),
         secs_of_day / 3600,
         (secs_of_day % 3600) / 60
     )
+}
+
+/// The UTC day of Unix milliseconds, as `YYYY-MM-DD`.
+pub fn utc_date(unix_ms: i64) -> String {
+    let (year, month, day) = civil_from_days(unix_ms.div_euclid(86_400_000));
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's

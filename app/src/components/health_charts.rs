@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::format::utc_timestamp;
+use crate::format::{utc_date, utc_timestamp};
 use crate::health::{DayCell, HealthLevel, LatencyPoint, day_class, percent};
 
 /// A level in colour and words (never colour alone).
@@ -81,8 +81,7 @@ pub fn Sparkline(values: Vec<Option<u64>>) -> impl IntoView {
 
 /// What a pointer over a day of the uptime bar reads.
 pub fn day_title(day: &DayCell) -> String {
-    let date = utc_timestamp(day.start_ms);
-    let date = date.split(' ').next().unwrap_or_default();
+    let date = utc_date(day.start_ms);
     match day.uptime {
         None => format!("{date}: no data"),
         Some(_) => format!(

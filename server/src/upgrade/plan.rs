@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use shipshape_app::format::utc_date;
 
 use super::policy::{Policy, glob_matches};
 use super::versions::{Target, allows, choose_targets};
@@ -100,12 +101,6 @@ fn ignored(policy: &Policy, input: &DependencyInput<'_>, release: &Release, gap:
     })
 }
 
-fn date(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.strftime("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
 /// Plans the PRs of one repository. `declined` holds (name, version) pairs
 /// a person closed without merging; they are not proposed again.
 pub fn plan(
@@ -153,9 +148,9 @@ pub fn plan(
                     version: young.version.clone(),
                     reason: format!(
                         "released {}; the policy waits {} days, so it is proposed from {}",
-                        date(published),
+                        utc_date(published),
                         min_age_ms / DAY_MS,
-                        date(published + min_age_ms)
+                        utc_date(published + min_age_ms)
                     ),
                 });
             }

@@ -49,13 +49,11 @@ pub struct Prepared {
     pub problems: Vec<String>,
 }
 
-pub struct PrepareInput<'a> {
+/// What every PR of one repository is prepared against.
+pub struct Repository<'a> {
     pub service: &'a str,
     pub snapshot: &'a Snapshot,
-    pub answers: &'a Answers,
     pub policy: &'a Policy,
-    /// (name, version) pairs a person declined.
-    pub declined: &'a BTreeSet<(String, String)>,
     pub dashboard_url: Option<&'a str>,
     pub now_ms: i64,
 }
@@ -170,7 +168,7 @@ fn verify(
 /// it cannot become a PR (nothing in the manifests changes, an edit that
 /// does not read back).
 pub fn prepare_group(
-    input: &PrepareInput<'_>,
+    input: &Repository<'_>,
     group: &PlannedGroup,
 ) -> Result<PreparedGroup, String> {
     let (files, notes) = edit_group(input.snapshot, group).and_then(|(files, notes)| {
@@ -214,16 +212,22 @@ pub fn prepare_group(
     })
 }
 
-pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
+/// Plans the repository's groups from the registries' `answers`, leaving
+/// out versions a person `declined` ((name, version) pairs), and prepares
+/// each.
+pub fn prepare(
+    input: &Repository<'_>,
+    answers: &Answers,
+    declined: &BTreeSet<(String, String)>,
+) -> Prepared {
     let reading = read_snapshot(input.snapshot);
-    let measured = measure_all(&reading.dependencies, input.answers, input.now_ms);
+    let measured = measure_all(&reading.dependencies, answers, input.now_ms);
     let inputs: Vec<DependencyInput<'_>> = reading
         .dependencies
         .iter()
         .zip(&measured)
         .filter_map(|(found, view)| {
-            let info = input
-                .answers
+            let info = answers
                 .get(&(found.ecosystem, found.declared.name.clone()))?
                 .as_ref()
                 .ok()?;
@@ -237,7 +241,7 @@ pub fn prepare(input: &PrepareInput<'_>) -> Prepared {
             })
         })
         .collect();
-    let plan = plan(input.policy, &inputs, input.declined, input.now_ms);
+    let plan = plan(input.policy, &inputs, declined, input.now_ms);
     let mut prepared = Prepared {
         problems: reading.errors.iter().map(ToString::to_string).collect(),
         ..Prepared::default()

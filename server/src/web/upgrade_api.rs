@@ -70,6 +70,19 @@ async fn run(
     Ok(Json(upgrades.run_view(id).await?))
 }
 
+/// A JSON body, or what is wrong with it next to an `example` of a good one.
+fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+    example: &str,
+) -> Result<T, ApiError> {
+    body.map(|Json(value)| value).map_err(|e| {
+        ApiError::Invalid(format!(
+            "the body must be JSON like {example}: {}",
+            e.body_text()
+        ))
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StartRun {
@@ -86,12 +99,7 @@ async fn start_run(
     State(upgrades): State<UpgradeService>,
     body: Result<Json<StartRun>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<RunOutcomeView>), ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::Invalid(format!(
-            "the body must be JSON like {{\"service\": \"checkout\", \"dry_run\": true}}: {}",
-            e.body_text()
-        ))
-    })?;
+    let request = json_body(body, r#"{"service": "checkout", "dry_run": true}"#)?;
     let outcome = upgrades
         .run(
             RunCause::Manual,
@@ -157,12 +165,10 @@ async fn create_wave(
     State(upgrades): State<UpgradeService>,
     body: Result<Json<CreateWave>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<WaveView>), ApiError> {
-    let Json(request) = body.map_err(|e| {
-        ApiError::Invalid(format!(
-            "the body must be JSON like {{\"ecosystem\": \"cargo\", \"package\": \"serde\", \"target\": \"1.0.230\", \"soak\": \"24h\"}}: {}",
-            e.body_text()
-        ))
-    })?;
+    let request = json_body(
+        body,
+        r#"{"ecosystem": "cargo", "package": "serde", "target": "1.0.230", "soak": "24h"}"#,
+    )?;
     let soak = request
         .soak
         .as_deref()

@@ -68,6 +68,18 @@ pub(crate) fn properties_of(project: Node<'_, '_>) -> HashMap<String, String> {
     properties
 }
 
+/// The `<dependency>` elements of a POM: its own, then the managed ones.
+pub(crate) fn dependency_elements<'a>(project: Node<'a, 'a>) -> impl Iterator<Item = Node<'a, 'a>> {
+    let managed = child(project, "dependencyManagement").and_then(|m| child(m, "dependencies"));
+    [child(project, "dependencies"), managed]
+        .into_iter()
+        .flatten()
+        .flat_map(|list| {
+            list.children()
+                .filter(|c| c.is_element() && c.tag_name().name() == "dependency")
+        })
+}
+
 pub fn parse_pom(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, ManifestError> {
     let document = Document::parse(text).map_err(|e| ManifestError {
         file: file.to_string(),
@@ -85,47 +97,38 @@ pub fn parse_pom(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, Mani
     let properties = properties_of(project);
 
     let mut dependencies = Vec::new();
-    let managed = child(project, "dependencyManagement").and_then(|m| child(m, "dependencies"));
-    for list in [child(project, "dependencies"), managed]
-        .into_iter()
-        .flatten()
-    {
-        for dependency in list
-            .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "dependency")
-        {
-            let line = document.text_pos_at(dependency.range().start).row as usize;
-            let error = |message: String| ManifestError {
-                file: file.to_string(),
-                line,
-                message,
-            };
-            let field = |name: &str| -> Result<Option<String>, ManifestError> {
-                text_of(dependency, name)
-                    .map(|value| resolve(&value, &properties).map_err(&error))
-                    .transpose()
-            };
-            let group = field("groupId")?
-                .ok_or_else(|| error("a <dependency> without <groupId>".into()))?;
-            let artifact = field("artifactId")?
-                .ok_or_else(|| error("a <dependency> without <artifactId>".into()))?;
-            let scope = field("scope")?.unwrap_or_default();
-            if scope == "import" || scope == "system" {
-                // A BOM import is a set of versions, not a dependency; system scope is a local jar.
-                continue;
-            }
-            dependencies.push(DeclaredDependency {
-                name: format!("{group}:{artifact}"),
-                requirement: field("version")?,
-                kind: if scope == "test" {
-                    DependencyKind::Dev
-                } else {
-                    DependencyKind::Normal
-                },
-                optional: field("optional")?.as_deref() == Some("true"),
-                non_registry_source: None,
-            });
+    for dependency in dependency_elements(project) {
+        let line = document.text_pos_at(dependency.range().start).row as usize;
+        let error = |message: String| ManifestError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let field = |name: &str| -> Result<Option<String>, ManifestError> {
+            text_of(dependency, name)
+                .map(|value| resolve(&value, &properties).map_err(&error))
+                .transpose()
+        };
+        let group =
+            field("groupId")?.ok_or_else(|| error("a <dependency> without <groupId>".into()))?;
+        let artifact = field("artifactId")?
+            .ok_or_else(|| error("a <dependency> without <artifactId>".into()))?;
+        let scope = field("scope")?.unwrap_or_default();
+        if scope == "import" || scope == "system" {
+            // A BOM import is a set of versions, not a dependency; system scope is a local jar.
+            continue;
         }
+        dependencies.push(DeclaredDependency {
+            name: format!("{group}:{artifact}"),
+            requirement: field("version")?,
+            kind: if scope == "test" {
+                DependencyKind::Dev
+            } else {
+                DependencyKind::Normal
+            },
+            optional: field("optional")?.as_deref() == Some("true"),
+            non_registry_source: None,
+        });
     }
     Ok(dependencies)
 }

@@ -90,7 +90,7 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<NpmManifest, ManifestErr
 }
 
 /// The registry name, the range, and the source when not the registry.
-fn read_spec(key: &str, spec: &str) -> (String, Option<String>, Option<String>) {
+pub(crate) fn read_spec(key: &str, spec: &str) -> (String, Option<String>, Option<String>) {
     let spec = spec.trim();
     if let Some(alias) = spec.strip_prefix("npm:") {
         // `npm:real-name@^1.2` (the name may be scoped: `npm:@scope/pkg@1`).

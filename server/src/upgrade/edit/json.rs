@@ -5,24 +5,13 @@
 use std::ops::Range;
 
 use super::Occurrence;
+use crate::deps::manifest::npm::read_spec;
 
 const SECTIONS: [&str; 4] = [
     "dependencies",
     "devDependencies",
     "optionalDependencies",
     "peerDependencies",
-];
-
-const NOT_FROM_REGISTRY: [&str; 9] = [
-    "file:",
-    "link:",
-    "workspace:",
-    "git+",
-    "git:",
-    "github:",
-    "http://",
-    "https://",
-    "portal:",
 ];
 
 struct Reader<'a> {
@@ -143,17 +132,17 @@ impl<'a> Reader<'a> {
 }
 
 /// The registry name and the range of the requirement in a spec string
-/// (`^1.2`, or `npm:real-name@^1.2` for an alias).
+/// (`^1.2`, or `npm:real-name@^1.2` for an alias), read as the manifest
+/// reader reads it; `None` for a spec not from the registry.
 fn spec_range(key: &str, range: Range<usize>, spec: &str) -> Option<(String, Range<usize>)> {
-    if let Some(alias) = spec.strip_prefix("npm:") {
-        let at = alias.char_indices().skip(1).find(|(_, c)| *c == '@')?.0;
-        let offset = range.start + "npm:".len() + at + 1;
-        return Some((alias[..at].to_string(), offset..range.end));
-    }
-    if NOT_FROM_REGISTRY.iter().any(|p| spec.starts_with(p)) {
+    let (name, requirement, source) = read_spec(key, spec);
+    if source.is_some() {
         return None;
     }
-    Some((key.to_string(), range))
+    // The requirement is what ends the spec (after an alias's `@`).
+    let end = range.start + spec.trim_end().len();
+    let start = end - requirement.map_or(0, |r| r.len());
+    Some((name, start..end))
 }
 
 pub(super) fn package_json(text: &str) -> Result<Vec<Occurrence>, String> {

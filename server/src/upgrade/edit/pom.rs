@@ -7,7 +7,7 @@ use std::ops::Range;
 use roxmltree::{Document, Node};
 
 use super::Occurrence;
-use crate::deps::manifest::maven::{child, properties_of, resolve, text_of};
+use crate::deps::manifest::maven::{child, dependency_elements, properties_of, resolve, text_of};
 
 /// The trimmed range of an element's text.
 fn text_range(element: Node<'_, '_>, text: &str) -> Option<Range<usize>> {
@@ -23,62 +23,48 @@ pub(super) fn pom(text: &str) -> Result<Vec<Occurrence>, String> {
     let project = document.root_element();
     let properties = properties_of(project);
     let declared_properties = child(project, "properties");
-    let managed = child(project, "dependencyManagement").and_then(|m| child(m, "dependencies"));
     let mut found = Vec::new();
-    for list in [child(project, "dependencies"), managed]
-        .into_iter()
-        .flatten()
-    {
-        for dependency in list
-            .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "dependency")
-        {
-            let field = |name: &str| {
-                text_of(dependency, name).and_then(|value| resolve(&value, &properties).ok())
-            };
-            let (Some(group), Some(artifact)) = (field("groupId"), field("artifactId")) else {
-                continue;
-            };
-            let name = format!("{group}:{artifact}");
-            let Some(version) = child(dependency, "version") else {
-                found.push(Occurrence {
-                    name,
-                    range: 0..0,
-                    blocked: Some(
-                        "its version comes from a parent POM or a BOM; bump it there".into(),
-                    ),
-                });
-                continue;
-            };
-            let written = version.text().unwrap_or_default().trim();
-            let (range, blocked) = match written
-                .strip_prefix("${")
-                .and_then(|p| p.strip_suffix('}'))
-            {
-                Some(property) => {
-                    let defined = declared_properties.and_then(|props| {
-                        props
-                            .children()
-                            .find(|p| p.is_element() && p.tag_name().name() == property)
-                    });
-                    match defined.and_then(|p| text_range(p, text)) {
-                        Some(range) => (range, None),
-                        None => (
-                            0..0,
-                            Some(format!(
-                                "its version is the property `{property}`, which this POM does not define"
-                            )),
-                        ),
-                    }
-                }
-                None => (text_range(version, text).unwrap_or(0..0), None),
-            };
+    for dependency in dependency_elements(project) {
+        let field = |name: &str| {
+            text_of(dependency, name).and_then(|value| resolve(&value, &properties).ok())
+        };
+        let (Some(group), Some(artifact)) = (field("groupId"), field("artifactId")) else {
+            continue;
+        };
+        let name = format!("{group}:{artifact}");
+        let Some(version) = child(dependency, "version") else {
             found.push(Occurrence {
                 name,
-                range,
-                blocked,
+                range: 0..0,
+                blocked: Some("its version comes from a parent POM or a BOM; bump it there".into()),
             });
-        }
+            continue;
+        };
+        let written = version.text().unwrap_or_default().trim();
+        let (range, blocked) = match written.strip_prefix("${").and_then(|p| p.strip_suffix('}')) {
+            Some(property) => {
+                let defined = declared_properties.and_then(|props| {
+                    props
+                        .children()
+                        .find(|p| p.is_element() && p.tag_name().name() == property)
+                });
+                match defined.and_then(|p| text_range(p, text)) {
+                    Some(range) => (range, None),
+                    None => (
+                        0..0,
+                        Some(format!(
+                            "its version is the property `{property}`, which this POM does not define"
+                        )),
+                    ),
+                }
+            }
+            None => (text_range(version, text).unwrap_or(0..0), None),
+        };
+        found.push(Occurrence {
+            name,
+            range,
+            blocked,
+        });
     }
     Ok(found)
 }

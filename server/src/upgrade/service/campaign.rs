@@ -8,7 +8,7 @@ use std::time::Duration;
 use shipshape_app::health::HealthLevel;
 use shipshape_app::upgrades::{WaveServiceView, WaveTierView, WaveView};
 
-use super::{PrError, RunCause, UpgradeError, UpgradeService, github_base};
+use super::{PrError, PrTarget, RunCause, UpgradeError, UpgradeService, github_base};
 use crate::deps::model::Ecosystem;
 use crate::deps::read::read_snapshot;
 use crate::fleet::spec::RepositorySource;
@@ -16,7 +16,7 @@ use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::store::{StoredService, StoredWave};
 use crate::upgrade::plan::{PlannedGroup, Proposal, slug};
-use crate::upgrade::prepare::{PrepareInput, prepare_group};
+use crate::upgrade::prepare::{Repository, prepare_group};
 use crate::upgrade::versions::compare;
 use crate::upgrade::wave::{HealthFact, Participant, PrFact, WaveDecision, decide};
 
@@ -27,6 +27,15 @@ pub struct NewWave<'a> {
     pub target: &'a str,
     /// `None`: `[upgrades] wave_soak`.
     pub soak: Option<Duration>,
+}
+
+/// What every wave reads of the fleet.
+struct FleetNow {
+    /// (slug, dependency) of every active service's latest snapshot.
+    dependencies: Vec<(String, shipshape_app::drift::DependencyView)>,
+    /// Slug → its health, for services with healthchecks.
+    health: HashMap<String, HealthFact>,
+    services: Vec<StoredService>,
 }
 
 struct Facts {
@@ -105,20 +114,67 @@ impl UpgradeService {
             .into_iter()
             .find(|w| w.id == id)
             .ok_or(UpgradeError::UnknownWave(id))?;
-        let facts = self.wave_facts(&wave).await?;
-        let decision = decide(&facts.participants, wave.soak_ms, self.inner.clock.now_ms());
-        Ok(wave_view(&wave, &facts, &decision))
+        let fleet = self.fleet_now().await?;
+        self.wave_view(&wave, &fleet).await
     }
 
     pub async fn waves(&self) -> Result<Vec<WaveView>, UpgradeError> {
-        let mut views = Vec::new();
-        for wave in self.inner.store.waves().await? {
-            views.push(self.wave(wave.id).await?);
+        let waves = self.inner.store.waves().await?;
+        if waves.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fleet = self.fleet_now().await?;
+        let mut views = Vec::with_capacity(waves.len());
+        for wave in &waves {
+            views.push(self.wave_view(wave, &fleet).await?);
         }
         Ok(views)
     }
 
-    async fn wave_facts(&self, wave: &StoredWave) -> Result<Facts, UpgradeError> {
+    async fn wave_view(
+        &self,
+        wave: &StoredWave,
+        fleet: &FleetNow,
+    ) -> Result<WaveView, UpgradeError> {
+        let facts = self.wave_facts(wave, fleet).await?;
+        let decision = decide(&facts.participants, wave.soak_ms, self.inner.clock.now_ms());
+        Ok(wave_view(wave, &facts, &decision))
+    }
+
+    /// The fleet as waves see it, read once for all of them.
+    async fn fleet_now(&self) -> Result<FleetNow, UpgradeError> {
+        let store = &self.inner.store;
+        let mut states: HashMap<String, Vec<Option<(HealthState, i64)>>> = HashMap::new();
+        for status in store.endpoint_statuses(None).await? {
+            states
+                .entry(status.service_slug.clone())
+                .or_default()
+                .push(status.state);
+        }
+        let health = states
+            .into_iter()
+            .map(|(slug, states)| {
+                let fact = match service_level(states) {
+                    None | Some((HealthLevel::NoData, _)) => HealthFact::NotMonitored,
+                    Some((HealthLevel::Up, since)) => HealthFact::Healthy {
+                        since_ms: since.unwrap_or(0),
+                    },
+                    Some((level, since)) => HealthFact::Unhealthy {
+                        level: level.name().to_string(),
+                        since_ms: since.unwrap_or(0),
+                    },
+                };
+                (slug, fact)
+            })
+            .collect();
+        Ok(FleetNow {
+            dependencies: store.fleet_dependencies().await?,
+            health,
+            services: store.active_services().await?,
+        })
+    }
+
+    async fn wave_facts(&self, wave: &StoredWave, fleet: &FleetNow) -> Result<Facts, UpgradeError> {
         let store = &self.inner.store;
         let Some(ecosystem) = Ecosystem::from_config_name(&wave.ecosystem) else {
             return Err(UpgradeError::Invalid(format!(
@@ -127,31 +183,24 @@ impl UpgradeService {
             )));
         };
         let mut in_use: HashMap<String, String> = HashMap::new();
-        for (slug, dependency) in store.fleet_dependencies().await? {
+        for (slug, dependency) in &fleet.dependencies {
             if dependency.ecosystem != wave.ecosystem || dependency.name != wave.package {
                 continue;
             }
-            let Some(current) = dependency.current else {
+            let Some(current) = &dependency.current else {
                 continue;
             };
             // The oldest version in use decides whether a service is there.
-            let older = in_use.get(&slug).is_none_or(|known| {
-                compare(ecosystem, &current, known).is_ok_and(|(o, _)| o.is_lt())
+            let older = in_use.get(slug).is_none_or(|known| {
+                compare(ecosystem, current, known).is_ok_and(|(o, _)| o.is_lt())
             });
             if older {
-                in_use.insert(slug, current);
+                in_use.insert(slug.clone(), current.clone());
             }
         }
         let mut prs: HashMap<i64, crate::store::StoredPr> = HashMap::new();
         for pr in store.wave_prs(wave.id).await? {
             prs.insert(pr.service_id, pr);
-        }
-        let mut levels: HashMap<String, Vec<Option<(HealthState, i64)>>> = HashMap::new();
-        for status in store.endpoint_statuses(None).await? {
-            levels
-                .entry(status.service_slug.clone())
-                .or_default()
-                .push(status.state);
         }
         let mut facts = Facts {
             participants: Vec::new(),
@@ -159,7 +208,7 @@ impl UpgradeService {
             pr_urls: HashMap::new(),
             merged: HashMap::new(),
         };
-        for service in store.active_services().await? {
+        for service in &fleet.services {
             let slug = service.spec.slug.clone();
             let Some(current) = in_use.get(&slug).cloned() else {
                 continue;
@@ -179,27 +228,18 @@ impl UpgradeService {
             if let PrFact::Merged { at_ms } = pr_fact {
                 facts.merged.insert(slug.clone(), at_ms);
             }
-            let health = match levels
-                .get(&slug)
-                .and_then(|states| service_level(states.iter().copied()))
-            {
-                None | Some((HealthLevel::NoData, _)) => HealthFact::NotMonitored,
-                Some((HealthLevel::Up, since)) => HealthFact::Healthy {
-                    since_ms: since.unwrap_or(0),
-                },
-                Some((level, since)) => HealthFact::Unhealthy {
-                    level: level.name().to_string(),
-                    since_ms: since.unwrap_or(0),
-                },
-            };
             facts.participants.push(Participant {
                 slug: slug.clone(),
                 tier: service.spec.tier,
                 at_target: compare(ecosystem, &current, &wave.target).is_ok_and(|(o, _)| o.is_ge()),
                 pr: pr_fact,
-                health,
+                health: fleet
+                    .health
+                    .get(&slug)
+                    .cloned()
+                    .unwrap_or(HealthFact::NotMonitored),
             });
-            facts.services.insert(slug, (service, current));
+            facts.services.insert(slug, (service.clone(), current));
         }
         Ok(facts)
     }
@@ -207,11 +247,20 @@ impl UpgradeService {
     /// Opens the PRs active waves ask for, and ends the waves that are done.
     pub async fn advance_waves(&self) -> Result<usize, UpgradeError> {
         let mut opened = 0;
-        for wave in self.inner.store.waves().await? {
-            if wave.state != "active" {
-                continue;
-            }
-            let facts = self.wave_facts(&wave).await?;
+        let active: Vec<StoredWave> = self
+            .inner
+            .store
+            .waves()
+            .await?
+            .into_iter()
+            .filter(|w| w.state == "active")
+            .collect();
+        if active.is_empty() {
+            return Ok(0);
+        }
+        let fleet = self.fleet_now().await?;
+        for wave in active {
+            let facts = self.wave_facts(&wave, &fleet).await?;
             let now = self.inner.clock.now_ms();
             let decision = decide(&facts.participants, wave.soak_ms, now);
             if decision.done {
@@ -324,18 +373,16 @@ impl UpgradeService {
                 })
                 .collect(),
         };
-        let declined = std::collections::BTreeSet::new();
-        let answers = crate::deps::crawl::Answers::new();
-        let input = PrepareInput {
-            service: &spec.slug,
-            snapshot: &snapshot,
-            answers: &answers,
-            policy: &policy,
-            declined: &declined,
-            dashboard_url: settings.dashboard_url.as_deref(),
-            now_ms: self.inner.clock.now_ms(),
-        };
-        let prepared = prepare_group(&input, &group)?;
+        let prepared = prepare_group(
+            &Repository {
+                service: &spec.slug,
+                snapshot: &snapshot,
+                policy: &policy,
+                dashboard_url: settings.dashboard_url.as_deref(),
+                now_ms: self.inner.clock.now_ms(),
+            },
+            &group,
+        )?;
         let existing = self
             .inner
             .store
@@ -346,13 +393,15 @@ impl UpgradeService {
             .find(|pr| pr.group_key == group.key);
         let (pr, action) = self
             .ensure_pr(
-                host.as_ref(),
-                run_id,
-                service,
-                &repo,
-                &base_branch,
-                &head,
-                &policy,
+                &PrTarget {
+                    host: host.as_ref(),
+                    run_id,
+                    service,
+                    repo: &repo,
+                    base_branch: &base_branch,
+                    head: &head,
+                    policy: &policy,
+                },
                 &prepared,
                 existing,
                 Some(wave.id),

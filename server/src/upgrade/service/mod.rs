@@ -18,16 +18,17 @@ use shipshape_app::upgrades::{
 
 use super::github::{BranchHead, CodeHost};
 use super::plan::Proposal;
-use super::prepare::{PrepareInput, PreparedGroup, prepare};
+use super::prepare::{PreparedGroup, Repository, prepare};
 use crate::clock::Clock;
 use crate::config::UpgradeSettings;
 use crate::deps::crawl::{Registries, gap_name};
 use crate::deps::read::read_snapshot;
+use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::deps::service::Sources;
 use crate::deps::source::github::{GitHubClient, GitHubError};
 use crate::deps::source::{Fetched, Snapshot};
 use crate::fleet::spec::RepositorySource;
-use crate::store::{NewPr, Store, StoreError, StoredPr, StoredService};
+use crate::store::{NewPr, Store, StoreError, StoredPr, StoredRun, StoredService};
 
 mod campaign;
 
@@ -117,12 +118,6 @@ fn pr_view(pr: &StoredPr) -> UpgradePrView {
         note: pr.note.clone(),
         wave_id: pr.wave_id,
     }
-}
-
-fn rfc3339_ms(text: &str) -> Option<i64> {
-    text.parse::<jiff::Timestamp>()
-        .ok()
-        .map(|t| t.as_millisecond())
 }
 
 /// What one service's part of a run decided, before and after writing.
@@ -339,15 +334,17 @@ impl UpgradeService {
                 Err(error) => return fail(run, error.to_string()),
             };
         let now_ms = self.inner.clock.now_ms();
-        let prepared = prepare(&PrepareInput {
-            service: &spec.slug,
-            snapshot: &snapshot,
-            answers: &answers,
-            policy: &policy,
-            declined: &declined,
-            dashboard_url: settings.dashboard_url.as_deref(),
-            now_ms,
-        });
+        let prepared = prepare(
+            &Repository {
+                service: &spec.slug,
+                snapshot: &snapshot,
+                policy: &policy,
+                dashboard_url: settings.dashboard_url.as_deref(),
+                now_ms,
+            },
+            &answers,
+            &declined,
+        );
         for problem in &prepared.problems {
             run.events.push(("warning", problem.clone()));
         }
@@ -367,13 +364,15 @@ impl UpgradeService {
         if let (Some(repo), Some(host), Some((branch, head))) = (&github_repo, &host, &base) {
             let written = self
                 .write_prs(
-                    host.as_ref(),
-                    run_id,
-                    service,
-                    repo,
-                    branch,
-                    head,
-                    &policy,
+                    &PrTarget {
+                        host: host.as_ref(),
+                        run_id,
+                        service,
+                        repo,
+                        base_branch: branch,
+                        head,
+                        policy: &policy,
+                    },
                     &prepared.groups,
                     &mut run.events,
                 )
@@ -446,22 +445,19 @@ impl UpgradeService {
 
     /// Brings the service's PRs on GitHub in line with `groups`; the action
     /// taken per group key.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site; a struct would only rename them"
-    )]
     async fn write_prs<H: CodeHost>(
         &self,
-        host: &H,
-        run_id: i64,
-        service: &StoredService,
-        repo: &str,
-        base_branch: &str,
-        head: &BranchHead,
-        policy: &super::policy::Policy,
+        target: &PrTarget<'_, H>,
         groups: &[PreparedGroup],
         events: &mut Vec<(&'static str, String)>,
     ) -> Result<BTreeMap<String, String>, StoreError> {
+        let PrTarget {
+            host,
+            service,
+            repo,
+            policy,
+            ..
+        } = *target;
         let store = &self.inner.store;
         let clock = &self.inner.clock;
         let mut live = store.live_prs(service.id).await?;
@@ -509,21 +505,7 @@ impl UpgradeService {
                 continue;
             }
             let is_new = existing.is_none();
-            match self
-                .ensure_pr(
-                    host,
-                    run_id,
-                    service,
-                    repo,
-                    base_branch,
-                    head,
-                    policy,
-                    group,
-                    existing,
-                    None,
-                )
-                .await
-            {
+            match self.ensure_pr(target, group, existing, None).await {
                 Ok((pr, action)) => {
                     if is_new {
                         open_count += 1;
@@ -562,11 +544,11 @@ impl UpgradeService {
                 pr.closed_ms = found
                     .closed_at
                     .as_deref()
-                    .and_then(rfc3339_ms)
+                    .and_then(parse_rfc3339_ms)
                     .or(Some(now));
                 if let Some(merged) = found.merged_at.as_deref() {
                     pr.state = "merged".into();
-                    pr.merged_ms = rfc3339_ms(merged).or(Some(now));
+                    pr.merged_ms = parse_rfc3339_ms(merged).or(Some(now));
                     events.push(("info", format!("#{number} ({}) was merged", pr.group_key)));
                 } else {
                     pr.state = "closed".into();
@@ -604,23 +586,25 @@ impl UpgradeService {
         Ok(changed)
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site; a struct would only rename them"
-    )]
+    /// Writes one group's PR step by step, from where its row says the
+    /// last run stopped; the row and what was done (`opened`, `updated`,
+    /// `unchanged`).
     async fn ensure_pr<H: CodeHost>(
         &self,
-        host: &H,
-        run_id: i64,
-        service: &StoredService,
-        repo: &str,
-        base_branch: &str,
-        head: &BranchHead,
-        policy: &super::policy::Policy,
+        target: &PrTarget<'_, H>,
         group: &PreparedGroup,
         existing: Option<StoredPr>,
         wave_id: Option<i64>,
     ) -> Result<(StoredPr, String), PrError> {
+        let PrTarget {
+            host,
+            run_id,
+            service,
+            repo,
+            base_branch,
+            head,
+            policy,
+        } = *target;
         let store = &self.inner.store;
         let clock = &self.inner.clock;
         let content_key = group.content_key();
@@ -745,13 +729,21 @@ impl UpgradeService {
     }
 
     pub async fn run_view(&self, run_id: i64) -> Result<UpgradeRunView, UpgradeError> {
-        let store = &self.inner.store;
-        let run = store
+        let run = self
+            .inner
+            .store
             .upgrade_run(run_id)
             .await?
             .ok_or(UpgradeError::UnknownRun(run_id))?;
-        let events = store
-            .run_events(run_id)
+        self.view_of_run(run).await
+    }
+
+    /// A run already read, with what it did.
+    async fn view_of_run(&self, run: StoredRun) -> Result<UpgradeRunView, UpgradeError> {
+        let events = self
+            .inner
+            .store
+            .run_events(run.id)
             .await?
             .into_iter()
             .map(|e| RunEventView {
@@ -777,7 +769,7 @@ impl UpgradeService {
     pub async fn runs(&self) -> Result<Vec<UpgradeRunView>, UpgradeError> {
         let mut views = Vec::new();
         for run in self.inner.store.upgrade_runs(RUNS_SHOWN).await? {
-            views.push(self.run_view(run.id).await?);
+            views.push(self.view_of_run(run).await?);
         }
         Ok(views)
     }
@@ -848,6 +840,26 @@ async fn github_base<H: CodeHost>(
         })?;
     Ok((branch, head))
 }
+
+/// Where and for whom a run writes PRs: the repository on the code host,
+/// the commit they start from, and the service's policy.
+struct PrTarget<'a, H> {
+    host: &'a H,
+    run_id: i64,
+    service: &'a StoredService,
+    repo: &'a str,
+    base_branch: &'a str,
+    head: &'a BranchHead,
+    policy: &'a super::policy::Policy,
+}
+
+impl<H> Clone for PrTarget<'_, H> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<H> Copy for PrTarget<'_, H> {}
 
 /// Why writing one PR stopped.
 #[derive(Debug)]
