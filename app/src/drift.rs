@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One dependency of a service in its latest snapshot.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DependencyView {
     /// `cargo`, `npm`, `python`, `go`, `ruby` or `maven`.
     pub ecosystem: String,

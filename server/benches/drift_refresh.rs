@@ -325,6 +325,7 @@ async fn main() -> anyhow::Result<()> {
         clock,
         registries_from_config(&config, &env),
         sources_from_config(&config, &env),
+        None,
     );
 
     let started = Instant::now();

@@ -4,11 +4,15 @@
 //!   `service` layer, the `watch` loop);
 //! - `deps`: dependency drift (sources, manifests, registries, snapshots);
 //! - `health`: healthcheck answers, states and uptime;
+//! - `upgrade`: upgrade pull requests and waves;
+//! - `alert`: alert rules, silences, the outbox and its channels (the
+//!   event journal they read is in `store`);
 //! - `store`: the database (SQLite or PostgreSQL) behind one type;
 //! - `web`: routes, handlers and middleware over the service layer;
 //! - `telemetry`: logging and metrics;
 //! - `serve`: start-up, background loops and graceful shutdown.
 
+pub mod alert;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -122,6 +122,7 @@ pub async fn serve(
         Arc::new(SystemClock),
         registries.clone(),
         sources.clone(),
+        config.drift.libyear_budget,
     );
     let upgrades = UpgradeService::new(
         store.clone(),

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::alerts::{AlertSettings, RawAlerts, check_alerts, check_depends_on};
 use super::secret::DatabaseUrl;
 use super::upgrades::{RawPolicy, RawUpgrades, UpgradeSettings, check_policy, check_upgrades};
 use super::{Config, ConfigError, closest};
@@ -29,6 +30,8 @@ pub struct FleetFile {
     pub github_orgs: Vec<OrgRule>,
     /// `[upgrades]` and each service's `[service.upgrades]`.
     pub upgrades: UpgradeSettings,
+    /// `[alerts]` and each service's `depends_on`.
+    pub alerts: AlertSettings,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -60,7 +63,15 @@ pub struct DriftSettings {
     pub github_token_env: Option<String>,
     pub git_token_env: Option<String>,
     pub git_ssh_key: Option<PathBuf>,
+    pub libyear_budget: Option<LibyearBudget>,
 }
+
+/// A libyear budget: a finite number of years, at least 0. (`f64` is not
+/// `Eq`; the settings compare by the number's bits.)
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LibyearBudget(pub f64);
+
+impl Eq for LibyearBudget {}
 
 impl FileSettings {
     pub(super) fn apply_to(&self, config: &mut Config) {
@@ -110,6 +121,7 @@ impl FileSettings {
         target.github_token_env = drift.github_token_env.clone();
         target.git_token_env = drift.git_token_env.clone();
         target.git_ssh_key = drift.git_ssh_key.clone();
+        target.libyear_budget = drift.libyear_budget.map(|b| b.0);
     }
 }
 
@@ -136,6 +148,8 @@ struct RawFile {
     demo: RawDemo,
     #[serde(default)]
     upgrades: RawUpgrades,
+    #[serde(default)]
+    alerts: RawAlerts,
 }
 
 #[derive(Deserialize, Default)]
@@ -162,6 +176,7 @@ struct RawDrift {
     cache_ttl: Option<Spanned<String>>,
     concurrency: Option<Spanned<u32>>,
     cache_dir: Option<String>,
+    libyear_budget: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +257,8 @@ struct RawService {
     #[serde(default)]
     health: Vec<RawHealth>,
     upgrades: Option<RawPolicy>,
+    #[serde(default)]
+    depends_on: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -375,12 +392,18 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
     };
 
     let mut upgrades = check_upgrades(&locate, raw.upgrades)?;
+    let mut alerts = check_alerts(&locate, raw.alerts, &base_dir)?;
     let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
     let mut first_lines = std::collections::HashMap::new();
     for (index, mut raw_service) in raw.services.into_iter().enumerate() {
         let slug_span = raw_service.slug.span();
         let own_policy = raw_service.upgrades.take();
+        let depends_on = std::mem::take(&mut raw_service.depends_on);
         let service = check_service(&locate, index, raw_service, &base_dir)?;
+        let depends_on = check_depends_on(&locate, index, &service.slug, depends_on)?;
+        if !depends_on.is_empty() {
+            alerts.depends_on.insert(service.slug.clone(), depends_on);
+        }
         if let Some(layer) = own_policy {
             let layer = check_policy(&locate, layer, &format!("service[{index}].upgrades"))?;
             upgrades.services.insert(service.slug.clone(), layer);
@@ -400,6 +423,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         services,
         github_orgs,
         upgrades,
+        alerts,
     })
 }
 
@@ -574,6 +598,23 @@ fn check_drift(
         github_token_env: raw.github.token_env.clone(),
         git_token_env: raw.git.token_env.clone(),
         git_ssh_key: raw.git.ssh_key.as_ref().map(|k| base_dir.join(k)),
+        libyear_budget: raw
+            .drift
+            .libyear_budget
+            .as_ref()
+            .map(|budget| {
+                let years = *budget.get_ref();
+                if years.is_finite() && years >= 0.0 {
+                    Ok(LibyearBudget(years))
+                } else {
+                    Err(locate.invalid(
+                        budget.span(),
+                        "drift.libyear_budget",
+                        format!("{years} is not a number of years (0 or more)"),
+                    ))
+                }
+            })
+            .transpose()?,
     })
 }
 

@@ -3,6 +3,7 @@
 //! environment variables. Only the fleet part of the file is read again while
 //! running (see `fleet::watch`).
 
+pub mod alerts;
 mod file;
 pub mod secret;
 mod upgrades;
@@ -50,6 +51,8 @@ pub struct DriftConfig {
     pub github_writes_per_minute: u32,
     pub git_token_env: Option<String>,
     pub git_ssh_key: Option<PathBuf>,
+    /// Libyears over which a service's drift is journaled as over budget.
+    pub libyear_budget: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -109,6 +112,7 @@ impl Default for Config {
                 github_writes_per_minute: crate::deps::source::github::DEFAULT_WRITES_PER_MINUTE,
                 git_token_env: None,
                 git_ssh_key: None,
+                libyear_budget: None,
             },
             demo_healthchecks: Vec::new(),
         }

@@ -17,6 +17,7 @@
 //! are not written yet.
 
 pub mod analyze;
+pub mod changes;
 pub mod crawl;
 pub mod discover;
 pub mod drift;

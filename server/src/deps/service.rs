@@ -150,6 +150,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     registries: Registries,
     sources: Sources,
+    /// Libyears over which a service's drift is journaled as over budget.
+    libyear_budget: Option<f64>,
     /// Service id → what its running refresh is doing.
     progress: RwLock<HashMap<i64, String>>,
     /// One fleet refresh at a time; a refresh-now waits its turn.
@@ -188,6 +190,7 @@ impl DriftService {
         clock: Arc<dyn Clock>,
         registries: Registries,
         sources: Sources,
+        libyear_budget: Option<f64>,
     ) -> Self {
         DriftService {
             inner: Arc::new(Inner {
@@ -195,6 +198,7 @@ impl DriftService {
                 clock,
                 registries,
                 sources,
+                libyear_budget,
                 progress: RwLock::new(HashMap::new()),
                 running: tokio::sync::Mutex::new(()),
             }),
@@ -307,7 +311,14 @@ impl DriftService {
                     let rows = measure_all(&found, &answers, now);
                     self.inner
                         .store
-                        .record_snapshot(service.id, now, &revision, &problems, &rows)
+                        .record_snapshot(
+                            service.id,
+                            now,
+                            &revision,
+                            &problems,
+                            &rows,
+                            self.inner.libyear_budget,
+                        )
                         .await
                         .map(|_| ())
                 }

@@ -10,7 +10,9 @@ use shipshape_app::drift::{DependencyView, DriftSummary, ServiceDrift};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::events::{Journal, Subject};
 use super::{QueryContext, Store, StoreError};
+use crate::deps::changes::drift_changes;
 
 const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note";
 const DEPENDENCY_COLUMN_COUNT: usize = 19;
@@ -194,7 +196,9 @@ impl Store {
     }
 
     /// Stores a refresh's result as the service's latest snapshot, in one
-    /// transaction with the refresh's end. Returns the snapshot's id.
+    /// transaction with the refresh's end and the journal events of what
+    /// changed since the snapshot before (see `deps::changes`). Returns the
+    /// snapshot's id.
     pub async fn record_snapshot(
         &self,
         service_id: i64,
@@ -202,6 +206,7 @@ impl Store {
         revision: &str,
         problems: &[String],
         dependencies: &[DependencyView],
+        libyear_budget: Option<f64>,
     ) -> Result<i64, StoreError> {
         let dependencies = sorted(dependencies);
         let summary = DriftSummary::of(&dependencies, now_ms, revision);
@@ -211,12 +216,14 @@ impl Store {
             .await
             .during("starting to store a snapshot")?;
         let previous = latest_snapshot(&mut tx, service_id).await?;
-        let reuse = match &previous {
-            Some(latest) => {
-                (rows_of(&mut tx, latest.rows_of).await? == dependencies).then_some(latest.rows_of)
-            }
+        let previous_rows = match &previous {
+            Some(latest) => Some(rows_of(&mut tx, latest.rows_of).await?),
             None => None,
         };
+        let reuse = previous
+            .as_ref()
+            .zip(previous_rows.as_ref())
+            .and_then(|(latest, rows)| (*rows == dependencies).then_some(latest.rows_of));
         let problems_json = serde_json::to_string(problems).unwrap_or_else(|_| "[]".into());
         let id: i64 = sqlx::query(&format!(
             "INSERT INTO drift_snapshots (service_id, dependencies_of, problems, {SUMMARY_COLUMNS})
@@ -253,6 +260,18 @@ impl Store {
         .execute(&mut *tx)
         .await
         .during("recording the end of a refresh")?;
+        let mut journal = Journal::new(self.backend());
+        for change in drift_changes(previous_rows.as_deref(), &dependencies, libyear_budget) {
+            journal
+                .append(
+                    &mut tx,
+                    change.event_type,
+                    Subject::ServiceId(service_id),
+                    now_ms,
+                    &change.payload,
+                )
+                .await?;
+        }
         tx.commit().await.during("committing a snapshot")?;
         Ok(id)
     }

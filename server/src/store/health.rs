@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use super::events::{Journal, Subject, types};
 use super::services::expectations;
 use super::{QueryContext, Store, StoreError};
 use crate::fleet::spec::Expectations;
@@ -171,6 +172,7 @@ impl Store {
     /// going down, at the first failure of the run; closed on leaving down).
     pub async fn record_checks(&self, checks: &[RecordedCheck]) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut journal = Journal::new(self.backend());
         for check in checks {
             sqlx::query(
                 "INSERT INTO health_results (endpoint_id, checked_ms, state, latency_ms, status_code, reason)
@@ -187,9 +189,11 @@ impl Store {
             .during("storing a health check")?;
             sqlx::query(
                 "INSERT INTO health_status (endpoint_id, state, since_ms, last_checked_ms, last_latency_ms,
-                     last_status, last_format, last_reason, last_excerpt, last_components, conforming)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                     last_status, last_format, last_reason, last_excerpt, last_components, conforming, failing_checks)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (endpoint_id) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms,
+                     failing_checks = CASE WHEN excluded.failing_checks = 0 THEN 0
+                                           ELSE health_status.failing_checks + 1 END,
                      last_checked_ms = excluded.last_checked_ms, last_latency_ms = excluded.last_latency_ms,
                      last_status = excluded.last_status, last_format = excluded.last_format,
                      last_reason = excluded.last_reason, last_excerpt = excluded.last_excerpt,
@@ -206,6 +210,7 @@ impl Store {
             .bind(&check.excerpt)
             .bind(&check.components_json)
             .bind(i64::from(check.conforming))
+            .bind(i64::from(check.check_state == HealthState::Down))
             .execute(&mut *tx)
             .await
             .during("storing an endpoint's state")?;
@@ -222,6 +227,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .during("storing a state change")?;
+                let subject = Subject::Endpoint(check.endpoint_id);
+                let changed = serde_json::json!({
+                    "endpoint_id": check.endpoint_id,
+                    "from": transition.from.name(),
+                    "to": transition.to.name(),
+                    "detail": transition.detail,
+                });
+                journal
+                    .append(
+                        &mut tx,
+                        types::HEALTH_CHANGED,
+                        subject,
+                        transition.at_ms,
+                        &changed,
+                    )
+                    .await?;
                 if transition.from == HealthState::Down {
                     sqlx::query(
                         "UPDATE health_incidents SET ended_ms = $2 WHERE endpoint_id = $1 AND ended_ms IS NULL",
@@ -231,6 +252,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .during("closing an incident")?;
+                    let closed = serde_json::json!({
+                        "endpoint_id": check.endpoint_id,
+                        "ended_ms": transition.at_ms,
+                    });
+                    journal
+                        .append(
+                            &mut tx,
+                            types::INCIDENT_CLOSED,
+                            subject,
+                            transition.at_ms,
+                            &closed,
+                        )
+                        .await?;
                 }
                 if transition.to == HealthState::Down {
                     sqlx::query(
@@ -242,6 +276,20 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .during("opening an incident")?;
+                    let opened = serde_json::json!({
+                        "endpoint_id": check.endpoint_id,
+                        "started_ms": transition.run_started_ms,
+                        "detail": transition.detail,
+                    });
+                    journal
+                        .append(
+                            &mut tx,
+                            types::INCIDENT_OPENED,
+                            subject,
+                            transition.at_ms,
+                            &opened,
+                        )
+                        .await?;
                 }
             }
         }

@@ -5,6 +5,7 @@
 //! `migrations/<backend>/` and in [`Backend`].
 
 mod drift;
+mod events;
 mod health;
 mod services;
 mod upgrades;
@@ -19,6 +20,7 @@ use sqlx::{AnyPool, ConnectOptions};
 use crate::config::secret::DatabaseUrl;
 
 pub use drift::LatestDrift;
+pub use events::{EventFilter, MAX_EVENTS_PER_READ, StoredEvent, Subject, types as event_types};
 pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};
 pub use services::{ServiceOrigin, StoredService};
 pub use upgrades::{NewPr, RunEvent, StoredPr, StoredRun, StoredWave};

@@ -5,6 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::events::{Journal, Subject, types};
 use super::{QueryContext, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -339,8 +340,18 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("an upgrade PR just recorded is missing".into()))
     }
 
-    /// Saves every changing field of `pr`.
+    /// Saves every changing field of `pr`; a PR that opened, merged or
+    /// closed with this save is journaled in the same transaction.
     pub async fn save_pr(&self, pr: &StoredPr) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let before: Option<String> = sqlx::query("SELECT state FROM upgrade_prs WHERE id = $1")
+            .bind(pr.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .during("reading an upgrade PR's state")?
+            .map(|row| row.try_get("state"))
+            .transpose()
+            .during("reading an upgrade PR's state")?;
         sqlx::query(
             "UPDATE upgrade_prs SET title = $1, bumps = $2, content_key = $3, step = $4, commit_sha = $5, number = $6, url = $7, state = $8, run_id = $9, updated_ms = $10, opened_ms = $11, closed_ms = $12, merged_ms = $13, note = $14, branch = $15 WHERE id = $16",
         )
@@ -360,9 +371,39 @@ impl Store {
         .bind(&pr.note)
         .bind(&pr.branch)
         .bind(pr.id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .during("saving an upgrade PR's progress")?;
+        let event_type = match pr.state.as_str() {
+            "open" => types::PR_OPENED,
+            "merged" => types::PR_MERGED,
+            "closed" | "superseded" => types::PR_CLOSED,
+            _ => "",
+        };
+        if !event_type.is_empty() && before.as_deref() != Some(pr.state.as_str()) {
+            let payload = serde_json::json!({
+                "repository": pr.repository,
+                "number": pr.number,
+                "url": pr.url,
+                "title": pr.title,
+                "group": pr.group_key,
+                "state": pr.state,
+                "wave_id": pr.wave_id,
+                "note": pr.note,
+            });
+            Journal::new(self.backend())
+                .append(
+                    &mut tx,
+                    event_type,
+                    Subject::ServiceId(pr.service_id),
+                    pr.updated_ms,
+                    &payload,
+                )
+                .await?;
+        }
+        tx.commit()
+            .await
+            .during("saving an upgrade PR's progress")?;
         Ok(())
     }
 

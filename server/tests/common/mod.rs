@@ -167,6 +167,7 @@ pub fn drift_service(
         clock,
         registries_from_config(&config, &env),
         sources_from_config(&config, &env),
+        config.libyear_budget,
     )
 }
 

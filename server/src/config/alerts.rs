@@ -1,0 +1,809 @@
+//! The `[alerts]` part of the config file: rules, channels, routes by
+//! team, SMTP, maintenance windows, and each service's `depends_on`,
+//! checked into `alert` types. Secrets (webhook URLs and signing secrets,
+//! the SMTP password) are named by environment variable or written in the
+//! file; either way they are kept as [`SecretSource`] and never shown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ConfigError;
+use super::file::Locator;
+use super::secret::Secret;
+use crate::alert::engine::{MaintenanceWindow, WindowTime};
+use crate::alert::rule::{Condition, Rule, Scope, Severity};
+use crate::deps::registry::time::parse_rfc3339_ms;
+use crate::fleet::spec::{self, validate_tier};
+use crate::upgrade::cron::{CronSchedule, DEFAULT_TIME_ZONE};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertSettings {
+    /// How often every rule is evaluated against every service.
+    pub evaluate_every: Duration,
+    /// How long alerts of one team wait for each other before going out
+    /// as one message.
+    pub group_wait: Duration,
+    /// The dashboard's address, linked from notifications.
+    pub dashboard_url: Option<String>,
+    pub rules: Vec<Rule>,
+    pub channels: Vec<ChannelSpec>,
+    pub routes: Vec<Route>,
+    pub smtp: Option<SmtpSettings>,
+    pub maintenance: Vec<MaintenanceWindow>,
+    /// Service slug → the services it depends on (`depends_on`).
+    pub depends_on: BTreeMap<String, Vec<String>>,
+}
+
+// Budgets are checked to be finite numbers, so equality is an equivalence.
+impl Eq for AlertSettings {}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            evaluate_every: Duration::from_secs(15),
+            group_wait: Duration::from_secs(30),
+            dashboard_url: None,
+            rules: Vec::new(),
+            channels: Vec::new(),
+            routes: Vec::new(),
+            smtp: None,
+            maintenance: Vec::new(),
+            depends_on: BTreeMap::new(),
+        }
+    }
+}
+
+impl AlertSettings {
+    /// The channels a team's alerts go to: its own route's, else the
+    /// default route's.
+    pub fn channels_for(&self, team: &str) -> Vec<&ChannelSpec> {
+        let route = self
+            .routes
+            .iter()
+            .find(|r| r.team.as_deref() == Some(team))
+            .or_else(|| self.routes.iter().find(|r| r.team.is_none()));
+        route
+            .map(|r| {
+                r.channels
+                    .iter()
+                    .filter_map(|name| self.channels.iter().find(|c| &c.name == name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A secret written in the file or named by an environment variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    Value(Secret),
+    Env(String),
+}
+
+impl SecretSource {
+    /// The value, or why there is none (naming the variable, never a value).
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<Secret, String> {
+        match self {
+            SecretSource::Value(secret) => Ok(secret.clone()),
+            SecretSource::Env(name) => env
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| Secret::new(v.clone()))
+                .ok_or_else(|| format!("the environment variable {name} is not set")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelSpec {
+    pub name: String,
+    pub kind: ChannelKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// JSON body with the events, signed with an HMAC of `secret`.
+    Webhook {
+        url: SecretSource,
+        secret: Option<SecretSource>,
+    },
+    /// A Slack-compatible incoming webhook.
+    Slack { url: SecretSource },
+    /// E-mail through `[alerts.smtp]`.
+    Email { to: Vec<String> },
+}
+
+impl ChannelKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChannelKind::Webhook { .. } => "webhook",
+            ChannelKind::Slack { .. } => "slack",
+            ChannelKind::Email { .. } => "email",
+        }
+    }
+}
+
+/// Where a team's alerts go; `team: None` is the default route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub team: Option<String>,
+    pub channels: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refused if the
+    /// server does not offer it.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<SecretSource>,
+    pub from: String,
+    /// A CA certificate (PEM) trusted beside the system's, for relays
+    /// with an internal CA.
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlerts {
+    evaluate_every: Option<Spanned<String>>,
+    group_wait: Option<Spanned<String>>,
+    dashboard_url: Option<Spanned<String>>,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    #[serde(default)]
+    channel: Vec<RawChannel>,
+    #[serde(default)]
+    route: Vec<RawRoute>,
+    smtp: Option<RawSmtp>,
+    #[serde(default)]
+    maintenance: Vec<RawMaintenance>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    name: Spanned<String>,
+    when: Spanned<String>,
+    checks: Option<Spanned<i64>>,
+    #[serde(rename = "for")]
+    lasting: Option<Spanned<String>>,
+    libyears: Option<Spanned<f64>>,
+    package: Option<Spanned<String>>,
+    days: Option<Spanned<i64>>,
+    severity: Option<Spanned<String>>,
+    repeat: Option<Spanned<String>>,
+    #[serde(default)]
+    teams: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    tiers: Vec<Spanned<i64>>,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    url: Option<Spanned<String>>,
+    url_env: Option<String>,
+    secret: Option<String>,
+    secret_env: Option<String>,
+    #[serde(default)]
+    to: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    team: Option<String>,
+    channels: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: Spanned<String>,
+    port: Option<Spanned<i64>>,
+    security: Option<Spanned<String>>,
+    username: Option<String>,
+    password: Option<String>,
+    password_env: Option<String>,
+    from: Spanned<String>,
+    ca_file: Option<String>,
+    timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMaintenance {
+    name: Spanned<String>,
+    start: Option<Spanned<String>>,
+    end: Option<Spanned<String>>,
+    cron: Option<Spanned<String>>,
+    duration: Option<Spanned<String>>,
+    time_zone: Option<Spanned<String>>,
+    #[serde(default)]
+    teams: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    tiers: Vec<Spanned<i64>>,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+fn scope(
+    locate: &Locator<'_>,
+    key: &str,
+    teams: Vec<String>,
+    tags: Vec<String>,
+    tiers: &[Spanned<i64>],
+    services: Vec<String>,
+) -> Result<Scope, ConfigError> {
+    let tiers = tiers
+        .iter()
+        .map(|tier| {
+            validate_tier(*tier.get_ref())
+                .map_err(|m| locate.invalid(tier.span(), &format!("{key}.tiers"), m))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Scope {
+        teams,
+        tags,
+        tiers,
+        services,
+    })
+}
+
+/// A secret given either way, but not both and not neither.
+fn secret_source(
+    locate: &Locator<'_>,
+    at: std::ops::Range<usize>,
+    key: &str,
+    value: Option<String>,
+    env: Option<String>,
+) -> Result<Option<SecretSource>, ConfigError> {
+    match (value, env) {
+        (Some(_), Some(_)) => {
+            Err(locate.invalid(at, key, format!("give `{key}` or `{key}_env`, not both")))
+        }
+        (Some(value), None) => Ok(Some(SecretSource::Value(Secret::new(value)))),
+        (None, Some(env)) => Ok(Some(SecretSource::Env(env))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn check_rule(locate: &Locator<'_>, index: usize, raw: RawRule) -> Result<Rule, ConfigError> {
+    let key = format!("alerts.rule[{index}]");
+    let at = |field: &str| format!("{key}.{field}");
+    let kind = raw.when.get_ref().as_str();
+    // Settings of another kind of rule are refused: usually a typo in `when`.
+    let given: [(&str, Option<std::ops::Range<usize>>, &str); 5] = [
+        (
+            "checks",
+            raw.checks.as_ref().map(Spanned::span),
+            "unhealthy",
+        ),
+        ("for", raw.lasting.as_ref().map(Spanned::span), "degraded"),
+        (
+            "libyears",
+            raw.libyears.as_ref().map(Spanned::span),
+            "drift",
+        ),
+        (
+            "package",
+            raw.package.as_ref().map(Spanned::span),
+            "major_behind",
+        ),
+        ("days", raw.days.as_ref().map(Spanned::span), "pr_open"),
+    ];
+    if Condition::KINDS.contains(&kind) {
+        for (field, span, belongs_to) in &given {
+            if let Some(span) = span
+                && *belongs_to != kind
+            {
+                return Err(locate.invalid(
+                    span.clone(),
+                    &at(field),
+                    format!(
+                        "`{field}` belongs to rules with when = \"{belongs_to}\", not \"{kind}\""
+                    ),
+                ));
+            }
+        }
+    }
+    let condition = match kind {
+        "unhealthy" => Condition::Unhealthy {
+            checks: match &raw.checks {
+                Some(checks) => u32::try_from(*checks.get_ref())
+                    .ok()
+                    .filter(|c| (1..=1000).contains(c))
+                    .ok_or_else(|| {
+                        locate.invalid(
+                            checks.span(),
+                            &at("checks"),
+                            "must be from 1 to 1000".into(),
+                        )
+                    })?,
+                None => 3,
+            },
+        },
+        "degraded" => Condition::Degraded {
+            for_at_least: match &raw.lasting {
+                Some(lasting) => locate.duration(lasting, &at("for"))?,
+                None => Duration::from_secs(10 * 60),
+            },
+        },
+        "drift" => {
+            let Some(libyears) = &raw.libyears else {
+                return Err(locate.invalid(
+                    raw.when.span(),
+                    &at("libyears"),
+                    "a drift rule needs `libyears`, the budget".into(),
+                ));
+            };
+            let years = *libyears.get_ref();
+            if !(years.is_finite() && years >= 0.0) {
+                return Err(locate.invalid(
+                    libyears.span(),
+                    &at("libyears"),
+                    format!("{years} is not a number of years (0 or more)"),
+                ));
+            }
+            Condition::DriftOver { libyears: years }
+        }
+        "major_behind" => Condition::MajorBehind {
+            package: raw.package.map(|p| p.into_inner()),
+        },
+        "yanked" => Condition::Yanked,
+        "vulnerable" => Condition::Vulnerable,
+        "pr_open" => Condition::PrOpen {
+            days: match &raw.days {
+                Some(days) => u32::try_from(*days.get_ref())
+                    .ok()
+                    .filter(|d| (1..=365).contains(d))
+                    .ok_or_else(|| {
+                        locate.invalid(days.span(), &at("days"), "must be from 1 to 365".into())
+                    })?,
+                None => 14,
+            },
+        },
+        other => {
+            return Err(locate.invalid(
+                raw.when.span(),
+                &at("when"),
+                format!(
+                    "`{other}` is not a kind of rule; use one of {}",
+                    Condition::KINDS.join(", ")
+                ),
+            ));
+        }
+    };
+    let severity = match &raw.severity {
+        Some(severity) => Severity::parse(severity.get_ref()).ok_or_else(|| {
+            locate.invalid(
+                severity.span(),
+                &at("severity"),
+                format!(
+                    "`{}` is not a severity; use critical, warning or info",
+                    severity.get_ref()
+                ),
+            )
+        })?,
+        None => Severity::Warning,
+    };
+    let repeat = raw
+        .repeat
+        .as_ref()
+        .map(|r| locate.duration(r, &at("repeat")))
+        .transpose()?;
+    let name = raw.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(locate.invalid(raw.name.span(), &at("name"), "a rule needs a name".into()));
+    }
+    Ok(Rule {
+        name,
+        condition,
+        scope: scope(locate, &key, raw.teams, raw.tags, &raw.tiers, raw.services)?,
+        severity,
+        repeat,
+    })
+}
+
+fn check_channel(
+    locate: &Locator<'_>,
+    index: usize,
+    raw: RawChannel,
+    has_smtp: bool,
+) -> Result<ChannelSpec, ConfigError> {
+    let key = format!("alerts.channel[{index}]");
+    let at = |field: &str| format!("{key}.{field}");
+    let name_span = raw.name.span();
+    let url_span = raw.url.as_ref().map_or(name_span.clone(), Spanned::span);
+    let url = secret_source(
+        locate,
+        url_span,
+        &at("url"),
+        raw.url.map(|u| u.into_inner()),
+        raw.url_env,
+    )?;
+    if let Some(SecretSource::Value(url)) = &url {
+        // The URL is a secret (Slack's carries its token): the message
+        // says what is wrong without repeating it.
+        spec::validate_http_url(url.expose()).map_err(|_| {
+            locate.invalid(
+                name_span.clone(),
+                &at("url"),
+                "is not an http:// or https:// URL".into(),
+            )
+        })?;
+    }
+    let needs_url = |url: Option<SecretSource>| {
+        url.ok_or_else(|| {
+            locate.invalid(
+                name_span.clone(),
+                &at("url"),
+                "this channel needs `url` or `url_env`".into(),
+            )
+        })
+    };
+    let kind = match raw.kind.get_ref().as_str() {
+        "webhook" => ChannelKind::Webhook {
+            url: needs_url(url)?,
+            secret: secret_source(
+                locate,
+                name_span.clone(),
+                &at("secret"),
+                raw.secret,
+                raw.secret_env,
+            )?,
+        },
+        "slack" => ChannelKind::Slack {
+            url: needs_url(url)?,
+        },
+        "email" => {
+            if !has_smtp {
+                return Err(locate.invalid(
+                    raw.kind.span(),
+                    &at("kind"),
+                    "e-mail channels need an [alerts.smtp] section".into(),
+                ));
+            }
+            if raw.to.is_empty() {
+                return Err(locate.invalid(
+                    raw.kind.span(),
+                    &at("to"),
+                    "an e-mail channel needs at least one address in `to`".into(),
+                ));
+            }
+            let mut to = Vec::new();
+            for address in raw.to {
+                if !looks_like_address(address.get_ref()) {
+                    return Err(locate.invalid(
+                        address.span(),
+                        &at("to"),
+                        format!("`{}` is not an e-mail address", address.get_ref()),
+                    ));
+                }
+                to.push(address.into_inner());
+            }
+            ChannelKind::Email { to }
+        }
+        other => {
+            return Err(locate.invalid(
+                raw.kind.span(),
+                &at("kind"),
+                format!("`{other}` is not a kind of channel; use webhook, slack or email"),
+            ));
+        }
+    };
+    Ok(ChannelSpec {
+        name: raw.name.into_inner(),
+        kind,
+    })
+}
+
+/// `name@host`, or `Name <name@host>`: enough to catch a typo here; the
+/// mail library reads it properly.
+fn looks_like_address(text: &str) -> bool {
+    let address = text
+        .rsplit_once('<')
+        .map_or(text, |(_, rest)| rest.trim_end_matches('>'));
+    let Some((local, host)) = address.trim().split_once('@') else {
+        return false;
+    };
+    !local.is_empty() && !host.is_empty() && !host.contains('@') && !address.contains(' ')
+}
+
+fn check_smtp(
+    locate: &Locator<'_>,
+    raw: RawSmtp,
+    base_dir: &Path,
+) -> Result<SmtpSettings, ConfigError> {
+    let security = match raw.security.as_ref().map(|s| s.get_ref().as_str()) {
+        None | Some("starttls") => SmtpSecurity::StartTls,
+        Some("tls") => SmtpSecurity::Tls,
+        Some("none") => SmtpSecurity::None,
+        Some(other) => {
+            return Err(locate.invalid(
+                raw.security.as_ref().map_or(0..0, Spanned::span),
+                "alerts.smtp.security",
+                format!("`{other}` is not a security mode; use starttls, tls or none"),
+            ));
+        }
+    };
+    let port = match &raw.port {
+        Some(port) => u16::try_from(*port.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| {
+                locate.invalid(
+                    port.span(),
+                    "alerts.smtp.port",
+                    "must be from 1 to 65535".into(),
+                )
+            })?,
+        None => match security {
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        },
+    };
+    if !looks_like_address(raw.from.get_ref()) {
+        return Err(locate.invalid(
+            raw.from.span(),
+            "alerts.smtp.from",
+            format!("`{}` is not an e-mail address", raw.from.get_ref()),
+        ));
+    }
+    let host = raw.host.get_ref().trim().to_string();
+    if host.is_empty() {
+        return Err(locate.invalid(
+            raw.host.span(),
+            "alerts.smtp.host",
+            "cannot be empty".into(),
+        ));
+    }
+    Ok(SmtpSettings {
+        host,
+        port,
+        security,
+        password: secret_source(
+            locate,
+            raw.host.span(),
+            "alerts.smtp.password",
+            raw.password,
+            raw.password_env,
+        )?,
+        username: raw.username,
+        from: raw.from.into_inner(),
+        ca_file: raw.ca_file.map(|f| base_dir.join(f)),
+        timeout: raw
+            .timeout
+            .as_ref()
+            .map(|t| locate.duration(t, "alerts.smtp.timeout"))
+            .transpose()?
+            .unwrap_or(Duration::from_secs(15)),
+    })
+}
+
+fn check_maintenance(
+    locate: &Locator<'_>,
+    index: usize,
+    raw: RawMaintenance,
+) -> Result<MaintenanceWindow, ConfigError> {
+    let key = format!("alerts.maintenance[{index}]");
+    let at = |field: &str| format!("{key}.{field}");
+    let time = |value: &Spanned<String>, field: &str| {
+        parse_rfc3339_ms(value.get_ref()).ok_or_else(|| {
+            locate.invalid(
+                value.span(),
+                &at(field),
+                format!(
+                    "`{}` is not a time like 2026-12-01T02:00:00Z",
+                    value.get_ref()
+                ),
+            )
+        })
+    };
+    let when = match (&raw.start, &raw.end, &raw.cron, &raw.duration) {
+        (Some(start), Some(end), None, None) => {
+            let (start_ms, end_ms) = (time(start, "start")?, time(end, "end")?);
+            if end_ms <= start_ms {
+                return Err(locate.invalid(
+                    end.span(),
+                    &at("end"),
+                    "the window ends before it starts".into(),
+                ));
+            }
+            WindowTime::Once { start_ms, end_ms }
+        }
+        (None, None, Some(cron), Some(duration)) => {
+            let zone = raw
+                .time_zone
+                .as_ref()
+                .map_or(DEFAULT_TIME_ZONE, |z| z.get_ref().as_str());
+            let schedule = CronSchedule::parse(cron.get_ref(), zone).map_err(|m| {
+                let (span, field) = match &raw.time_zone {
+                    Some(z) if m.contains("time zone") => (z.span(), "time_zone"),
+                    _ => (cron.span(), "cron"),
+                };
+                locate.invalid(span, &at(field), m)
+            })?;
+            WindowTime::Recurring {
+                schedule,
+                duration: locate.duration(duration, &at("duration"))?,
+            }
+        }
+        _ => {
+            return Err(locate.invalid(
+                raw.name.span(),
+                &key,
+                "a maintenance window needs `start` and `end` (once), or `cron` and `duration` (recurring)"
+                    .into(),
+            ));
+        }
+    };
+    Ok(MaintenanceWindow {
+        name: raw.name.into_inner(),
+        scope: scope(locate, &key, raw.teams, raw.tags, &raw.tiers, raw.services)?,
+        when,
+    })
+}
+
+pub(super) fn check_alerts(
+    locate: &Locator<'_>,
+    raw: RawAlerts,
+    base_dir: &Path,
+) -> Result<AlertSettings, ConfigError> {
+    let defaults = AlertSettings::default();
+    let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
+    for (index, raw_rule) in raw.rule.into_iter().enumerate() {
+        let span = raw_rule.name.span();
+        let rule = check_rule(locate, index, raw_rule)?;
+        if rules.iter().any(|r| r.name == rule.name) {
+            return Err(locate.invalid(
+                span,
+                &format!("alerts.rule[{index}].name"),
+                format!("a rule named `{}` is already declared", rule.name),
+            ));
+        }
+        rules.push(rule);
+    }
+    let smtp = raw
+        .smtp
+        .map(|smtp| check_smtp(locate, smtp, base_dir))
+        .transpose()?;
+    let mut channels: Vec<ChannelSpec> = Vec::with_capacity(raw.channel.len());
+    for (index, raw_channel) in raw.channel.into_iter().enumerate() {
+        let span = raw_channel.name.span();
+        let channel = check_channel(locate, index, raw_channel, smtp.is_some())?;
+        if channels.iter().any(|c| c.name == channel.name) {
+            return Err(locate.invalid(
+                span,
+                &format!("alerts.channel[{index}].name"),
+                format!("a channel named `{}` is already declared", channel.name),
+            ));
+        }
+        channels.push(channel);
+    }
+    let mut routes = Vec::with_capacity(raw.route.len());
+    let mut teams_routed = BTreeSet::new();
+    for (index, route) in raw.route.into_iter().enumerate() {
+        let key = format!("alerts.route[{index}]");
+        let mut names = Vec::new();
+        for channel in route.channels {
+            if !channels.iter().any(|c| &c.name == channel.get_ref()) {
+                let known: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
+                return Err(locate.invalid(
+                    channel.span(),
+                    &format!("{key}.channels"),
+                    format!(
+                        "no channel is named `{}` (declared: {})",
+                        channel.get_ref(),
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+            names.push(channel.into_inner());
+        }
+        if !teams_routed.insert(route.team.clone()) {
+            return Err(locate.invalid(
+                0..0,
+                &key,
+                match &route.team {
+                    Some(team) => format!("team `{team}` has two routes"),
+                    None => "there are two default routes (without `team`)".into(),
+                },
+            ));
+        }
+        routes.push(Route {
+            team: route.team,
+            channels: names,
+        });
+    }
+    let maintenance = raw
+        .maintenance
+        .into_iter()
+        .enumerate()
+        .map(|(index, window)| check_maintenance(locate, index, window))
+        .collect::<Result<Vec<_>, _>>()?;
+    let duration = |value: &Option<Spanned<String>>, key: &str, default: Duration| {
+        value
+            .as_ref()
+            .map(|v| locate.duration(v, key))
+            .transpose()
+            .map(|d| d.unwrap_or(default))
+    };
+    Ok(AlertSettings {
+        evaluate_every: duration(
+            &raw.evaluate_every,
+            "alerts.evaluate_every",
+            defaults.evaluate_every,
+        )?,
+        group_wait: duration(&raw.group_wait, "alerts.group_wait", defaults.group_wait)?,
+        dashboard_url: raw
+            .dashboard_url
+            .map(|url| {
+                let text = url.get_ref().trim().trim_end_matches('/').to_string();
+                spec::validate_http_url(&text)
+                    .map(|()| text)
+                    .map_err(|m| locate.invalid(url.span(), "alerts.dashboard_url", m))
+            })
+            .transpose()?,
+        rules,
+        channels,
+        routes,
+        smtp,
+        maintenance,
+        depends_on: BTreeMap::new(),
+    })
+}
+
+/// A service's `depends_on`: slugs, not itself.
+pub(super) fn check_depends_on(
+    locate: &Locator<'_>,
+    index: usize,
+    slug: &str,
+    raw: Vec<Spanned<String>>,
+) -> Result<Vec<String>, ConfigError> {
+    let key = format!("service[{index}].depends_on");
+    let mut slugs = Vec::with_capacity(raw.len());
+    for dependency in raw {
+        spec::validate_slug(dependency.get_ref())
+            .map_err(|m| locate.invalid(dependency.span(), &key, m))?;
+        if dependency.get_ref() == slug {
+            return Err(locate.invalid(
+                dependency.span(),
+                &key,
+                "a service cannot depend on itself".into(),
+            ));
+        }
+        slugs.push(dependency.into_inner());
+    }
+    Ok(slugs)
+}
