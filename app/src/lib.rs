@@ -4,6 +4,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod alerts;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;

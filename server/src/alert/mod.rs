@@ -5,6 +5,9 @@
 //! behind one trait), `message` (what each channel is sent) and `service`
 //! (the evaluation and delivery loops over the store).
 
+pub mod channel;
 pub mod engine;
+pub mod message;
 pub mod outbox;
 pub mod rule;
+pub mod service;

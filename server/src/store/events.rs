@@ -166,7 +166,7 @@ impl Journal {
     }
 }
 
-fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, StoreError> {
+pub(super) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, StoreError> {
     let read = || -> Result<(StoredEvent, String), sqlx::Error> {
         Ok((
             StoredEvent {

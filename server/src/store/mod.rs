@@ -4,6 +4,7 @@
 //! times, `ON CONFLICT`, `RETURNING`), and the few differences live in
 //! `migrations/<backend>/` and in [`Backend`].
 
+mod alerts;
 mod drift;
 mod events;
 mod health;
@@ -19,6 +20,9 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::config::secret::DatabaseUrl;
 
+pub use alerts::{
+    EndpointHealthFacts, NewAlert, PendingDelivery, StoredAlert, Subscription, TargetState,
+};
 pub use drift::LatestDrift;
 pub use events::{EventFilter, MAX_EVENTS_PER_READ, StoredEvent, Subject, types as event_types};
 pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};

@@ -1,0 +1,851 @@
+//! The alert service: evaluates every rule against every service it
+//! applies to, records what changed (alerts, their journal events and
+//! their outbox rows), and delivers the outbox to channels and webhook
+//! subscribers. The decisions are the pure `engine` and `outbox`; this
+//! gathers the facts and does the I/O.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use shipshape_app::alerts::{
+    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, NewSilence, RuleView,
+    SilenceView,
+};
+use shipshape_app::health::{HealthLevel, duration_words};
+use tokio_util::sync::CancellationToken;
+
+use super::channel::{Channel, EmailChannel, SlackChannel, WebhookChannel};
+use super::engine::{
+    Decision, FiringAlert, Holds, Silence, WindowTime, decide, inhibited_by, muted_by,
+};
+use super::message::{Item, Outgoing};
+use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
+use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
+use crate::clock::Clock;
+use crate::config::alerts::{AlertSettings, ChannelKind};
+use crate::config::secret::Secret;
+use crate::fleet::spec::parse_duration;
+use crate::health::state::HealthState;
+use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_types as types};
+
+/// Deliveries read from the outbox per pass.
+const OUTBOX_READ: i64 = 5_000;
+/// Journal events moved to one subscriber's outbox per pass.
+const FAN_OUT_READ: i64 = 500;
+/// How often the outbox is looked at.
+const DELIVER_EVERY: Duration = Duration::from_secs(1);
+/// Resolved alerts and journal events the Alerts page shows.
+const HISTORY: i64 = 50;
+
+#[derive(Clone)]
+pub struct AlertService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    env: Arc<BTreeMap<String, String>>,
+    http: reqwest::Client,
+    settings: RwLock<Arc<Configured>>,
+    evaluating: tokio::sync::Mutex<()>,
+    delivering: tokio::sync::Mutex<()>,
+}
+
+/// The settings with the channels they describe, built once per change.
+struct Configured {
+    settings: AlertSettings,
+    /// `channel:NAME` → the channel, or what is wrong with its setup.
+    channels: BTreeMap<String, Result<Arc<dyn Channel>, String>>,
+}
+
+/// What one evaluation did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvaluationReport {
+    pub fired: usize,
+    pub notified: usize,
+    pub resolved: usize,
+}
+
+/// What one delivery pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub messages_sent: usize,
+    pub messages_failed: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn target_of(channel: &str) -> String {
+    format!("channel:{channel}")
+}
+
+fn build_channels(
+    settings: &AlertSettings,
+    env: &BTreeMap<String, String>,
+    http: &reqwest::Client,
+) -> BTreeMap<String, Result<Arc<dyn Channel>, String>> {
+    settings
+        .channels
+        .iter()
+        .map(|spec| {
+            let channel: Result<Arc<dyn Channel>, String> = match &spec.kind {
+                ChannelKind::Webhook { url, secret } => (|| {
+                    Ok(Arc::new(WebhookChannel {
+                        client: http.clone(),
+                        url: url.resolve(env)?,
+                        secret: secret.as_ref().map(|s| s.resolve(env)).transpose()?,
+                    }) as Arc<dyn Channel>)
+                })(),
+                ChannelKind::Slack { url } => url.resolve(env).map(|url| {
+                    Arc::new(SlackChannel {
+                        client: http.clone(),
+                        url,
+                    }) as Arc<dyn Channel>
+                }),
+                ChannelKind::Email { to } => match &settings.smtp {
+                    None => Err("no [alerts.smtp] section".to_string()),
+                    Some(smtp) => smtp
+                        .password
+                        .as_ref()
+                        .map(|p| p.resolve(env))
+                        .transpose()
+                        .and_then(|password| EmailChannel::new(smtp, password, to))
+                        .map(|channel| Arc::new(channel) as Arc<dyn Channel>),
+                },
+            };
+            (target_of(&spec.name), channel)
+        })
+        .collect()
+}
+
+fn alert_view(alert: &StoredAlert) -> AlertView {
+    AlertView {
+        id: alert.id,
+        rule: alert.rule.clone(),
+        service: alert.service.clone(),
+        team: alert.team.clone(),
+        severity: alert.severity.clone(),
+        state: alert.state.clone(),
+        summary: alert.summary.clone(),
+        started_ms: alert.started_ms,
+        resolved_ms: alert.resolved_ms,
+        notified: alert.notified_ms.is_some(),
+        held_reason: alert.held_reason.clone(),
+    }
+}
+
+/// One line about a journal event, for the history list.
+pub fn event_summary(event: &StoredEvent) -> String {
+    let payload = &event.payload;
+    let text = |key: &str| payload[key].as_str().unwrap_or("?").to_string();
+    match event.event_type.as_str() {
+        types::HEALTH_CHANGED => format!("health {} → {}", text("from"), text("to")),
+        types::INCIDENT_OPENED => "incident opened".into(),
+        types::INCIDENT_CLOSED => "incident closed".into(),
+        types::DEPENDENCY_MAJOR_BEHIND => format!(
+            "{} {} is a major version behind {}",
+            text("package"),
+            text("current"),
+            text("latest")
+        ),
+        types::DEPENDENCY_YANKED => format!("{} {} was yanked", text("package"), text("current")),
+        types::DEPENDENCY_VULNERABLE => {
+            format!(
+                "{} {} has a security advisory",
+                text("package"),
+                text("current")
+            )
+        }
+        types::DRIFT_OVER_BUDGET => format!("drift over budget ({} libyears)", payload["libyears"]),
+        types::DRIFT_WITHIN_BUDGET => {
+            format!(
+                "drift back within budget ({} libyears)",
+                payload["libyears"]
+            )
+        }
+        types::PR_OPENED | types::PR_MERGED | types::PR_CLOSED => format!(
+            "upgrade PR {} {}",
+            payload["number"]
+                .as_i64()
+                .map_or("(unnumbered)".into(), |n| format!("#{n}")),
+            text("state")
+        ),
+        types::ALERT_FIRING => format!("alert {} firing: {}", text("rule"), text("summary")),
+        types::ALERT_REMINDER => format!("alert {} still firing", text("rule")),
+        types::ALERT_RESOLVED => format!("alert {} resolved", text("rule")),
+        other => other.to_string(),
+    }
+}
+
+/// A subscriber's URL as shown: scheme and host only (the path or query
+/// may hold a token).
+pub fn redacted_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = host.rsplit('@').next().unwrap_or_default();
+            format!("{scheme}://{host}/…")
+        }
+        None => "(not a URL)".into(),
+    }
+}
+
+impl AlertService {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: AlertSettings,
+        env: Arc<BTreeMap<String, String>>,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        let channels = build_channels(&settings, &env, &http);
+        AlertService {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                env,
+                http,
+                settings: RwLock::new(Arc::new(Configured { settings, channels })),
+                evaluating: tokio::sync::Mutex::new(()),
+                delivering: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Takes new settings (the fleet file changed).
+    pub fn set_settings(&self, settings: AlertSettings) {
+        let channels = build_channels(&settings, &self.inner.env, &self.inner.http);
+        let configured = Arc::new(Configured { settings, channels });
+        *self
+            .inner
+            .settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = configured;
+    }
+
+    fn configured(&self) -> Arc<Configured> {
+        self.inner
+            .settings
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn link(settings: &AlertSettings, service: &str) -> Option<String> {
+        settings
+            .dashboard_url
+            .as_ref()
+            .map(|url| format!("{url}/services/{service}"))
+    }
+
+    /// Every active service with what the rules read of it.
+    async fn facts(&self, settings: &AlertSettings) -> Result<Vec<ServiceFacts>, StoreError> {
+        let store = &self.inner.store;
+        let mut facts: Vec<ServiceFacts> = store
+            .active_services()
+            .await?
+            .into_iter()
+            .map(|s| ServiceFacts {
+                slug: s.spec.slug,
+                team: s.spec.team,
+                tags: s.spec.tags,
+                tier: s.spec.tier,
+                ..ServiceFacts::default()
+            })
+            .collect();
+        let index: HashMap<String, usize> = facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.slug.clone(), i))
+            .collect();
+        for endpoint in store.endpoint_health_facts().await? {
+            if let Some(&i) = index.get(&endpoint.service) {
+                facts[i].endpoints.push(EndpointFacts {
+                    url: endpoint.url,
+                    state: endpoint
+                        .state
+                        .as_deref()
+                        .and_then(HealthState::parse)
+                        .zip(endpoint.since_ms),
+                    failing_checks: u32::try_from(endpoint.failing_checks).unwrap_or(u32::MAX),
+                });
+            }
+        }
+        let wants =
+            |pick: fn(&Condition) -> bool| settings.rules.iter().any(|r| pick(&r.condition));
+        if wants(|c| matches!(c, Condition::DriftOver { .. })) {
+            for (slug, (summary, _)) in store.latest_drift_summaries().await? {
+                if let (Some(&i), Some(summary)) = (index.get(&slug), summary) {
+                    facts[i].libyears = Some(summary.libyears);
+                }
+            }
+        }
+        if wants(|c| {
+            matches!(
+                c,
+                Condition::MajorBehind { .. } | Condition::Yanked | Condition::Vulnerable
+            )
+        }) {
+            for (slug, dependency) in store.fleet_dependencies().await? {
+                if let Some(&i) = index.get(&slug) {
+                    facts[i].dependencies.push(dependency);
+                }
+            }
+        }
+        if wants(|c| matches!(c, Condition::PrOpen { .. })) {
+            for pr in store.upgrade_prs(Some("open")).await? {
+                if let Some(&i) = index.get(&pr.service_slug) {
+                    facts[i].open_prs.push(OpenPr {
+                        number: pr.number,
+                        title: pr.title,
+                        opened_ms: pr.opened_ms.unwrap_or(pr.created_ms),
+                    });
+                }
+            }
+        }
+        Ok(facts)
+    }
+
+    fn targets(settings: &AlertSettings, team: &str) -> Vec<String> {
+        settings
+            .channels_for(team)
+            .iter()
+            .map(|c| target_of(&c.name))
+            .collect()
+    }
+
+    /// Evaluates every rule once and records what changed.
+    pub async fn evaluate(&self) -> Result<EvaluationReport, StoreError> {
+        let _one_at_a_time = self.inner.evaluating.lock().await;
+        let configured = self.configured();
+        let settings = &configured.settings;
+        let store = &self.inner.store;
+        let now = self.inner.clock.now_ms();
+        let facts = self.facts(settings).await?;
+        let silences = store.silences(now).await?;
+        let down: HashSet<String> = facts
+            .iter()
+            .filter(|f| {
+                HealthLevel::worst(
+                    f.endpoints
+                        .iter()
+                        .filter_map(|e| e.state.map(|(s, _)| HealthLevel::from(s))),
+                ) == Some(HealthLevel::Down)
+            })
+            .map(|f| f.slug.clone())
+            .collect();
+        let mut firing: HashMap<(String, String), StoredAlert> = store
+            .firing_alerts()
+            .await?
+            .into_iter()
+            .map(|a| ((a.rule.clone(), a.service.clone()), a))
+            .collect();
+        let mut report = EvaluationReport::default();
+        for rule in &settings.rules {
+            for service in facts.iter().filter(|f| rule.scope.matches(f)) {
+                let key = (rule.name.clone(), service.slug.clone());
+                let stored = firing.remove(&key);
+                let summary = evaluate(&rule.condition, service, now);
+                let holds = Holds {
+                    muted: muted_by(&rule.name, service, &silences, &settings.maintenance, now),
+                    inhibited: inhibited_by(&service.slug, &settings.depends_on, &down),
+                };
+                let engine_view = stored.as_ref().map(|a| FiringAlert {
+                    started_ms: a.started_ms,
+                    notified_ms: a.notified_ms,
+                    held_reason: a.held_reason.clone(),
+                });
+                let decision = decide(
+                    engine_view.as_ref(),
+                    summary.is_some(),
+                    &holds,
+                    rule.repeat,
+                    now,
+                );
+                let link = Self::link(settings, &service.slug);
+                match (decision, stored) {
+                    (Decision::Quiet, _) => {}
+                    (Decision::Fire { held_reason }, _) => {
+                        let targets = if held_reason.is_none() {
+                            Self::targets(settings, &service.team)
+                        } else {
+                            Vec::new()
+                        };
+                        let summary = summary.unwrap_or_default();
+                        store
+                            .fire_alert(
+                                &NewAlert {
+                                    rule: &rule.name,
+                                    service: &service.slug,
+                                    team: &service.team,
+                                    severity: rule.severity.name(),
+                                    summary: &summary,
+                                    held_reason: held_reason.as_deref(),
+                                    link: link.as_deref(),
+                                },
+                                &targets,
+                                now,
+                            )
+                            .await?;
+                        tracing::warn!(alert.rule = %rule.name, service = %service.slug, "alert firing: {summary}");
+                        report.fired += 1;
+                    }
+                    (Decision::Notify { reminder }, Some(alert)) => {
+                        let targets = Self::targets(settings, &alert.team);
+                        store
+                            .notify_alert(&alert, reminder, &targets, link.as_deref(), now)
+                            .await?;
+                        report.notified += 1;
+                    }
+                    (Decision::Hold { held_reason }, Some(alert)) => {
+                        store.hold_alert(alert.id, held_reason.as_deref()).await?;
+                    }
+                    (Decision::Resolve { notify }, Some(alert)) => {
+                        let targets = if notify {
+                            Self::targets(settings, &alert.team)
+                        } else {
+                            Vec::new()
+                        };
+                        store
+                            .resolve_alert(&alert, &targets, link.as_deref(), now)
+                            .await?;
+                        tracing::info!(alert.rule = %rule.name, service = %service.slug, "alert resolved");
+                        report.resolved += 1;
+                    }
+                    (_, None) => {}
+                }
+            }
+        }
+        // Alerts whose rule is gone, or whose service left the rule's
+        // scope or the fleet, resolve: their condition no longer holds.
+        for alert in firing.into_values() {
+            let targets = if alert.notified_ms.is_some() {
+                Self::targets(settings, &alert.team)
+            } else {
+                Vec::new()
+            };
+            let link = Self::link(settings, &alert.service);
+            store
+                .resolve_alert(&alert, &targets, link.as_deref(), now)
+                .await?;
+            report.resolved += 1;
+        }
+        Ok(report)
+    }
+
+    /// Moves journal events to subscribers' outboxes, then sends every
+    /// message that is due, one per target and group, targets in parallel.
+    pub async fn deliver(&self) -> Result<DeliveryReport, StoreError> {
+        let _one_at_a_time = self.inner.delivering.lock().await;
+        let configured = self.configured();
+        let store = &self.inner.store;
+        let now = self.inner.clock.now_ms();
+        let subscriptions = store.subscriptions().await?;
+        let mut senders: BTreeMap<String, Result<Arc<dyn Channel>, String>> =
+            configured.channels.clone();
+        for subscription in &subscriptions {
+            while store.fan_out(subscription, FAN_OUT_READ, now).await?
+                == usize::try_from(FAN_OUT_READ).unwrap_or(usize::MAX)
+            {}
+            senders.insert(
+                format!("subscription:{}", subscription.id),
+                Ok(Arc::new(WebhookChannel {
+                    client: self.inner.http.clone(),
+                    url: Secret::new(subscription.url.clone()),
+                    secret: subscription.secret.clone().map(Secret::new),
+                })),
+            );
+        }
+        let pending = store.pending_deliveries(OUTBOX_READ).await?;
+        if pending.is_empty() {
+            return Ok(DeliveryReport::default());
+        }
+        let open_until: BTreeMap<String, i64> = store
+            .delivery_targets()
+            .await?
+            .into_values()
+            .filter_map(|t| t.open_until_ms.map(|until| (t.target, until)))
+            .collect();
+        let by_id: HashMap<i64, &crate::store::PendingDelivery> =
+            pending.iter().map(|p| (p.pending.id, p)).collect();
+        let plain: Vec<_> = pending.iter().map(|p| p.pending.clone()).collect();
+        let group_wait = ms_of(configured.settings.group_wait);
+        let batches = due_batches(&plain, group_wait, &open_until, now);
+        // Subscribers are not grouped: their batches are due at once.
+        let subscriber_batches = due_batches(
+            &plain
+                .iter()
+                .filter(|p| p.target.starts_with("subscription:"))
+                .cloned()
+                .collect::<Vec<_>>(),
+            0,
+            &open_until,
+            now,
+        );
+        let batches: Vec<_> = batches
+            .into_iter()
+            .filter(|b| !b.target.starts_with("subscription:"))
+            .chain(subscriber_batches)
+            .collect();
+
+        // One message at a time per target (in order), targets in parallel.
+        let mut per_target: BTreeMap<String, Vec<(Outgoing, Vec<i64>)>> = BTreeMap::new();
+        for batch in batches {
+            let items: Vec<Item> = batch
+                .deliveries
+                .iter()
+                .filter_map(|d| by_id.get(&d.id))
+                .map(|p| Item {
+                    kind: p.kind.clone(),
+                    event: p.event.clone(),
+                })
+                .collect();
+            let ids = batch.deliveries.iter().map(|d| d.id).collect();
+            let message = Outgoing {
+                target: batch.target.clone(),
+                group_key: batch.group_key,
+                items,
+                dashboard_url: configured.settings.dashboard_url.clone(),
+            };
+            per_target
+                .entry(batch.target)
+                .or_default()
+                .push((message, ids));
+        }
+        let sends = per_target.into_iter().map(|(target, messages)| {
+            let sender = senders.get(&target).cloned();
+            let by_id = &by_id;
+            async move {
+                let mut report = DeliveryReport::default();
+                for (message, ids) in messages {
+                    let result = match &sender {
+                        Some(Ok(channel)) => channel.send(&message).await,
+                        Some(Err(problem)) => Err(format!("not configured: {problem}")),
+                        None => Err("the channel is no longer configured".to_string()),
+                    };
+                    let now = self.inner.clock.now_ms();
+                    match result {
+                        Ok(()) => {
+                            store.record_delivered(&target, &ids, now).await?;
+                            report.messages_sent += 1;
+                        }
+                        Err(error) => {
+                            let retries: Vec<(i64, i64)> = ids
+                                .iter()
+                                .map(|id| {
+                                    let attempts = by_id[id].pending.attempts + 1;
+                                    (*id, now + retry_delay_ms(attempts, fastrand::f64()))
+                                })
+                                .collect();
+                            let failures = store
+                                .record_failed(&target, &retries, &error, now, breaker_open_for_ms)
+                                .await?;
+                            tracing::warn!(
+                                delivery.target = %target,
+                                "could not deliver {} event(s) ({failures} failure(s) in a row): {error}",
+                                ids.len()
+                            );
+                            report.messages_failed += 1;
+                            // The rest for this target waits for the retry.
+                            break;
+                        }
+                    }
+                }
+                Ok::<_, StoreError>(report)
+            }
+        });
+        let mut total = DeliveryReport::default();
+        for result in futures::future::join_all(sends).await {
+            let report = result?;
+            total.messages_sent += report.messages_sent;
+            total.messages_failed += report.messages_failed;
+        }
+        Ok(total)
+    }
+
+    /// Evaluates on the configured interval and delivers every second,
+    /// until `cancel`. Pending deliveries stay in the outbox for the next
+    /// start.
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut next_evaluation = tokio::time::Instant::now();
+        let mut deliver = tokio::time::interval(DELIVER_EVERY);
+        deliver.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep_until(next_evaluation) => {
+                    if let Err(error) = self.evaluate().await {
+                        tracing::error!("could not evaluate alert rules: {error}");
+                    }
+                    next_evaluation = tokio::time::Instant::now() + self.configured().settings.evaluate_every;
+                }
+                _ = deliver.tick() => {
+                    if let Err(error) = self.deliver().await {
+                        tracing::error!("could not deliver notifications: {error}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Everything the Alerts page shows.
+    pub async fn overview(&self) -> Result<AlertsOverview, StoreError> {
+        let configured = self.configured();
+        let settings = &configured.settings;
+        let store = &self.inner.store;
+        let now = self.inner.clock.now_ms();
+        let firing: Vec<AlertView> = store
+            .firing_alerts()
+            .await?
+            .iter()
+            .map(alert_view)
+            .collect();
+        let rules = settings
+            .rules
+            .iter()
+            .map(|rule| RuleView {
+                name: rule.name.clone(),
+                kind: rule.condition.kind().into(),
+                condition: rule.condition.describe(),
+                scope: rule.scope.describe(),
+                severity: rule.severity.name().into(),
+                repeat: rule
+                    .repeat
+                    .map(|r| format!("every {}", duration_words(ms_of(r)))),
+                firing: firing.iter().filter(|a| a.rule == rule.name).count(),
+            })
+            .collect();
+        let targets = store.delivery_targets().await?;
+        let mut channels: Vec<ChannelView> = Vec::new();
+        let status = |target: &str, problem: Option<&String>| -> (String, Option<String>) {
+            if let Some(problem) = problem {
+                return ("misconfigured".into(), Some(problem.clone()));
+            }
+            match targets.get(target) {
+                None => ("idle".into(), None),
+                Some(state) if state.open_until_ms.is_some_and(|u| u > now) => {
+                    ("paused".into(), state.last_error.clone())
+                }
+                Some(state) if state.consecutive_failures > 0 => {
+                    ("failing".into(), state.last_error.clone())
+                }
+                Some(state) if state.last_success_ms.is_some() => ("ok".into(), None),
+                Some(_) => ("idle".into(), None),
+            }
+        };
+        let mut view = |name: String,
+                        kind: &str,
+                        receives: String,
+                        target: String,
+                        problem: Option<&String>| {
+            let (status, problem) = status(&target, problem);
+            let state = targets.get(&target).cloned().unwrap_or_default();
+            channels.push(ChannelView {
+                name,
+                kind: kind.into(),
+                receives,
+                status,
+                problem,
+                delivered: state.delivered,
+                failed: state.failed,
+                pending: state.pending,
+                last_success_ms: state.last_success_ms,
+                last_failure_ms: state.last_failure_ms,
+                paused_until_ms: state.open_until_ms.filter(|u| *u > now),
+            });
+        };
+        for channel in &settings.channels {
+            let teams: Vec<String> = settings
+                .routes
+                .iter()
+                .filter(|r| r.channels.contains(&channel.name))
+                .map(|r| r.team.clone().unwrap_or_else(|| "default".into()))
+                .collect();
+            let target = target_of(&channel.name);
+            let problem = configured
+                .channels
+                .get(&target)
+                .and_then(|c| c.as_ref().err());
+            view(
+                channel.name.clone(),
+                channel.kind.name(),
+                if teams.is_empty() {
+                    "no route".into()
+                } else {
+                    teams.join(", ")
+                },
+                target,
+                problem,
+            );
+        }
+        for subscription in store.subscriptions().await? {
+            view(
+                format!(
+                    "subscription {} ({})",
+                    subscription.id,
+                    redacted_url(&subscription.url)
+                ),
+                "subscription",
+                if subscription.types.is_empty() {
+                    "every event".into()
+                } else {
+                    subscription.types.join(", ")
+                },
+                format!("subscription:{}", subscription.id),
+                None,
+            );
+        }
+        let day_ago = now - 24 * 3600 * 1000;
+        let silences = store
+            .silences(day_ago)
+            .await?
+            .into_iter()
+            .map(|s| SilenceView {
+                active: s.active(now),
+                id: s.id,
+                rule: s.rule,
+                service: s.service,
+                team: s.team,
+                comment: s.comment,
+                created_ms: s.created_ms,
+                ends_ms: s.ends_ms,
+            })
+            .collect();
+        let maintenance = settings
+            .maintenance
+            .iter()
+            .map(|w| MaintenanceView {
+                name: w.name.clone(),
+                scope: w.scope.describe(),
+                when: match &w.when {
+                    WindowTime::Once { start_ms, end_ms } => format!(
+                        "{} to {}",
+                        shipshape_app::format::utc_timestamp(*start_ms),
+                        shipshape_app::format::utc_timestamp(*end_ms)
+                    ),
+                    WindowTime::Recurring { schedule, duration } => format!(
+                        "`{}` ({}) for {}",
+                        schedule.expression,
+                        schedule.time_zone,
+                        duration_words(ms_of(*duration))
+                    ),
+                },
+                active: w.active(now),
+            })
+            .collect();
+        let events = store
+            .recent_events(None, HISTORY)
+            .await?
+            .iter()
+            .map(|e| EventView {
+                id: e.id,
+                event_type: e.event_type.clone(),
+                service: e.service.clone(),
+                at_ms: e.at_ms,
+                summary: event_summary(e),
+            })
+            .collect();
+        Ok(AlertsOverview {
+            firing,
+            resolved: store
+                .resolved_alerts(HISTORY)
+                .await?
+                .iter()
+                .map(alert_view)
+                .collect(),
+            rules,
+            channels,
+            silences,
+            maintenance,
+            events,
+        })
+    }
+
+    /// The firing alerts of one service (or all), for the Overview and
+    /// service pages.
+    pub async fn firing(&self, service: Option<&str>) -> Result<Vec<AlertView>, StoreError> {
+        Ok(self
+            .inner
+            .store
+            .firing_alerts()
+            .await?
+            .iter()
+            .filter(|a| service.is_none_or(|s| a.service == s))
+            .map(alert_view)
+            .collect())
+    }
+
+    pub async fn create_silence(&self, new: &NewSilence) -> Result<i64, AlertError> {
+        let clean = |value: &Option<String>| {
+            value
+                .as_ref()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let (rule, service, team) = (clean(&new.rule), clean(&new.service), clean(&new.team));
+        if rule.is_none() && service.is_none() && team.is_none() {
+            return Err(AlertError::Invalid(
+                "a silence needs a rule, a service or a team to match".into(),
+            ));
+        }
+        let comment = new.comment.trim();
+        if comment.is_empty() {
+            return Err(AlertError::Invalid(
+                "say why in the comment: the next person on call will read it".into(),
+            ));
+        }
+        let duration = parse_duration(new.duration.trim())
+            .map_err(|m| AlertError::Invalid(format!("duration: {m}")))?;
+        if duration.is_zero() {
+            return Err(AlertError::Invalid(
+                "duration: must be longer than 0".into(),
+            ));
+        }
+        let now = self.inner.clock.now_ms();
+        let id = self
+            .inner
+            .store
+            .create_silence(&Silence {
+                id: 0,
+                rule,
+                service,
+                team,
+                comment: comment.to_string(),
+                created_ms: now,
+                ends_ms: now.saturating_add(ms_of(duration)),
+            })
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn expire_silence(&self, id: i64) -> Result<(), AlertError> {
+        let now = self.inner.clock.now_ms();
+        if self.inner.store.expire_silence(id, now).await? {
+            Ok(())
+        } else {
+            Err(AlertError::NotFound(format!("active silence {id}")))
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+}
