@@ -1,6 +1,7 @@
 //! Putting the server together: config → store → fleet → HTTP, plus the
 //! background loops, all stopped in order on SIGINT or SIGTERM.
 
+use crate::alert::service::AlertService;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -138,6 +139,12 @@ pub async fn serve(
         );
     }
     let health = HealthService::new(store.clone(), Arc::new(SystemClock));
+    let alerts = AlertService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        config.fleet.initial.alerts.clone(),
+        Arc::new(env.clone()),
+    );
     let checks = Arc::new(CheckMetrics::default());
     let state = AppState {
         leptos_options: leptos_options(&config),
@@ -146,6 +153,7 @@ pub async fn serve(
         drift: drift.clone(),
         health: health.clone(),
         upgrades: upgrades.clone(),
+        alerts: alerts.clone(),
         metrics: Arc::new(HttpMetrics::default()),
         checks: checks.clone(),
     };
@@ -168,9 +176,11 @@ pub async fn serve(
             text,
             config.fleet.initial.settings.clone(),
             upgrades.clone(),
+            alerts.clone(),
             cancel.clone(),
         ));
     }
+    background.spawn(alerts.run(cancel.clone()));
 
     if !config.demo_healthchecks.is_empty() {
         background.spawn(crate::demo::run_simulated(

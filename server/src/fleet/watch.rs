@@ -19,6 +19,7 @@ pub async fn watch_fleet_file(
     startup_text: String,
     startup_settings: FileSettings,
     upgrades: crate::upgrade::service::UpgradeService,
+    alerts: crate::alert::service::AlertService,
     cancel: CancellationToken,
 ) {
     let mut last_text = Some(startup_text);
@@ -58,6 +59,7 @@ pub async fn watch_fleet_file(
             Ok(file) => {
                 fleet.set_org_rules(file.github_orgs.clone()).await;
                 upgrades.set_settings(file.upgrades.clone());
+                alerts.set_settings(file.alerts.clone());
                 match fleet.sync_from_file(&path, &file.services).await {
                     Ok(plan) => {
                         tracing::info!(fleet.file = %path.display(), "fleet file reloaded: {}", plan.summary());

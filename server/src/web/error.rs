@@ -53,3 +53,16 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// A JSON body, or what is wrong with it next to an `example` of a good one.
+pub(super) fn json_body<T>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+    example: &str,
+) -> Result<T, ApiError> {
+    body.map(|Json(value)| value).map_err(|e| {
+        ApiError::Invalid(format!(
+            "the body must be JSON like {example}: {}",
+            e.body_text()
+        ))
+    })
+}

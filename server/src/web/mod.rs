@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, middleware and the thin handlers over the service
 //! layer. `routes::build` makes exactly the app that runs, so tests drive it.
 
+mod alert_api;
 mod api;
 mod error;
 mod health;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use crate::alert::service::AlertService;
 use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
 use crate::health::service::HealthService;
@@ -31,6 +33,7 @@ pub struct AppState {
     pub drift: DriftService,
     pub health: HealthService,
     pub upgrades: UpgradeService,
+    pub alerts: AlertService,
     pub metrics: Arc<HttpMetrics>,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,

@@ -13,7 +13,7 @@ use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-use super::{AppState, api, health, health_api, metrics, ui_backend, upgrade_api};
+use super::{AppState, alert_api, api, health, health_api, metrics, ui_backend, upgrade_api};
 use crate::telemetry::metrics::HttpMetrics;
 
 /// The whole application: pages, server functions, REST API, health and
@@ -36,7 +36,8 @@ pub fn build(state: AppState) -> Router {
             "/api/v1",
             api::router()
                 .merge(health_api::api_router())
-                .merge(upgrade_api::api_router()),
+                .merge(upgrade_api::api_router())
+                .merge(alert_api::api_router()),
         )
         .merge(health_api::badge_router())
         .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))

@@ -14,7 +14,7 @@ use shipshape_app::upgrades::{
 };
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, json_body};
 use crate::fleet::spec::parse_duration;
 use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
 
@@ -68,19 +68,6 @@ async fn run(
     Path(id): Path<i64>,
 ) -> Result<Json<UpgradeRunView>, ApiError> {
     Ok(Json(upgrades.run_view(id).await?))
-}
-
-/// A JSON body, or what is wrong with it next to an `example` of a good one.
-fn json_body<T>(
-    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
-    example: &str,
-) -> Result<T, ApiError> {
-    body.map(|Json(value)| value).map_err(|e| {
-        ApiError::Invalid(format!(
-            "the body must be JSON like {example}: {}",
-            e.body_text()
-        ))
-    })
 }
 
 #[derive(Deserialize)]

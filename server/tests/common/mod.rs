@@ -237,6 +237,12 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             &std::env::temp_dir().join("shipshape-test-cache"),
             shipshape_server::config::UpgradeSettings::default(),
         ),
+        alerts: shipshape_server::alert::service::AlertService::new(
+            store.clone(),
+            Arc::new(shipshape_server::clock::SystemClock),
+            shipshape_server::config::alerts::AlertSettings::default(),
+            Arc::default(),
+        ),
         store,
         fleet,
         drift,
