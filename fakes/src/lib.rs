@@ -16,7 +16,9 @@
 //!   `retry-after`);
 //! - healthchecks (`/health/{name}`): the standard `{"status":"healthy"}`,
 //!   IETF `application/health+json`, Spring Boot Actuator and plain status
-//!   codes, switchable while running, plus hangs, huge bodies and redirects.
+//!   codes, switchable while running, plus hangs, huge bodies and redirects;
+//! - webhook receivers (generic, and Slack's incoming webhooks) and an SMTP
+//!   server with STARTTLS and AUTH, for alert channels (`receivers`, `smtp`).
 //!
 //! Every registry answer carries an `ETag` and honours `If-None-Match`. Faults can be
 //! injected per package (status codes, garbage, hangs, `Retry-After`), and a
@@ -35,9 +37,13 @@ use serde_json::{Value, json};
 pub mod demo;
 pub mod github_write;
 pub mod health;
+pub mod receivers;
+pub mod smtp;
 
 pub use github_write::{FakeGit, FakePull};
 pub use health::FakeHealth;
+pub use receivers::{ReceiverKind, ReceiverMode, WebhookReceiver};
+pub use smtp::{FakeSmtp, SmtpMode};
 
 /// One published version of a fake package.
 #[derive(Clone, Debug)]

@@ -52,7 +52,8 @@ pub fn due_batches(
         if open_until.get(target).is_some_and(|until| *until > now_ms) {
             continue;
         }
-        deliveries.sort_by_key(|d| d.event_id);
+        // In the order they were queued: a resolution after its firing.
+        deliveries.sort_by_key(|d| d.id);
         let retrying = deliveries.iter().any(|d| d.attempts > 0);
         let oldest = deliveries
             .iter()

@@ -207,6 +207,7 @@ impl AlertService {
         settings: AlertSettings,
         env: Arc<BTreeMap<String, String>>,
     ) -> Self {
+        crate::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())

@@ -22,10 +22,7 @@ pub fn api_router() -> Router<AppState> {
         .route("/silences", get(silences).post(create_silence))
         .route("/silences/{id}/expire", post(expire_silence))
         .route("/subscriptions", get(subscriptions).post(subscribe))
-        .route(
-            "/subscriptions/{id}",
-            axum::routing::delete(unsubscribe),
-        )
+        .route("/subscriptions/{id}", axum::routing::delete(unsubscribe))
 }
 
 impl From<AlertError> for ApiError {
