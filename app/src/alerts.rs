@@ -113,3 +113,11 @@ pub struct NewSilence {
     pub duration: String,
     pub comment: String,
 }
+
+/// What became of a silence asked for from the page: its id, or what is
+/// wrong with the request (a person's mistake, not a server failure).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SilenceOutcome {
+    pub id: Option<i64>,
+    pub problem: Option<String>,
+}

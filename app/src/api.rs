@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::alerts::NewSilence;
+use crate::alerts::{AlertView, AlertsOverview, SilenceOutcome};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -109,6 +112,58 @@ pub async fn create_upgrade_wave(
     backend()?
         .0
         .create_wave(ecosystem, package, target, soak)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn load_alerts() -> Result<AlertsOverview, ServerFnError> {
+    backend()?
+        .0
+        .alerts()
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+/// `service` empty: every service.
+#[server]
+pub async fn load_firing_alerts(service: String) -> Result<Vec<AlertView>, ServerFnError> {
+    let service = Some(service).filter(|s| !s.is_empty());
+    backend()?
+        .0
+        .firing_alerts(service)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+/// Empty matchers match everything of their kind.
+#[server]
+pub async fn create_silence(
+    rule: String,
+    service: String,
+    team: String,
+    duration: String,
+    comment: String,
+) -> Result<SilenceOutcome, ServerFnError> {
+    let given = |text: String| Some(text).filter(|t| !t.trim().is_empty());
+    backend()?
+        .0
+        .create_silence(NewSilence {
+            rule: given(rule),
+            service: given(service),
+            team: given(team),
+            duration,
+            comment,
+        })
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn expire_silence(id: i64) -> Result<(), ServerFnError> {
+    backend()?
+        .0
+        .expire_silence(id)
         .await
         .map_err(|e| ServerFnError::new(e.message))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
+use crate::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -64,6 +65,20 @@ pub trait UiBackend: Send + Sync {
         target: String,
         soak: String,
     ) -> BoxFuture<'_, Result<WaveView, BackendError>>;
+    /// The Alerts page: alerts, rules, channels, silences, events.
+    fn alerts(&self) -> BoxFuture<'_, Result<AlertsOverview, BackendError>>;
+    /// Alerts firing now, of one service or (`None`) all.
+    fn firing_alerts(
+        &self,
+        service: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<AlertView>, BackendError>>;
+    /// Creates a silence; a request that is not valid is answered with
+    /// its problem in the outcome.
+    fn create_silence(
+        &self,
+        silence: NewSilence,
+    ) -> BoxFuture<'_, Result<SilenceOutcome, BackendError>>;
+    fn expire_silence(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

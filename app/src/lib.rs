@@ -26,8 +26,8 @@ use leptos_router::{
 
 use crate::components::layout::Layout;
 use crate::pages::{
-    dependencies::DependenciesPage, not_found::NotFound, overview::OverviewPage,
-    placeholder::AlertsPage, service::ServicePage, services::ServicesPage, status::StatusPage,
+    alerts::AlertsPage, dependencies::DependenciesPage, not_found::NotFound,
+    overview::OverviewPage, service::ServicePage, services::ServicesPage, status::StatusPage,
     upgrades::UpgradesPage,
 };
 

@@ -30,7 +30,8 @@ function freePort() {
 /// Starts Shipshape on the demo fleet. The demo's simulated healthchecks
 /// move to free ports (`demoPorts` maps 7101… to them) so a demo running
 /// on this machine does not answer for them; `fastHealth` polls every
-/// endpoint each second, so a state change shows within seconds.
+/// endpoint each second and evaluates alert rules each second, so a state
+/// change (and the alert it fires) shows within seconds.
 export async function startShipshape({ fastHealth = false } = {}) {
   const bin = process.env.SHIPSHAPE_BIN;
   const siteRoot = process.env.SHIPSHAPE_SITE_ROOT;
@@ -47,7 +48,8 @@ export async function startShipshape({ fastHealth = false } = {}) {
   if (fastHealth) {
     fleet = fleet
       .replace(/^\s*interval = ".*"$/gm, '')
-      .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"');
+      .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"')
+      .replace(/^evaluate_every = ".*"$/m, 'evaluate_every = "1s"');
   }
   writeFileSync(join(dir, 'shipshape.toml'), fleet);
   const port = await freePort();

@@ -1,7 +1,7 @@
+pub mod alerts;
 pub mod dependencies;
 pub mod not_found;
 pub mod overview;
-pub mod placeholder;
 pub mod service;
 pub mod services;
 pub mod status;

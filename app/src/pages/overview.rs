@@ -1,3 +1,4 @@
+use crate::components::alert_banner::FiringAlertsBanner;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -25,6 +26,7 @@ pub fn OverviewPage() -> impl IntoView {
         <div class="page-head">
             <h1>"Fleet overview"</h1>
         </div>
+        <FiringAlertsBanner service="" />
         <Suspense fallback=|| view! { <p class="loading">"Loading the fleet…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::load_service_detail;
+use crate::components::alert_banner::FiringAlertsBanner;
 use crate::components::drift_table::DriftSection;
 use crate::components::health_section::HealthSection;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
@@ -43,6 +44,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
     } = detail;
     let summary_slug_for_drift = summary.repository.is_some().then(|| summary.slug.clone());
     let slug_for_health = summary.slug.clone();
+    let slug_for_alerts = summary.slug.clone();
     view! {
         <Title text=summary.name.clone() />
         <nav class="breadcrumb" aria-label="Breadcrumb">
@@ -54,6 +56,7 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
             <h1>{summary.name.clone()}</h1>
             <TierBadge tier=summary.tier />
         </div>
+        <FiringAlertsBanner service=slug_for_alerts />
         <section class="card">
             <dl class="facts">
                 <dt>"Slug"</dt>

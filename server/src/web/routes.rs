@@ -24,6 +24,7 @@ pub fn build(state: AppState) -> Router {
         drift: state.drift.clone(),
         health: state.health.clone(),
         upgrades: state.upgrades.clone(),
+        alerts: state.alerts.clone(),
     }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();

@@ -2,12 +2,14 @@
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use shipshape_app::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
 use shipshape_app::backend::{BackendError, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
 use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
+use crate::alert::service::{AlertError, AlertService};
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
@@ -20,6 +22,7 @@ pub struct UiServices {
     pub drift: DriftService,
     pub health: HealthService,
     pub upgrades: UpgradeService,
+    pub alerts: AlertService,
 }
 
 impl UiBackend for UiServices {
@@ -197,6 +200,66 @@ impl UiBackend for UiServices {
                         message: error.to_string(),
                     },
                     other => logged("starting an upgrade wave", other),
+                })
+        }
+        .boxed()
+    }
+
+    fn alerts(&self) -> BoxFuture<'_, Result<AlertsOverview, BackendError>> {
+        async move {
+            self.alerts
+                .overview()
+                .await
+                .map_err(|e| logged("loading alerts", e))
+        }
+        .boxed()
+    }
+
+    fn firing_alerts(
+        &self,
+        service: Option<String>,
+    ) -> BoxFuture<'_, Result<Vec<AlertView>, BackendError>> {
+        async move {
+            self.alerts
+                .firing(service.as_deref())
+                .await
+                .map_err(|e| logged("loading firing alerts", e))
+        }
+        .boxed()
+    }
+
+    fn create_silence(
+        &self,
+        silence: NewSilence,
+    ) -> BoxFuture<'_, Result<SilenceOutcome, BackendError>> {
+        async move {
+            match self.alerts.create_silence(&silence).await {
+                Ok(id) => Ok(SilenceOutcome {
+                    id: Some(id),
+                    problem: None,
+                }),
+                Err(error @ (AlertError::Invalid(_) | AlertError::NotFound(_))) => {
+                    Ok(SilenceOutcome {
+                        id: None,
+                        problem: Some(error.to_string()),
+                    })
+                }
+                Err(AlertError::Store(cause)) => Err(logged("creating a silence", cause)),
+            }
+        }
+        .boxed()
+    }
+
+    fn expire_silence(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>> {
+        async move {
+            self.alerts
+                .expire_silence(id)
+                .await
+                .map_err(|error| match error {
+                    AlertError::Invalid(_) | AlertError::NotFound(_) => BackendError {
+                        message: error.to_string(),
+                    },
+                    AlertError::Store(cause) => logged("expiring a silence", cause),
                 })
         }
         .boxed()
