@@ -14,7 +14,7 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::deps::service::{DriftService, registries_from_config, sources_from_config};
 use crate::fleet::FleetService;
-use crate::fleet::watch::watch_fleet_file;
+use crate::fleet::watch::{FleetFileWatch, watch_fleet_file};
 use crate::health::monitor::HealthMonitor;
 use crate::health::service::HealthService;
 use crate::health::state::Thresholds;
@@ -170,13 +170,15 @@ pub async fn serve(
     let mut background = JoinSet::new();
     if let (Some(path), Some(text)) = (config.fleet.file.clone(), fleet_file_text) {
         background.spawn(watch_fleet_file(
-            fleet.clone(),
-            path,
-            config.fleet.watch_interval,
-            text,
-            config.fleet.initial.settings.clone(),
-            upgrades.clone(),
-            alerts.clone(),
+            FleetFileWatch {
+                fleet: fleet.clone(),
+                path,
+                interval: config.fleet.watch_interval,
+                startup_text: text,
+                startup_settings: config.fleet.initial.settings.clone(),
+                upgrades: upgrades.clone(),
+                alerts: alerts.clone(),
+            },
             cancel.clone(),
         ));
     }

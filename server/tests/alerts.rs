@@ -205,7 +205,8 @@ impl Setup {
 }
 
 async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let (status, _, body) = answer(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    let (status, _, body) =
+        answer(app, Request::get(uri).body(Body::empty()).expect("request")).await;
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
@@ -220,7 +221,7 @@ async fn send_json(
         .uri(uri)
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
-        .unwrap();
+        .expect("request");
     let (status, _, text) = answer(app, request).await;
     (
         status,
@@ -231,9 +232,9 @@ async fn send_json(
 fn types_of(events: &Value) -> Vec<String> {
     events
         .as_array()
-        .unwrap()
+        .expect("a list of events")
         .iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
+        .map(|e| e["type"].as_str().expect("a type").to_string())
         .collect()
 }
 
@@ -375,13 +376,13 @@ fn webhook_messages(receiver: &WebhookReceiver) -> Vec<Vec<String>> {
         .map(|r| {
             r.json()["events"]
                 .as_array()
-                .unwrap()
+                .expect("a list of events")
                 .iter()
                 .map(|e| {
                     format!(
                         "{} {}",
-                        e["notification"].as_str().unwrap(),
-                        e["service"].as_str().unwrap()
+                        e["notification"].as_str().expect("a notification kind"),
+                        e["service"].as_str().expect("a service")
                     )
                 })
                 .collect()

@@ -9,19 +9,32 @@ use tokio_util::sync::CancellationToken;
 use super::FleetService;
 use crate::config::{FileSettings, parse_fleet_file};
 
+/// The fleet file as loaded at start-up, and who takes its parts when it
+/// changes: the fleet, the upgrade settings and the alert settings.
+pub struct FleetFileWatch {
+    pub fleet: FleetService,
+    pub path: PathBuf,
+    /// How often the file is checked.
+    pub interval: Duration,
+    pub startup_text: String,
+    pub startup_settings: FileSettings,
+    pub upgrades: crate::upgrade::service::UpgradeService,
+    pub alerts: crate::alert::service::AlertService,
+}
+
 /// Checks the file every `interval`; when its text changes, reads it again
 /// and reconciles. A file that no longer parses leaves the fleet as it was
 /// and is reported (once per change) in the log and on the Overview.
-pub async fn watch_fleet_file(
-    fleet: FleetService,
-    path: PathBuf,
-    interval: Duration,
-    startup_text: String,
-    startup_settings: FileSettings,
-    upgrades: crate::upgrade::service::UpgradeService,
-    alerts: crate::alert::service::AlertService,
-    cancel: CancellationToken,
-) {
+pub async fn watch_fleet_file(watch: FleetFileWatch, cancel: CancellationToken) {
+    let FleetFileWatch {
+        fleet,
+        path,
+        interval,
+        startup_text,
+        startup_settings,
+        upgrades,
+        alerts,
+    } = watch;
     let mut last_text = Some(startup_text);
     let mut last_read_error: Option<String> = None;
     let mut ticker = tokio::time::interval(interval);
