@@ -609,6 +609,7 @@ async fn delivery_survives_failures_hangs_an_open_breaker_and_a_restart() {
 
         // A receiver that hangs is given up on after the timeout.
         hook.set_mode(ReceiverMode::Hang);
+        smtp.set_mode(SmtpMode::Hang);
         let report = setup.alerts.deliver().await.unwrap();
         assert_eq!(report.messages_failed, 2, "{label}");
         let overview = setup.alerts.overview().await.unwrap();
@@ -624,6 +625,21 @@ async fn delivery_survives_failures_hangs_an_open_breaker_and_a_restart() {
                 .unwrap_or_default()
                 .contains("no answer within 10 s"),
             "{label}: {hook_channel:?}"
+        );
+        let mail_channel = overview
+            .channels
+            .iter()
+            .find(|c| c.name == "payments-mail")
+            .unwrap();
+        assert_eq!(mail_channel.status, "paused", "{label}: {mail_channel:?}");
+        assert_eq!(mail_channel.failed, 6, "{label}: {mail_channel:?}");
+        assert!(
+            mail_channel
+                .problem
+                .as_deref()
+                .unwrap_or_default()
+                .contains("did not finish within 3 s"),
+            "{label}: {mail_channel:?}"
         );
 
         // Shipshape restarts with the messages still undelivered.
@@ -817,4 +833,35 @@ async fn silences_and_subscriptions_through_the_api() {
         assert_eq!(slack.accepted().len(), 2, "{label}: resolved");
         db.cleanup().await;
     }
+}
+
+#[tokio::test]
+async fn email_goes_over_tls_from_the_first_byte_too() {
+    let db = TestDb::sqlite().await;
+    let smtp = FakeSmtp::start(SmtpSecurity::Tls, Some(("shipshape", SMTP_PASSWORD)))
+        .await
+        .unwrap();
+    let text = fleet(
+        &alerts_config("http://127.0.0.1:9/unused", smtp.addr.port())
+            .replace("security = \"starttls\"", "security = \"tls\""),
+    );
+    let mut setup = setup(db.store().await, &text, "http://127.0.0.1:9/unused").await;
+    for _ in 0..2 {
+        setup.check("ledger", false).await;
+        setup.advance(15 * SECOND);
+    }
+    setup.alerts.evaluate().await.unwrap();
+    setup.advance(10 * SECOND);
+    setup.alerts.deliver().await.unwrap();
+    let mail = smtp.mail();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].over_tls);
+    assert_eq!(mail[0].from, "shipshape@example.com");
+    assert!(mail[0].data.contains("ledger"), "{}", mail[0].data);
+    // The password never shows in what the page and the API show.
+    let shown = serde_json::to_string(&setup.alerts.overview().await.unwrap()).unwrap();
+    assert!(
+        !shown.contains(SMTP_PASSWORD) && !shown.contains(WEBHOOK_SECRET),
+        "{shown}"
+    );
 }

@@ -130,6 +130,9 @@ impl Channel for SlackChannel {
 
 pub struct EmailChannel {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// The whole conversation's limit: lettre bounds connecting, and a
+    /// server that accepts and then says nothing must not hold delivery.
+    timeout: Duration,
     from: lettre::message::Mailbox,
     to: Vec<lettre::message::Mailbox>,
 }
@@ -182,6 +185,7 @@ impl EmailChannel {
         };
         Ok(EmailChannel {
             transport: builder.build(),
+            timeout: smtp.timeout,
             from: mailbox(&smtp.from)?,
             to: to.iter().map(|a| mailbox(a)).collect::<Result<_, _>>()?,
         })
@@ -202,11 +206,14 @@ impl Channel for EmailChannel {
             let mail = builder
                 .body(body)
                 .map_err(|e| format!("could not write the e-mail: {e}"))?;
-            self.transport
-                .send(mail)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("the SMTP server did not take the e-mail: {e}"))
+            match tokio::time::timeout(self.timeout, self.transport.send(mail)).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(format!("the SMTP server did not take the e-mail: {e}")),
+                Err(_) => Err(format!(
+                    "the SMTP server did not finish within {} s",
+                    self.timeout.as_secs()
+                )),
+            }
         })
     }
 }

@@ -33,6 +33,8 @@ use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_
 const OUTBOX_READ: i64 = 5_000;
 /// Journal events moved to one subscriber's outbox per pass.
 const FAN_OUT_READ: i64 = 500;
+/// The longest one delivery attempt may take, whatever the channel.
+const ATTEMPT_LIMIT: Duration = Duration::from_secs(60);
 /// How often the outbox is looked at.
 const DELIVER_EVERY: Duration = Duration::from_secs(1);
 /// Resolved alerts and journal events the Alerts page shows.
@@ -534,7 +536,13 @@ impl AlertService {
                 let mut report = DeliveryReport::default();
                 for (message, ids) in messages {
                     let result = match &sender {
-                        Some(Ok(channel)) => channel.send(&message).await,
+                        // Each channel bounds its own attempt; this is the
+                        // backstop for one that does not.
+                        Some(Ok(channel)) => tokio::time::timeout(ATTEMPT_LIMIT, channel.send(&message))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err(format!("gave up after {} s", ATTEMPT_LIMIT.as_secs()))
+                            }),
                         Some(Err(problem)) => Err(format!("not configured: {problem}")),
                         None => Err("the channel is no longer configured".to_string()),
                     };

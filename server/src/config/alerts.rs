@@ -807,3 +807,195 @@ pub(super) fn check_depends_on(
     }
     Ok(slugs)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::parse_fleet_file;
+
+    fn parse(text: &str) -> Result<AlertSettings, String> {
+        parse_fleet_file(Path::new("/srv/shipshape.toml"), text)
+            .map(|file| file.alerts)
+            .map_err(|e| e.to_string())
+    }
+
+    const VALID: &str = r#"
+[[service]]
+slug = "checkout"
+team = "payments"
+depends_on = ["ledger"]
+
+[alerts]
+evaluate_every = "30s"
+group_wait = "1m"
+
+[[alerts.rule]]
+name = "down"
+when = "unhealthy"
+checks = 5
+severity = "critical"
+repeat = "4h"
+teams = ["payments"]
+tiers = [1, 2]
+
+[[alerts.rule]]
+name = "old-serde"
+when = "major_behind"
+package = "serde"
+
+[[alerts.channel]]
+name = "hook"
+kind = "webhook"
+url_env = "HOOK_URL"
+secret = "s3cret"
+
+[[alerts.channel]]
+name = "mail"
+kind = "email"
+to = ["Payments on call <oncall@example.com>"]
+
+[alerts.smtp]
+host = "smtp.example.com"
+security = "tls"
+username = "shipshape"
+password_env = "SMTP_PASSWORD"
+from = "shipshape@example.com"
+
+[[alerts.route]]
+team = "payments"
+channels = ["mail"]
+
+[[alerts.route]]
+channels = ["hook"]
+
+[[alerts.maintenance]]
+name = "sunday"
+cron = "0 2 * * SUN"
+duration = "2h"
+time_zone = "Europe/Berlin"
+services = ["ledger"]
+
+[[alerts.maintenance]]
+name = "move"
+start = "2026-12-01T02:00:00Z"
+end = "2026-12-01T04:00:00Z"
+"#;
+
+    #[test]
+    fn reads_rules_channels_routes_smtp_windows_and_dependencies() {
+        let alerts = parse(VALID).unwrap();
+        assert_eq!(alerts.evaluate_every, Duration::from_secs(30));
+        assert_eq!(alerts.group_wait, Duration::from_secs(60));
+        assert_eq!(
+            alerts.rules[0].condition,
+            Condition::Unhealthy { checks: 5 }
+        );
+        assert_eq!(alerts.rules[0].severity, Severity::Critical);
+        assert_eq!(alerts.rules[0].repeat, Some(Duration::from_secs(4 * 3600)));
+        assert_eq!(alerts.rules[0].scope.tiers, [1, 2]);
+        assert_eq!(
+            alerts.rules[1].condition,
+            Condition::MajorBehind {
+                package: Some("serde".into())
+            }
+        );
+        assert_eq!(alerts.rules[1].severity, Severity::Warning, "the default");
+        let smtp = alerts.smtp.as_ref().unwrap();
+        assert_eq!((smtp.security, smtp.port), (SmtpSecurity::Tls, 465));
+        assert_eq!(
+            alerts
+                .channels_for("payments")
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["mail"]
+        );
+        assert_eq!(
+            alerts
+                .channels_for("search")
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["hook"],
+            "the default route"
+        );
+        assert_eq!(alerts.maintenance.len(), 2);
+        assert_eq!(alerts.depends_on["checkout"], ["ledger"]);
+        // Secrets are kept, never shown.
+        let shown = format!("{alerts:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn mistakes_name_the_key_and_line() {
+        let cases = [
+            (
+                "[[alerts.rule]]\nname = \"a\"\nwhen = \"unhealty\"\n",
+                "/srv/shipshape.toml:3:8: alerts.rule[0].when: `unhealty` is not a kind of rule",
+            ),
+            (
+                "[[alerts.rule]]\nname = \"a\"\nwhen = \"degraded\"\nchecks = 3\n",
+                "alerts.rule[0].checks: `checks` belongs to rules with when = \"unhealthy\", not \"degraded\"",
+            ),
+            (
+                "[[alerts.rule]]\nname = \"a\"\nwhen = \"drift\"\n",
+                "a drift rule needs `libyears`",
+            ),
+            (
+                "[[alerts.rule]]\nname = \"a\"\nwhen = \"yanked\"\nseverity = \"high\"\n",
+                "`high` is not a severity",
+            ),
+            (
+                "[[alerts.rule]]\nname = \"a\"\nwhen = \"yanked\"\n[[alerts.rule]]\nname = \"a\"\nwhen = \"vulnerable\"\n",
+                "a rule named `a` is already declared",
+            ),
+            (
+                "[[alerts.channel]]\nname = \"m\"\nkind = \"email\"\nto = [\"a@b.c\"]\n",
+                "e-mail channels need an [alerts.smtp] section",
+            ),
+            (
+                "[[alerts.channel]]\nname = \"h\"\nkind = \"webhook\"\n",
+                "this channel needs `url` or `url_env`",
+            ),
+            (
+                "[[alerts.channel]]\nname = \"h\"\nkind = \"slack\"\nurl = \"hooks.slack.com/x\"\n",
+                "alerts.channel[0].url: is not an http:// or https:// URL",
+            ),
+            (
+                "[[alerts.route]]\nchannels = [\"nowhere\"]\n",
+                "no channel is named `nowhere` (declared: none)",
+            ),
+            (
+                "[[alerts.maintenance]]\nname = \"w\"\nstart = \"2026-12-01T02:00:00Z\"\n",
+                "needs `start` and `end` (once), or `cron` and `duration` (recurring)",
+            ),
+            (
+                "[[alerts.maintenance]]\nname = \"w\"\nstart = \"2026-12-01T04:00:00Z\"\nend = \"2026-12-01T02:00:00Z\"\n",
+                "the window ends before it starts",
+            ),
+            (
+                "[[service]]\nslug = \"a\"\nteam = \"t\"\ndepends_on = [\"a\"]\n",
+                "service[0].depends_on: a service cannot depend on itself",
+            ),
+            (
+                "[alerts]\ngroup_wiat = \"1m\"\n",
+                "unknown field `group_wiat`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(expected), "{text}\n→ {error}");
+        }
+    }
+
+    #[test]
+    fn a_secret_url_is_not_repeated_in_its_error() {
+        let error = parse(
+            "[[alerts.channel]]\nname = \"h\"\nkind = \"slack\"\nurl = \"hooks.slack.com/services/T0/B0/TOKEN123\"\n",
+        )
+        .unwrap_err();
+        assert!(!error.contains("TOKEN123"), "{error}");
+    }
+}
