@@ -30,13 +30,13 @@ pub struct Batch {
 pub const MAX_BATCH: usize = 100;
 
 /// The batches due at `now_ms`. Deliveries of one target and group wait
-/// until the oldest is `group_wait_ms` old, so that alerts firing together
-/// (a fleet-wide outage) go out as one message; a retry goes as soon as
-/// it is due. Targets whose breaker is open (`open_until` later than now)
-/// are skipped.
+/// until the oldest is `group_wait_ms(target)` old, so that alerts firing
+/// together (a fleet-wide outage) go out as one message; a retry goes as
+/// soon as it is due. Targets whose breaker is open (`open_until` later
+/// than now) are skipped.
 pub fn due_batches(
     pending: &[Pending],
-    group_wait_ms: i64,
+    group_wait_ms: impl Fn(&str) -> i64,
     open_until: &BTreeMap<String, i64>,
     now_ms: i64,
 ) -> Vec<Batch> {
@@ -60,7 +60,7 @@ pub fn due_batches(
             .map(|d| d.created_ms)
             .min()
             .unwrap_or(now_ms);
-        let grouped_long_enough = now_ms - oldest >= group_wait_ms;
+        let grouped_long_enough = now_ms - oldest >= group_wait_ms(target);
         let all_due = deliveries.iter().all(|d| d.next_attempt_ms <= now_ms);
         if !(all_due && (retrying || grouped_long_enough)) {
             continue;
@@ -148,8 +148,8 @@ mod tests {
             pending(5, "channel:ops", "search", NOW + 3000),
         ];
         let none = BTreeMap::new();
-        assert!(due_batches(&outage, 10_000, &none, NOW + 5_000).is_empty());
-        let batches = due_batches(&outage, 10_000, &none, NOW + 11_000);
+        assert!(due_batches(&outage, |_| 10_000, &none, NOW + 5_000).is_empty());
+        let batches = due_batches(&outage, |_| 10_000, &none, NOW + 11_000);
         assert_eq!(batches.len(), 2, "one message per team");
         assert_eq!(batches[0].group_key, "payments");
         assert_eq!(
@@ -169,13 +169,13 @@ mod tests {
         retry.attempts = 2;
         retry.next_attempt_ms = NOW + 20_000;
         let none = BTreeMap::new();
-        assert!(due_batches(std::slice::from_ref(&retry), 0, &none, NOW + 19_999).is_empty());
+        assert!(due_batches(std::slice::from_ref(&retry), |_| 0, &none, NOW + 19_999).is_empty());
         assert_eq!(
-            due_batches(std::slice::from_ref(&retry), 0, &none, NOW + 20_000).len(),
+            due_batches(std::slice::from_ref(&retry), |_| 0, &none, NOW + 20_000).len(),
             1
         );
         let open = BTreeMap::from([("channel:ops".to_string(), NOW + 60_000)]);
-        assert!(due_batches(&[retry], 0, &open, NOW + 30_000).is_empty());
+        assert!(due_batches(&[retry], |_| 0, &open, NOW + 30_000).is_empty());
     }
 
     #[test]
@@ -183,7 +183,7 @@ mod tests {
         let many: Vec<Pending> = (1..=250)
             .map(|i| pending(i, "subscription:1", "", NOW))
             .collect();
-        let batches = due_batches(&many, 0, &BTreeMap::new(), NOW);
+        let batches = due_batches(&many, |_| 0, &BTreeMap::new(), NOW);
         assert_eq!(
             batches
                 .iter()

@@ -450,6 +450,27 @@ impl AlertService {
         Ok(report)
     }
 
+    /// Moves the journal's new events into each subscriber's outbox;
+    /// returns a sender per subscriber.
+    async fn fan_out_to_subscribers(
+        &self,
+        now: i64,
+    ) -> Result<Vec<(String, Result<Arc<dyn Channel>, String>)>, StoreError> {
+        let store = &self.inner.store;
+        let mut senders = Vec::new();
+        for subscription in store.subscriptions().await? {
+            // Up to FAN_OUT_READ events a pass; a backlog drains a pass a second.
+            store.fan_out(&subscription, FAN_OUT_READ, now).await?;
+            let channel: Arc<dyn Channel> = Arc::new(WebhookChannel {
+                client: self.inner.http.clone(),
+                url: Secret::new(subscription.url.clone()),
+                secret: subscription.secret.clone().map(Secret::new),
+            });
+            senders.push((format!("subscription:{}", subscription.id), Ok(channel)));
+        }
+        Ok(senders)
+    }
+
     /// Moves journal events to subscribers' outboxes, then sends every
     /// message that is due, one per target and group, targets in parallel.
     pub async fn deliver(&self) -> Result<DeliveryReport, StoreError> {
@@ -457,22 +478,8 @@ impl AlertService {
         let configured = self.configured();
         let store = &self.inner.store;
         let now = self.inner.clock.now_ms();
-        let subscriptions = store.subscriptions().await?;
-        let mut senders: BTreeMap<String, Result<Arc<dyn Channel>, String>> =
-            configured.channels.clone();
-        for subscription in &subscriptions {
-            while store.fan_out(subscription, FAN_OUT_READ, now).await?
-                == usize::try_from(FAN_OUT_READ).unwrap_or(usize::MAX)
-            {}
-            senders.insert(
-                format!("subscription:{}", subscription.id),
-                Ok(Arc::new(WebhookChannel {
-                    client: self.inner.http.clone(),
-                    url: Secret::new(subscription.url.clone()),
-                    secret: subscription.secret.clone().map(Secret::new),
-                })),
-            );
-        }
+        let mut senders = configured.channels.clone();
+        senders.extend(self.fan_out_to_subscribers(now).await?);
         let pending = store.pending_deliveries(OUTBOX_READ).await?;
         if pending.is_empty() {
             return Ok(DeliveryReport::default());
@@ -487,23 +494,16 @@ impl AlertService {
             pending.iter().map(|p| (p.pending.id, p)).collect();
         let plain: Vec<_> = pending.iter().map(|p| p.pending.clone()).collect();
         let group_wait = ms_of(configured.settings.group_wait);
-        let batches = due_batches(&plain, group_wait, &open_until, now);
-        // Subscribers are not grouped: their batches are due at once.
-        let subscriber_batches = due_batches(
-            &plain
-                .iter()
-                .filter(|p| p.target.starts_with("subscription:"))
-                .cloned()
-                .collect::<Vec<_>>(),
-            0,
-            &open_until,
-            now,
-        );
-        let batches: Vec<_> = batches
-            .into_iter()
-            .filter(|b| !b.target.starts_with("subscription:"))
-            .chain(subscriber_batches)
-            .collect();
+        // Subscribers take the raw stream as it comes; alerts wait for
+        // their team's others.
+        let wait_for = |target: &str| {
+            if target.starts_with("subscription:") {
+                0
+            } else {
+                group_wait
+            }
+        };
+        let batches = due_batches(&plain, wait_for, &open_until, now);
 
         // One message at a time per target (in order), targets in parallel.
         let mut per_target: BTreeMap<String, Vec<(Outgoing, Vec<i64>)>> = BTreeMap::new();
