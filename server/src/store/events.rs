@@ -138,9 +138,13 @@ impl Journal {
             .bind(payload)
             .bind(slug.to_string())
             .bind(team.to_string()),
+            // Subqueries, not a join: the event is written even if the
+            // service row is gone (its slug is then unknown).
             Subject::ServiceId(id) => sqlx::query(
                 "INSERT INTO events (type, service_slug, team, at_ms, payload)
-                 SELECT $1, s.slug, s.team, $2, $3 FROM services s WHERE s.id = $4 RETURNING id",
+                 VALUES ($1, (SELECT s.slug FROM services s WHERE s.id = $4),
+                         (SELECT s.team FROM services s WHERE s.id = $4), $2, $3)
+                 RETURNING id",
             )
             .bind(event_type)
             .bind(at_ms)
@@ -148,8 +152,10 @@ impl Journal {
             .bind(id),
             Subject::Endpoint(id) => sqlx::query(
                 "INSERT INTO events (type, service_slug, team, at_ms, payload)
-                 SELECT $1, s.slug, s.team, $2, $3
-                 FROM health_endpoints e JOIN services s ON s.id = e.service_id WHERE e.id = $4
+                 VALUES ($1,
+                         (SELECT s.slug FROM health_endpoints e JOIN services s ON s.id = e.service_id WHERE e.id = $4),
+                         (SELECT s.team FROM health_endpoints e JOIN services s ON s.id = e.service_id WHERE e.id = $4),
+                         $2, $3)
                  RETURNING id",
             )
             .bind(event_type)
