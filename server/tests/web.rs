@@ -11,6 +11,7 @@ use common::{ManualClock, TestDb, app_state, services};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::store::Store;
 use shipshape_server::web::routes;
+use tower::ServiceExt;
 
 struct TestApp {
     router: Router,
@@ -261,4 +262,38 @@ async fn a_database_failure_is_an_error_page_not_a_crash() {
         !body.contains("sqlite"),
         "internals are not shown to clients: {body}"
     );
+}
+
+#[tokio::test]
+async fn pages_and_api_answers_carry_the_security_headers() {
+    let app = demo_app().await;
+    for uri in ["/", "/alerts", "/api/v1/services", "/no-such-page"] {
+        let response = app
+            .router
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{uri}"
+        );
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{uri}");
+        assert_eq!(
+            header("referrer-policy").as_deref(),
+            Some("same-origin"),
+            "{uri}"
+        );
+        let policy = header("content-security-policy").unwrap_or_default();
+        assert!(policy.contains("frame-ancestors 'none'"), "{uri}: {policy}");
+        assert!(policy.contains("form-action 'self'"), "{uri}: {policy}");
+    }
 }
