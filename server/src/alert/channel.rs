@@ -16,6 +16,7 @@ use sha2::Sha256;
 use super::message::{Outgoing, email, slack_message, webhook_body};
 use crate::config::alerts::{SmtpSecurity, SmtpSettings};
 use crate::config::secret::Secret;
+use crate::deps::registry::http::without_url;
 
 /// The signature header of webhook bodies: `sha256=` and the hex HMAC of
 /// the body under the shared secret (the scheme GitHub's webhooks use).
@@ -45,14 +46,7 @@ fn http_error(error: reqwest::Error) -> String {
     if error.is_timeout() {
         return format!("no answer within {} s", SEND_TIMEOUT.as_secs());
     }
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
+    without_url(error)
 }
 
 async fn post(

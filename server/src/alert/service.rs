@@ -26,6 +26,7 @@ use crate::clock::Clock;
 use crate::config::alerts::{AlertSettings, ChannelKind};
 use crate::config::secret::Secret;
 use crate::fleet::spec::parse_duration;
+use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_types as types};
 
@@ -343,11 +344,8 @@ impl AlertService {
         let down: HashSet<String> = facts
             .iter()
             .filter(|f| {
-                HealthLevel::worst(
-                    f.endpoints
-                        .iter()
-                        .filter_map(|e| e.state.map(|(s, _)| HealthLevel::from(s))),
-                ) == Some(HealthLevel::Down)
+                service_level(f.endpoints.iter().map(|e| e.state))
+                    .is_some_and(|(level, _)| level == HealthLevel::Down)
             })
             .map(|f| f.slug.clone())
             .collect();
@@ -718,22 +716,7 @@ impl AlertService {
                 None,
             );
         }
-        let day_ago = now - 24 * 3600 * 1000;
-        let silences = store
-            .silences(day_ago)
-            .await?
-            .into_iter()
-            .map(|s| SilenceView {
-                active: s.active(now),
-                id: s.id,
-                rule: s.rule,
-                service: s.service,
-                team: s.team,
-                comment: s.comment,
-                created_ms: s.created_ms,
-                ends_ms: s.ends_ms,
-            })
-            .collect();
+        let silences = self.silences().await?;
         let maintenance = settings
             .maintenance
             .iter()
@@ -782,6 +765,29 @@ impl AlertService {
             maintenance,
             events,
         })
+    }
+
+    /// Active silences and those that ended in the last day, newest first.
+    pub async fn silences(&self) -> Result<Vec<SilenceView>, StoreError> {
+        let now = self.inner.clock.now_ms();
+        let day_ago = now - 24 * 3600 * 1000;
+        Ok(self
+            .inner
+            .store
+            .silences(day_ago)
+            .await?
+            .into_iter()
+            .map(|s| SilenceView {
+                active: s.active(now),
+                id: s.id,
+                rule: s.rule,
+                service: s.service,
+                team: s.team,
+                comment: s.comment,
+                created_ms: s.created_ms,
+                ends_ms: s.ends_ms,
+            })
+            .collect())
     }
 
     /// The firing alerts of one service (or all), for the Overview and

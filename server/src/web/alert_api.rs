@@ -141,9 +141,7 @@ async fn overview(State(alerts): State<AlertService>) -> Result<Json<AlertsOverv
 }
 
 async fn silences(State(alerts): State<AlertService>) -> Result<Json<Vec<SilenceView>>, ApiError> {
-    Ok(Json(
-        alerts.overview().await.map_err(AlertError::from)?.silences,
-    ))
+    Ok(Json(alerts.silences().await.map_err(AlertError::from)?))
 }
 
 #[derive(Serialize)]

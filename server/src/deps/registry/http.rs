@@ -433,8 +433,9 @@ impl Fetcher {
 }
 
 /// reqwest's error text carries the URL, which may carry credentials; the
-/// URL is reported separately (redacted), so it is stripped here.
-fn without_url(error: reqwest::Error) -> String {
+/// URL is reported separately (redacted), so it is stripped here. Alert
+/// channels use it too: a Slack webhook URL is itself a secret.
+pub(crate) fn without_url(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
