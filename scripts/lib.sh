@@ -22,6 +22,9 @@ if [ -n "${CI:-}" ]; then
   export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 fi
 CARGO_LEPTOS_VERSION="0.3.11"
+# cargo-leptos 0.3.11's locked dependencies need this rustc or newer; a rustup
+# toolchain older than that cannot install it, whatever targets it has.
+MIN_RUSTC_MINOR=96
 WASM_OPT_NPM_VERSION="132.0.0"
 
 say() { printf '\033[1;34m[shipshape]\033[0m %s\n' "$*" >&2; }
@@ -52,6 +55,13 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock"
 }
 
+# True when rustup's default rustc can build cargo-leptos.
+rustup_rustc_recent_enough() {
+  local minor
+  minor="$(rustc --version 2>/dev/null | awk '{split($2, v, "."); print v[2]}')"
+  [ -n "$minor" ] && [ "$minor" -ge "$MIN_RUSTC_MINOR" ]
+}
+
 # Chooses the toolchain and exports PATH, RUSTC, RUSTC_BOOTSTRAP and
 # LEPTOS_LIB_ARGS. Sets TOOLCHAIN_ROUTE to "rustup" or "debian".
 #   rustup: the ordinary route, a rustup toolchain with the wasm32 target.
@@ -64,7 +74,10 @@ select_toolchain() {
   mkdir -p "$TOOLS_DIR/bin"
   TOOLCHAIN_ROUTE="${TOOLCHAIN_ROUTE:-$(cat "$route_file" 2>/dev/null || true)}"
   if [ -z "$TOOLCHAIN_ROUTE" ]; then
-    if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    if command -v rustup >/dev/null 2>&1 && ! rustup_rustc_recent_enough; then
+      say "rustup's $(rustc --version 2>/dev/null) is older than 1.$MIN_RUSTC_MINOR, which cargo-leptos $CARGO_LEPTOS_VERSION needs; using Debian's rustc-web"
+      TOOLCHAIN_ROUTE=debian
+    elif command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
       TOOLCHAIN_ROUTE=rustup
     elif command -v rustup >/dev/null 2>&1 && curl -fsS --max-time 15 -o /dev/null https://static.rust-lang.org/dist/channel-rust-stable.toml.sha256 2>/dev/null \
          && timeout 600 rustup target add wasm32-unknown-unknown >&2; then

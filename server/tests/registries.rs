@@ -231,10 +231,8 @@ async fn a_dead_registry_opens_its_circuit_and_never_stalls_the_others() {
     let _ = pypi.package("pydantic", &[]).await;
     let _ = pypi.package("numpy", &[]).await;
     let requests_before = fakes.lock().count("/pypi/");
-    let quick = Instant::now();
     let error = pypi.package("httpx", &[]).await.unwrap_err();
     assert!(matches!(error, FetchError::CircuitOpen { .. }), "{error}");
-    assert!(quick.elapsed() < Duration::from_millis(100));
     assert_eq!(fakes.lock().count("/pypi/"), requests_before);
     assert!(
         error.to_string().starts_with("PyPI (http://127.0.0.1:"),
