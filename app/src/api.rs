@@ -5,6 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::alerts::NewSilence;
 use crate::alerts::{AlertView, AlertsOverview, SilenceOutcome};
+use crate::auth::{AdminOverview, CurrentUser, TokenOutcome};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -14,6 +15,46 @@ use crate::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 fn backend() -> Result<crate::backend::UiBackendHandle, ServerFnError> {
     use_context::<crate::backend::UiBackendHandle>()
         .ok_or_else(|| ServerFnError::new("the server is not ready to answer yet"))
+}
+
+/// The caller of this request, as the server's access check found them.
+#[cfg(feature = "ssr")]
+fn current_user() -> CurrentUser {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+        .unwrap_or_else(|| CurrentUser::anonymous(None))
+}
+
+#[server]
+pub async fn load_current_user() -> Result<CurrentUser, ServerFnError> {
+    Ok(current_user())
+}
+
+#[server]
+pub async fn load_admin() -> Result<AdminOverview, ServerFnError> {
+    backend()?
+        .0
+        .admin()
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn create_api_token(name: String, role: String) -> Result<TokenOutcome, ServerFnError> {
+    backend()?
+        .0
+        .create_token(name, role, current_user().name)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn revoke_api_token(id: i64) -> Result<(), ServerFnError> {
+    backend()?
+        .0
+        .revoke_token(id)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
 }
 
 #[server]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
+use crate::auth::{AdminOverview, TokenOutcome};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -79,6 +80,16 @@ pub trait UiBackend: Send + Sync {
         silence: NewSilence,
     ) -> BoxFuture<'_, Result<SilenceOutcome, BackendError>>;
     fn expire_silence(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
+    /// The Admin page: accounts, tokens, the audit trail.
+    fn admin(&self) -> BoxFuture<'_, Result<AdminOverview, BackendError>>;
+    /// A new API token; `role` is a role's name, checked here.
+    fn create_token(
+        &self,
+        name: String,
+        role: String,
+        created_by: String,
+    ) -> BoxFuture<'_, Result<TokenOutcome, BackendError>>;
+    fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
 }
 
 /// What the server puts into Leptos' context for server functions and

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
@@ -24,15 +25,18 @@ use leptos_router::{
     path,
 };
 
+use crate::components::access::provide_me;
 use crate::components::layout::Layout;
 use crate::pages::{
-    alerts::AlertsPage, dependencies::DependenciesPage, not_found::NotFound,
-    overview::OverviewPage, service::ServicePage, services::ServicesPage, status::StatusPage,
-    upgrades::UpgradesPage,
+    admin::AdminPage, alerts::AlertsPage, dependencies::DependenciesPage, not_found::NotFound,
+    overview::OverviewPage, service::ServicePage, services::ServicesPage, sign_in::SignInPage,
+    status::StatusPage, upgrades::UpgradesPage,
 };
 
 /// The HTML document around the app, rendered by the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    script_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -51,9 +55,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page's Content-Security-Policy: scripts run only when they carry
+/// this response's nonce (Leptos puts it on its hydration and streaming
+/// scripts) or are loaded by one that does; the wasm may compile; requests
+/// go to this site only.
+#[cfg(feature = "ssr")]
+fn script_policy() {
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_me();
 
     view! {
         <Stylesheet id="shipshape-style" href="/pkg/shipshape.css" />
@@ -74,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/upgrades") view=UpgradesPage />
                     <Route path=path!("/alerts") view=AlertsPage />
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage />
+                    <Route path=path!("/admin") view=AdminPage />
                 </Routes>
             </Layout>
         </Router>

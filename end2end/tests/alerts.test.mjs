@@ -12,7 +12,7 @@ let browser;
 const demo = (port, action) => fetch(`http://127.0.0.1:${shipshape.demoPorts[port]}/_demo/${action}`, { method: 'POST' });
 
 async function firing() {
-  const overview = await (await fetch(`${shipshape.baseUrl}/api/v1/alerts`)).json();
+  const overview = await (await shipshape.api(`/api/v1/alerts`)).json();
   return overview.firing;
 }
 
@@ -39,7 +39,7 @@ after(async () => {
 
 describe('alerts', () => {
   test('a service that goes down fires an alert, shown on the Overview and the Alerts page', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       const banner = page.locator('[data-testid="firing-banner"]');
@@ -60,8 +60,8 @@ describe('alerts', () => {
     });
   });
 
-  test('a silence created through the page mutes the alert and can be ended', async () => {
-    await withPage(browser, {}, async (page) => {
+  test('an operator silences the alert through the page; it mutes the alert and can be ended', async () => {
+    await withPage(browser, shipshape.as('operator'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/alerts`);
       await waitForHydration(page);
       // Marks this document: a full page load (a form posted without the
@@ -103,7 +103,7 @@ describe('alerts', () => {
       await page.click('[data-testid="silence-expire"]');
       await page.locator('[data-testid="silence"][data-active="false"]').waitFor({ timeout: 10_000 });
       assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'ended in place');
-      const silences = await (await fetch(`${shipshape.baseUrl}/api/v1/silences`)).json();
+      const silences = await (await shipshape.api(`/api/v1/silences`)).json();
       assert.equal(silences.length, 1);
       assert.equal(silences[0].active, false);
     });

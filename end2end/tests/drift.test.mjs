@@ -11,7 +11,7 @@ before(async () => {
   // The first refresh runs at start-up; wait for it through the API.
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const res = await fetch(`${shipshape.baseUrl}/api/v1/services/checkout-api/drift`);
+    const res = await shipshape.api(`/api/v1/services/checkout-api/drift`);
     const body = await res.json();
     if (body.latest) break;
     if (Date.now() > deadline) throw new Error(`no drift snapshot after 60 s:\n${shipshape.log.join('')}`);
@@ -29,7 +29,7 @@ const rowGaps = (page) => page.$$eval('[data-testid=dependency-table] tbody tr',
 
 describe('dependency drift', () => {
   test('the service page lists each dependency with its gap, and filters after hydration', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       await page.waitForSelector('[data-testid=dependency-table]');
@@ -50,14 +50,14 @@ describe('dependency drift', () => {
   });
 
   test('refresh now queues a refresh and the page shows it was refreshed again', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/storefront-web`);
       await waitForHydration(page);
       const before = await page.textContent('[data-testid=refresh-status]');
       assert.match(before, /Last refreshed/);
       await page.click('[data-testid=refresh-now]');
       await page.waitForFunction(() => document.querySelector('[data-testid=refresh-now]').textContent === 'Refresh now');
-      const snapshots = async () => (await (await fetch(`${shipshape.baseUrl}/api/v1/services/storefront-web/snapshots`)).json()).length;
+      const snapshots = async () => (await (await shipshape.api(`/api/v1/services/storefront-web/snapshots`)).json()).length;
       const deadline = Date.now() + 20_000;
       while ((await snapshots()) < 2) {
         if (Date.now() > deadline) throw new Error('refresh now did not add a snapshot');
@@ -69,7 +69,7 @@ describe('dependency drift', () => {
   });
 
   test('the overview shows each service drift at a glance', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       const drift = await page.textContent('li[data-slug=checkout-api] [data-testid=service-drift]');
       assert.match(drift, /libyears.*2 major.*1 minor.*2 patch/);
@@ -77,10 +77,10 @@ describe('dependency drift', () => {
   });
 
   test('the packages API answers which services use a version', async () => {
-    const res = await fetch(`${shipshape.baseUrl}/api/v1/packages?q=${encodeURIComponent('npm:express@<5')}`);
+    const res = await shipshape.api(`/api/v1/packages?q=${encodeURIComponent('npm:express@<5')}`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), [{ ecosystem: 'npm', name: 'express', latest: '5.1.0', versions: [['4.22.3', ['storefront-web']]] }]);
-    const bad = await fetch(`${shipshape.baseUrl}/api/v1/packages?q=${encodeURIComponent('serde <')}`);
+    const bad = await shipshape.api(`/api/v1/packages?q=${encodeURIComponent('serde <')}`);
     assert.equal(bad.status, 422);
     assert.deepEqual(await bad.json(), { error: '`<` has no version after its operator' });
   });
@@ -88,7 +88,7 @@ describe('dependency drift', () => {
 
 describe('dependency table sorting and trend', () => {
   test('column headers sort the table once the page is hydrated, worst first then reversed', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       await page.waitForSelector('[data-testid=dependency-table]');
@@ -113,10 +113,10 @@ describe('dependency table sorting and trend', () => {
   });
 
   test('the trend chart draws one bar group per snapshot, stacked by gap', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
-      const history = (await (await fetch(`${shipshape.baseUrl}/api/v1/services/checkout-api/drift`)).json()).history;
+      const history = (await (await shipshape.api(`/api/v1/services/checkout-api/drift`)).json()).history;
       const groups = await page.$$eval('[data-testid=trend-snapshot]', (gs) => gs.map((g) => ({
         title: g.querySelector('title').textContent,
         bars: [...g.querySelectorAll('rect')].map((r) => r.getAttribute('class')),
@@ -133,7 +133,7 @@ describe('dependency table sorting and trend', () => {
 
 describe('dependencies page', () => {
   test('lists every package in the fleet with the services on each version', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/dependencies`);
       await page.waitForSelector('[data-testid=packages]');
       assert.match(await page.textContent('[data-testid=package-count]'), /\d+ packages in use by 6 services/);
@@ -144,7 +144,7 @@ describe('dependencies page', () => {
   });
 
   test('a search answers which services match, in place once hydrated, and explains a bad query', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/dependencies`);
       await waitForHydration(page);
       // Survives only if the search does not reload the page.
@@ -170,7 +170,7 @@ describe('dependencies page', () => {
   });
 
   test('a search link works without JavaScript', async () => {
-    const res = await fetch(`${shipshape.baseUrl}/dependencies?q=${encodeURIComponent('npm:express@<5')}`);
+    const res = await shipshape.api(`/dependencies?q=${encodeURIComponent('npm:express@<5')}`);
     assert.equal(res.status, 200);
     const html = await res.text();
     assert.match(html, /data-package="express"/);

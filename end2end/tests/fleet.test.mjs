@@ -19,7 +19,7 @@ const cardSlugs = (page) => page.$$eval('.service-grid li[data-slug]', (cards) =
 
 describe('overview', () => {
   test('lists the demo fleet, server-rendered and then hydrated', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/`);
       assert.equal(response.status(), 200);
       assert.equal(await page.title(), 'Overview · Shipshape');
@@ -32,7 +32,7 @@ describe('overview', () => {
   });
 
   test('filters as you type once hydrated, without reloading the page', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       // A reload would wipe this marker.
@@ -61,7 +61,7 @@ describe('overview', () => {
   });
 
   test('filters without JavaScript through the form', async () => {
-    await withPage(browser, { javaScriptEnabled: false }, async (page) => {
+    await withPage(browser, shipshape.as('admin', { javaScriptEnabled: false }), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await page.selectOption('select[name="team"]', 'payments');
       await Promise.all([page.waitForURL(/team=payments/), page.click('button[type="submit"]')]);
@@ -72,7 +72,7 @@ describe('overview', () => {
   });
 
   test('is readable on a phone', async () => {
-    await withPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true }, async (page) => {
+    await withPage(browser, shipshape.as('admin', { viewport: { width: 390, height: 844 }, isMobile: true }), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -84,7 +84,7 @@ describe('overview', () => {
 
 describe('service page', () => {
   test('opens from the overview and shows the service', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       await Promise.all([page.waitForURL(/\/services\/checkout-api$/), page.click('a[href="/services/checkout-api"]')]);
@@ -102,7 +102,7 @@ describe('service page', () => {
   });
 
   test('answers 404 with a not-found page for an unknown slug', async () => {
-    await withPage(browser, {}, async (page, errors) => {
+    await withPage(browser, shipshape.as('admin'), async (page, errors) => {
       const response = await page.goto(`${shipshape.baseUrl}/services/no-such-service`);
       assert.equal(response.status(), 404);
       await page.waitForSelector('h1:has-text("Not found")');
@@ -118,7 +118,7 @@ describe('service page', () => {
 
 describe('navigation', () => {
   test('every section is reachable from the menu', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       for (const [label, path, heading] of [

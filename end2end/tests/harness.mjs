@@ -3,6 +3,7 @@
 // Playwright. Any console error or uncaught exception in a page fails the
 // test that caused it.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,7 +33,9 @@ function freePort() {
 /// on this machine does not answer for them; `fastHealth` polls every
 /// endpoint each second and evaluates alert rules each second, so a state
 /// change (and the alert it fires) shows within seconds.
-export async function startShipshape({ fastHealth = false } = {}) {
+/// `configure` rewrites the config text after the ports are moved; `env`
+/// adds environment variables.
+export async function startShipshape({ fastHealth = false, configure = (text) => text, env = {} } = {}) {
   const bin = process.env.SHIPSHAPE_BIN;
   const siteRoot = process.env.SHIPSHAPE_SITE_ROOT;
   if (!bin || !siteRoot) throw new Error('set SHIPSHAPE_BIN and SHIPSHAPE_SITE_ROOT (scripts/test does)');
@@ -51,7 +54,7 @@ export async function startShipshape({ fastHealth = false } = {}) {
       .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"')
       .replace(/^evaluate_every = ".*"$/m, 'evaluate_every = "1s"');
   }
-  writeFileSync(join(dir, 'shipshape.toml'), fleet);
+  writeFileSync(join(dir, 'shipshape.toml'), configure(fleet));
   const port = await freePort();
   const log = [];
   // The registries answer from shipshape-fakes (built beside shipshape), so
@@ -67,16 +70,27 @@ export async function startShipshape({ fastHealth = false } = {}) {
     [['CARGO', 'cargo'], ['NPM', 'npm'], ['PYTHON', 'pypi'], ['GO', 'go'], ['RUBY', 'ruby'], ['MAVEN', 'maven']]
       .map(([name, path]) => [`SHIPSHAPE_REGISTRY_${name}_URL`, `${fakesUrl}/${path}`]),
   );
+  // The first admin comes from the environment on first start; the other
+  // accounts and the API token are made through the API below.
+  const password = () => randomBytes(18).toString('base64url');
+  const accounts = {
+    admin: { username: 'admin', password: password() },
+    operator: { username: 'olivia', password: password() },
+    viewer: { username: 'victor', password: password() },
+  };
   const child = spawn(bin, ['--config', join(dir, 'shipshape.toml'), 'serve'], {
     cwd: dir,
     env: {
       ...process.env,
+      SHIPSHAPE_ADMIN_USER: accounts.admin.username,
+      SHIPSHAPE_ADMIN_PASSWORD: accounts.admin.password,
       SHIPSHAPE_LISTEN: `127.0.0.1:${port}`,
       SHIPSHAPE_DATABASE_URL: `sqlite://${join(dir, 'shipshape.db')}`,
       SHIPSHAPE_SITE_ROOT: siteRoot,
       SHIPSHAPE_GITHUB_API_URL: `${fakesUrl}/github`,
       ...registries,
       RUST_LOG: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -93,11 +107,48 @@ export async function startShipshape({ fastHealth = false } = {}) {
     if (Date.now() > deadline) throw new Error(`shipshape did not become healthy:\n${log.join('')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Sign in as the admin like a browser form would, then make an admin API
+  // token for the tests' own requests, and the other accounts.
+  const signedIn = await fetch(`${baseUrl}/auth/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
+    body: new URLSearchParams({ ...accounts.admin, next: '/' }),
+  });
+  const cookie = (signedIn.headers.get('set-cookie') || '').split(';')[0];
+  if (signedIn.status !== 303 || !cookie) throw new Error(`the admin could not sign in (${signedIn.status}):\n${log.join('')}`);
+  const created = await fetch(`${baseUrl}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl, cookie },
+    body: JSON.stringify({ name: 'end2end', role: 'admin' }),
+  });
+  if (created.status !== 201) throw new Error(`no API token (${created.status}): ${await created.text()}`);
+  const token = (await created.json()).secret;
+  const api = (path, init = {}) => fetch(`${baseUrl}${path}`, {
+    ...init,
+    headers: { ...(init.headers || {}), authorization: `Bearer ${token}` },
+  });
+  for (const role of ['operator', 'viewer']) {
+    const made = await api('/api/v1/accounts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...accounts[role], role }),
+    });
+    if (made.status !== 201) throw new Error(`no ${role} account (${made.status}): ${await made.text()}`);
+  }
   return {
     baseUrl,
     dir,
     log,
     demoPorts,
+    accounts,
+    /// `fetch` of a path on the server with the admin API token.
+    api,
+    apiToken: token,
+    /// Options for `withPage` that sign in as `role` before the test's body.
+    as(role, options = {}) {
+      return { ...options, signIn: { baseUrl, ...accounts[role] } };
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -128,14 +179,27 @@ export async function watchedPage(context) {
 /// Runs `body` with a fresh page of `browser` (context `options`) and fails
 /// the test if the page logged any error.
 export async function withPage(browser, options, body) {
-  const context = await browser.newContext(options);
+  const { signIn: account, ...contextOptions } = options;
+  const context = await browser.newContext(contextOptions);
   const { page, errors } = await watchedPage(context);
   try {
+    if (account) await signIn(page, account);
     await body(page, errors);
     assert.deepEqual(errors, [], 'the page logged errors');
   } finally {
     await context.close();
   }
+}
+
+/// Signs in through the sign-in page's form, as a person would.
+export async function signIn(page, { baseUrl, username, password }) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.fill('[data-testid="username"]', username);
+  await page.fill('[data-testid="password"]', password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/sign-in'),
+    page.click('[data-testid="sign-in"]'),
+  ]);
 }
 
 export async function screenshot(page, name) {

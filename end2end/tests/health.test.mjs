@@ -19,7 +19,7 @@ before(async () => {
   // Every demo service is polled and up (two good checks) before the tests look.
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const fleet = await (await fetch(`${shipshape.baseUrl}/api/v1/health`)).json();
+    const fleet = await (await shipshape.api(`/api/v1/health`)).json();
     if (fleet.length === 6 && fleet.every((s) => s.health.level === 'up')) break;
     if (Date.now() > deadline) throw new Error(`the demo did not come up: ${JSON.stringify(fleet)}\n${shipshape.log.join('')}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -36,7 +36,7 @@ const pill = (page, slug) => page.locator(`.service-card[data-slug="${slug}"] .h
 
 describe('health', () => {
   test('a service going down turns red, in words, on the open Overview without a reload', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await waitForHydration(page);
       await page.evaluate(() => { window.__sameDocument = true; });
@@ -65,7 +65,7 @@ describe('health', () => {
   });
 
   test('the service page shows components, charts and the incident', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/services/ledger`);
       assert.equal(response.status(), 200);
       await waitForHydration(page);
@@ -87,6 +87,7 @@ describe('health', () => {
   });
 
   test('the public status page renders with JavaScript off', async () => {
+    // Anonymous: the status page is public.
     await withPage(browser, { javaScriptEnabled: false }, async (page) => {
       const response = await page.goto(`${shipshape.baseUrl}/status`);
       assert.equal(response.status(), 200);

@@ -12,7 +12,7 @@ let browser;
 before(async () => {
   shipshape = await startShipshape();
   browser = await launchBrowser();
-  const registered = await fetch(`${shipshape.baseUrl}/api/v1/services`, {
+  const registered = await shipshape.api(`/api/v1/services`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ slug: 'payments-api', team: 'payments', repository: 'github:demo-org/payments-api' }),
@@ -27,7 +27,7 @@ after(async () => {
 
 describe('upgrades', () => {
   test('a preview shows branches and diffs in place and writes nothing; a run opens the PRs', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/upgrades`);
       await waitForHydration(page);
       assert.equal(await page.locator('[data-testid="open-prs"]').textContent(), 'No upgrade PR is open.');
@@ -44,7 +44,7 @@ describe('upgrades', () => {
       assert.match(diff, /^-serde = \{ version = "1\.0\.197", features = \["derive"\] \}$/m);
       assert.match(diff, /^\+serde = \{ version = "1\.0\.230", features = \["derive"\] \}$/m);
       await screenshot(page, 'upgrades-preview');
-      const prsAfterPreview = await (await fetch(`${shipshape.baseUrl}/api/v1/upgrades/prs`)).json();
+      const prsAfterPreview = await (await shipshape.api(`/api/v1/upgrades/prs`)).json();
       assert.deepEqual(prsAfterPreview, [], 'a preview writes nothing');
 
       await page.selectOption('[data-testid="run-service"]', 'payments-api');
@@ -64,7 +64,7 @@ describe('upgrades', () => {
   });
 
   test('a wave is started from the page and shows its tiers', async () => {
-    await withPage(browser, {}, async (page) => {
+    await withPage(browser, shipshape.as('admin'), async (page) => {
       await page.goto(`${shipshape.baseUrl}/upgrades`);
       await waitForHydration(page);
       const form = page.locator('[data-testid="wave-form"]');
@@ -81,7 +81,7 @@ describe('upgrades', () => {
       assert.ok(tiers.length >= 1, 'the tiers are listed');
       assert.ok(['rolling-out', 'halted', 'done'].includes(tiers[0]), `the least critical tier moves first: ${tiers}`);
       assert.ok(tiers.slice(1).every((state) => ['waiting', 'done'].includes(state)), `later tiers wait: ${tiers}`);
-      const api = await (await fetch(`${shipshape.baseUrl}/api/v1/upgrades/waves`)).json();
+      const api = await (await shipshape.api(`/api/v1/upgrades/waves`)).json();
       assert.equal(api[0].package, 'serde');
       assert.equal(api[0].soak_ms, 2 * 3600 * 1000);
       await screenshot(page, 'upgrades-wave');

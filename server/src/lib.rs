@@ -13,12 +13,14 @@
 //! - `serve`: start-up, background loops and graceful shutdown.
 
 pub mod alert;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod fleet;
 pub mod health;
+pub mod outbound;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

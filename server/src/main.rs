@@ -3,6 +3,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use shipshape_server::auth::Role;
+use shipshape_server::auth::service::AuthService;
+use shipshape_server::clock::SystemClock;
 use shipshape_server::config::{self, ENV_SETTINGS};
 use shipshape_server::deps::scan;
 use shipshape_server::serve;
@@ -72,6 +75,48 @@ enum Command {
         #[arg(long, value_parser = ["patch", "minor", "major"])]
         fail_on: Option<String>,
     },
+    /// Manage accounts: `user add --admin NAME` creates the first admin.
+    /// The password is read from standard input (one line).
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Create an API token for scripts and CI (sent as
+    /// `Authorization: Bearer TOKEN`); the token is printed once.
+    Token {
+        /// What the token is for, e.g. `ci-registration`.
+        name: String,
+        #[arg(long, value_parser = ["viewer", "operator", "admin"], default_value = "viewer")]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (a viewer unless --role or --admin says otherwise).
+    Add {
+        name: String,
+        /// Make the account an admin (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        #[arg(long, value_parser = ["viewer", "operator", "admin"], conflicts_with = "admin")]
+        role: Option<String>,
+    },
+    /// Set a new password (read from standard input) and end the
+    /// account's sessions.
+    Password { name: String },
+}
+
+/// One line of standard input, without its line ending.
+fn password_from_stdin(name: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if std::io::stdin().is_terminal() {
+        eprint!("password for {name} (at least 12 characters; it is shown as you type): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 fn env_help() -> String {
@@ -124,7 +169,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve::serve(config, fleet_text, &env).await,
             Command::Scan { target, json } => {
-                let now = shipshape_server::clock::Clock::now_ms(&shipshape_server::clock::SystemClock);
+                let now = shipshape_server::clock::Clock::now_ms(&SystemClock);
                 let result = scan::scan(&target, &config.drift, &env, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot scan {target}: {e}"))?;
@@ -139,7 +184,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Check { target, max_libyear, fail_on } => {
-                let now = shipshape_server::clock::Clock::now_ms(&shipshape_server::clock::SystemClock);
+                let now = shipshape_server::clock::Clock::now_ms(&SystemClock);
                 let result = scan::scan(&target, &config.drift, &env, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot check {target}: {e}"))?;
@@ -165,6 +210,35 @@ fn main() -> ExitCode {
                 if outcome.run.status != "done" {
                     over_budget = true;
                 }
+                Ok(())
+            }
+            Command::User { action } => {
+                let store = serve::open_store(&config).await?;
+                let auth = AuthService::new(store.clone(), std::sync::Arc::new(SystemClock), config.fleet.initial.auth.clone());
+                match action {
+                    UserCommand::Add { name, admin, role } => {
+                        let role = if admin { Role::Admin } else { role.as_deref().and_then(Role::parse).unwrap_or(Role::Viewer) };
+                        let password = password_from_stdin(&name)?;
+                        auth.add_user(&name, &password, role).await?;
+                        println!("created {} account {name}", role.name());
+                    }
+                    UserCommand::Password { name } => {
+                        let password = password_from_stdin(&name)?;
+                        auth.set_password(&name, &password).await?;
+                        println!("changed the password of {name} and ended its sessions");
+                    }
+                }
+                store.close().await;
+                Ok(())
+            }
+            Command::Token { name, role } => {
+                let store = serve::open_store(&config).await?;
+                let auth = AuthService::new(store.clone(), std::sync::Arc::new(SystemClock), config.fleet.initial.auth.clone());
+                let role = Role::parse(&role).unwrap_or(Role::Viewer);
+                let created = auth.create_token(&name, role, "command line").await?;
+                eprintln!("created {} token {name}; it is shown this once:", role.name());
+                println!("{}", created.secret);
+                store.close().await;
                 Ok(())
             }
             Command::Migrate => {

@@ -2,6 +2,7 @@
 //! background loops, all stopped in order on SIGINT or SIGTERM.
 
 use crate::alert::service::AlertService;
+use crate::auth::service::{ADMIN_PASSWORD_ENV, ADMIN_USER_ENV, AuthService};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -145,6 +146,26 @@ pub async fn serve(
         config.fleet.initial.alerts.clone(),
         Arc::new(env.clone()),
     );
+    let auth = AuthService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        config.fleet.initial.auth.clone(),
+    );
+    match auth.ensure_first_admin(env).await {
+        Ok(Some(name)) => {
+            tracing::info!(account = %name, "created the first admin from {ADMIN_USER_ENV} and {ADMIN_PASSWORD_ENV}")
+        }
+        Ok(None) => {
+            if store.user_count().await? == 0 {
+                tracing::warn!(
+                    "there are no accounts yet: create an admin with `shipshape user add --admin NAME`, or start with {ADMIN_USER_ENV} and {ADMIN_PASSWORD_ENV} set"
+                );
+            }
+        }
+        Err(error) => {
+            anyhow::bail!("could not create the first admin from {ADMIN_USER_ENV}: {error}")
+        }
+    }
     let checks = Arc::new(CheckMetrics::default());
     let state = AppState {
         leptos_options: leptos_options(&config),
@@ -154,6 +175,8 @@ pub async fn serve(
         health: health.clone(),
         upgrades: upgrades.clone(),
         alerts: alerts.clone(),
+        auth,
+        outbound: Arc::new(config.fleet.initial.outbound.clone()),
         metrics: Arc::new(HttpMetrics::default()),
         checks: checks.clone(),
     };
@@ -224,10 +247,14 @@ pub async fn serve(
             health.close_streams();
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the HTTP server failed")?;
+    // Sign-in attempts are limited per client address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("the HTTP server failed")?;
 
     cancel.cancel();
     while background.join_next().await.is_some() {}

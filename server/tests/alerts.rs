@@ -25,7 +25,6 @@ use shipshape_server::fleet::FleetService;
 use shipshape_server::health::format::Verdict;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::store::{RecordedCheck, Store};
-use shipshape_server::web::routes;
 
 /// 2026-11-23T12:00Z.
 const START: i64 = 1_795_435_200_000;
@@ -280,11 +279,12 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
             .await
             .expect("snapshot");
 
-        let app = routes::build(app_state(
+        let app = common::admin_app(app_state(
             store.clone(),
             FleetService::new(store.clone(), setup.clock.clone()),
             drift_service(store.clone(), setup.clock.clone(), None, Path::new("/tmp")),
-        ));
+        ))
+        .await;
         let (status, all) = get_json(&app, "/api/v1/events").await;
         assert_eq!(status, StatusCode::OK, "{label}");
         assert_eq!(
@@ -351,7 +351,7 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
         // The same feed, with the same ids, after the database is reopened.
         store.close().await;
         let reopened = db.store().await;
-        let app = routes::build(app_state(
+        let app = common::admin_app(app_state(
             reopened.clone(),
             FleetService::new(reopened.clone(), setup.clock.clone()),
             drift_service(
@@ -360,7 +360,8 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
                 None,
                 Path::new("/tmp"),
             ),
-        ));
+        ))
+        .await;
         let (_, again) = get_json(&app, "/api/v1/events").await;
         assert_eq!(again["events"], all["events"], "{label}");
         reopened.close().await;
@@ -705,7 +706,7 @@ async fn silences_and_subscriptions_through_the_api() {
             ),
         );
         state.alerts = setup.alerts.clone();
-        let app = routes::build(state);
+        let app = common::admin_app(state).await;
 
         // A subscriber of alert events, with a secret.
         let (status, created) = send_json(

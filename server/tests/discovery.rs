@@ -14,7 +14,6 @@ use shipshape_app::model::{OrgDiscoveryStatus, ServiceOrigin};
 use shipshape_fakes::{FakeRepo, Fakes, demo};
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
-use shipshape_server::web::routes;
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 
@@ -255,7 +254,7 @@ async fn overview_html(
     drift: shipshape_server::deps::service::DriftService,
     store: shipshape_server::store::Store,
 ) -> String {
-    let router = routes::build(app_state(store, fleet, drift));
+    let router = common::admin_app(app_state(store, fleet, drift)).await;
     let (_, _, html) = common::answer(
         &router,
         Request::get("/").body(Body::empty()).expect("request"),

@@ -21,7 +21,6 @@ use shipshape_server::health::rollup::{DAY_MS, HOUR_MS, MINUTE_MS};
 use shipshape_server::health::service::HealthService;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::store::{RecordedCheck, Store};
-use shipshape_server::web::routes;
 
 /// 2026-11-20T00:00Z.
 const START: i64 = 1_795_132_800_000;
@@ -256,7 +255,7 @@ async fn two_days_of_checks_read_back_as_summaries_history_badges_and_status() {
             ),
         );
         state.health = health.clone();
-        let app = routes::build(state);
+        let app = common::admin_app(state).await;
 
         let (code, body) = get_json(&app, &format!("/api/v1/services/checkout-api/health/history?from={START}&until={NOW}&resolution=day")).await;
         assert_eq!(code, StatusCode::OK, "{body}");
@@ -417,7 +416,7 @@ async fn open_pages_hear_of_a_change_through_the_event_stream() {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(axum::serve(listener, routes::build(state)).into_future());
+    let server = tokio::spawn(axum::serve(listener, common::admin_app(state).await).into_future());
 
     let mut response = reqwest::get(format!("http://{addr}/api/v1/health/events"))
         .await

@@ -13,7 +13,6 @@ use common::{ManualClock, TestDb, app_state, services};
 use serde_json::{Value, json};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::fleet::spec::HeaderSource;
-use shipshape_server::web::routes;
 
 const FILE: &str = r#"
 [[service]]
@@ -44,7 +43,7 @@ async fn services_registered_through_the_api_are_polled_and_owned_by_the_api() {
             .await
             .expect("sync");
         let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
-        let app = routes::build(app_state(store.clone(), fleet.clone(), drift));
+        let app = common::admin_app(app_state(store.clone(), fleet.clone(), drift)).await;
 
         let service = json!({
             "slug": "search",

@@ -548,7 +548,7 @@ async fn the_api_runs_lists_and_explains() {
     );
     let mut state = common::app_state(store, fleet, drift);
     state.upgrades = setup.upgrades.clone();
-    let app = shipshape_server::web::routes::build(state);
+    let app = common::admin_app(state).await;
     let post = |body: &str| {
         Request::post("/api/v1/upgrades/runs")
             .header("content-type", "application/json")

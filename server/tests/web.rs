@@ -10,8 +10,6 @@ use axum::http::{Request, StatusCode};
 use common::{ManualClock, TestDb, app_state, services};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::store::Store;
-use shipshape_server::web::routes;
-use tower::ServiceExt;
 
 struct TestApp {
     router: Router,
@@ -33,7 +31,7 @@ async fn demo_app() -> TestApp {
         .await
         .expect("sync");
     let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
-    let router = routes::build(app_state(store.clone(), fleet.clone(), drift));
+    let router = common::admin_app(app_state(store.clone(), fleet.clone(), drift)).await;
     TestApp {
         router,
         store,
@@ -267,16 +265,15 @@ async fn a_database_failure_is_an_error_page_not_a_crash() {
 #[tokio::test]
 async fn pages_and_api_answers_carry_the_security_headers() {
     let app = demo_app().await;
+    let mut nonces = Vec::new();
     for uri in ["/", "/alerts", "/api/v1/services", "/no-such-page"] {
-        let response = app
-            .router
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
+        let (_, headers, body) = common::answer(
+            &app.router,
+            Request::get(uri).body(Body::empty()).expect("request"),
+        )
+        .await;
         let header = |name: &str| {
-            response
-                .headers()
+            headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
@@ -295,5 +292,29 @@ async fn pages_and_api_answers_carry_the_security_headers() {
         let policy = header("content-security-policy").unwrap_or_default();
         assert!(policy.contains("frame-ancestors 'none'"), "{uri}: {policy}");
         assert!(policy.contains("form-action 'self'"), "{uri}: {policy}");
+        if uri.starts_with("/api/") {
+            continue;
+        }
+        // Pages allow only the scripts that carry this answer's nonce, and
+        // every script in the page carries it.
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{uri}: no script nonce in {policy}"))
+            .to_string();
+        assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+        let scripts = body.matches("<script").count();
+        assert!(scripts > 0, "{uri}");
+        assert_eq!(
+            body.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count()
+                + body.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{uri}: a script without the nonce:\n{body}"
+        );
+        nonces.push(nonce);
     }
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "a new nonce for every answer");
 }

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 
 use crate::api::{load_service_drift, refresh_service_now};
+use crate::auth::Role;
+use crate::components::access::IfAllowed;
 use crate::components::service_bits::ErrorPanel;
 use crate::components::trend_chart::TrendChart;
 use crate::drift::{DependencyView, ServiceDrift, SortKey, sort_dependencies};
@@ -32,17 +34,22 @@ pub fn DriftSection(slug: String) -> impl IntoView {
         <section class="card" id="dependencies">
             <div class="section-head">
                 <h2>"Dependencies"</h2>
-                <button
-                    type="button"
-                    class="button"
-                    data-testid="refresh-now"
-                    on:click=move |_| {
-                        refresh.dispatch(refresh_slug.clone());
-                    }
-                    disabled=move || refresh.pending().get()
-                >
-                    {move || if refresh.pending().get() { "Queuing…" } else { "Refresh now" }}
-                </button>
+                <IfAllowed role=Role::Operator>
+                    <button
+                        type="button"
+                        class="button"
+                        data-testid="refresh-now"
+                        on:click={
+                            let refresh_slug = refresh_slug.clone();
+                            move |_| {
+                                refresh.dispatch(refresh_slug.clone());
+                            }
+                        }
+                        disabled=move || refresh.pending().get()
+                    >
+                        {move || if refresh.pending().get() { "Queuing…" } else { "Refresh now" }}
+                    </button>
+                </IfAllowed>
             </div>
             {move || refresh.value().get().and_then(Result::err).map(|e| view! {
                 <p class="error" role="alert">{e.to_string()}</p>

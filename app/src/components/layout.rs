@@ -1,6 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::auth::Role;
+use crate::components::access::{IfAllowed, UserMenu};
+
 /// The frame of every page: the brand, the navigation and the content.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -23,7 +26,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/upgrades">"Upgrades"</A>
                     <A href="/alerts">"Alerts"</A>
                     <A href="/status">"Status"</A>
+                    <IfAllowed role=Role::Admin>
+                        <A href="/admin">"Admin"</A>
+                    </IfAllowed>
                 </nav>
+                <UserMenu />
             </header>
             <main class="content">{children()}</main>
         </div>

@@ -1,3 +1,4 @@
+pub mod access;
 pub mod alert_banner;
 pub mod drift_table;
 pub mod health_charts;

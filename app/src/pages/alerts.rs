@@ -10,6 +10,8 @@ use crate::alerts::{
     AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, RuleView, SilenceView,
 };
 use crate::api::{CreateSilence, ExpireSilence, load_alerts};
+use crate::auth::Role;
+use crate::components::access::IfAllowed;
 use crate::components::service_bits::ErrorPanel;
 use crate::format::utc_timestamp;
 
@@ -66,7 +68,9 @@ fn Overview(
             <p class="muted hint">
                 "A silence mutes notifications of the alerts it matches until it ends; alerts are still recorded, and owners told of a firing are always told of its resolution."
             </p>
-            <SilenceForm create rule_names />
+            <IfAllowed role=Role::Operator>
+                <SilenceForm create rule_names=rule_names.clone() />
+            </IfAllowed>
             <SilenceList silences expire />
         </section>
         <section class="panel" aria-labelledby="resolved-heading">
@@ -214,11 +218,16 @@ fn SilenceList(silences: Vec<SilenceView>, expire: ServerAction<ExpireSilence>) 
                             <td>{silence.comment.clone()}</td>
                             <td>{until}</td>
                             <td>
-                                {silence.active.then(|| view! {
-                                    <ActionForm action=expire attr:class="action-form inline-form">
-                                        <input type="hidden" name="id" value=silence.id.to_string() />
-                                        <button type="submit" data-testid="silence-expire">"End now"</button>
-                                    </ActionForm>
+                                {silence.active.then(|| {
+                                    let id = silence.id;
+                                    view! {
+                                        <IfAllowed role=Role::Operator>
+                                            <ActionForm action=expire attr:class="action-form inline-form">
+                                                <input type="hidden" name="id" value=id.to_string() />
+                                                <button type="submit" data-testid="silence-expire">"End now"</button>
+                                            </ActionForm>
+                                        </IfAllowed>
+                                    }
                                 })}
                             </td>
                         </tr>

@@ -1,8 +1,10 @@
+pub mod admin;
 pub mod alerts;
 pub mod dependencies;
 pub mod not_found;
 pub mod overview;
 pub mod service;
 pub mod services;
+pub mod sign_in;
 pub mod status;
 pub mod upgrades;

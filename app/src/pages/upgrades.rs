@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{CreateUpgradeWave, RunUpgradesNow, load_upgrades};
+use crate::auth::Role;
+use crate::components::access::IfAllowed;
 use crate::components::service_bits::ErrorPanel;
 use crate::format::{plural, utc_timestamp};
 use crate::upgrades::{
@@ -67,10 +69,12 @@ fn Overview(
         .cloned()
         .collect();
     view! {
-        <section class="panel" aria-labelledby="run-heading">
-            <h2 id="run-heading">"Run now"</h2>
-            <RunForms services run can_write=overview.can_write />
-        </section>
+        <IfAllowed role=Role::Operator>
+            <section class="panel" aria-labelledby="run-heading">
+                <h2 id="run-heading">"Run now"</h2>
+                <RunForms services=services.clone() run can_write=overview.can_write />
+            </section>
+        </IfAllowed>
         <section class="panel" aria-labelledby="prs-heading">
             <h2 id="prs-heading">"Open upgrade PRs"</h2>
             <PrTable prs=open empty="No upgrade PR is open." testid="open-prs" />
@@ -80,7 +84,9 @@ fn Overview(
             <p class="muted hint">
                 "A wave bumps one package across the fleet, least critical tier first (5, then 4, … then 1). The next tier's PRs open once every service of the tier before has merged and stayed healthy for the soak time."
             </p>
-            <WaveForm start_wave />
+            <IfAllowed role=Role::Operator>
+                <WaveForm start_wave />
+            </IfAllowed>
             <WaveList waves=overview.waves />
         </section>
         <section class="panel" aria-labelledby="schedule-heading">

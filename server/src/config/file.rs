@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::alerts::{AlertSettings, RawAlerts, check_alerts, check_depends_on};
+use super::auth::{AuthSettings, RawAuth, RawOutbound, check_auth, check_outbound};
 use super::secret::DatabaseUrl;
 use super::upgrades::{RawPolicy, RawUpgrades, UpgradeSettings, check_policy, check_upgrades};
 use super::{Config, ConfigError, closest};
@@ -32,6 +33,10 @@ pub struct FleetFile {
     pub upgrades: UpgradeSettings,
     /// `[alerts]` and each service's `depends_on`.
     pub alerts: AlertSettings,
+    /// `[auth]`: read at start-up only.
+    pub auth: AuthSettings,
+    /// `[outbound]`: read at start-up only.
+    pub outbound: crate::outbound::NetworkPolicy,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -150,6 +155,10 @@ struct RawFile {
     upgrades: RawUpgrades,
     #[serde(default)]
     alerts: RawAlerts,
+    #[serde(default)]
+    auth: RawAuth,
+    #[serde(default)]
+    outbound: RawOutbound,
 }
 
 #[derive(Deserialize, Default)]
@@ -393,6 +402,8 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
 
     let mut upgrades = check_upgrades(&locate, raw.upgrades)?;
     let mut alerts = check_alerts(&locate, raw.alerts, &base_dir)?;
+    let auth = check_auth(&locate, raw.auth)?;
+    let outbound = check_outbound(&locate, raw.outbound)?;
     let mut services: Vec<ServiceSpec> = Vec::with_capacity(raw.services.len());
     let mut first_lines = std::collections::HashMap::new();
     for (index, mut raw_service) in raw.services.into_iter().enumerate() {
@@ -424,6 +435,8 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         github_orgs,
         upgrades,
         alerts,
+        auth,
+        outbound,
     })
 }
 

@@ -4,6 +4,7 @@
 //! running (see `fleet::watch`).
 
 pub mod alerts;
+pub mod auth;
 mod file;
 pub mod secret;
 mod upgrades;
@@ -146,6 +147,14 @@ pub const ENV_SETTINGS: &[(&str, &str)] = &[
     ("SHIPSHAPE_SITE_ROOT", "server.site_root"),
     ("SHIPSHAPE_DATABASE_URL", "database.url"),
     (
+        "SHIPSHAPE_ADMIN_USER",
+        "the first admin's name, created on a database without accounts",
+    ),
+    (
+        "SHIPSHAPE_ADMIN_PASSWORD",
+        "the first admin's password (at least 12 characters)",
+    ),
+    (
         "SHIPSHAPE_DATABASE_MAX_CONNECTIONS",
         "database.max_connections",
     ),
@@ -230,6 +239,8 @@ fn apply_env(
                 })?;
             }
             "SHIPSHAPE_SITE_ROOT" => config.server.site_root = PathBuf::from(value),
+            // Read by `serve` on a database without accounts.
+            "SHIPSHAPE_ADMIN_USER" | "SHIPSHAPE_ADMIN_PASSWORD" => {}
             "SHIPSHAPE_DATABASE_URL" => config.database.url = DatabaseUrl::new(value.clone()),
             "SHIPSHAPE_DATABASE_MAX_CONNECTIONS" => {
                 config.database.max_connections =

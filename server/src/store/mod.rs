@@ -4,6 +4,7 @@
 //! times, `ON CONFLICT`, `RETURNING`), and the few differences live in
 //! `migrations/<backend>/` and in [`Backend`].
 
+mod accounts;
 mod alerts;
 mod drift;
 mod events;
@@ -20,6 +21,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::config::secret::DatabaseUrl;
 
+pub use accounts::{AuditEntry, StoredToken, StoredUser};
 pub use alerts::{
     EndpointHealthFacts, NewAlert, PendingDelivery, StoredAlert, Subscription, TargetState,
 };

@@ -2,27 +2,41 @@
 //! `/api/v1/subscriptions`: thin handlers over the alert service and the
 //! journal.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use shipshape_app::alerts::{AlertsOverview, NewSilence, SilenceView};
 
-use super::AppState;
+use super::access::ApiRoutes;
 use super::error::{ApiError, json_body};
 use crate::alert::service::{AlertError, AlertService, redacted_url};
+use crate::auth::Role;
 use crate::fleet::spec::validate_http_url;
 use crate::store::{EventFilter, MAX_EVENTS_PER_READ, Store, StoredEvent, event_types};
 
-pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/events", get(events))
-        .route("/alerts", get(overview))
-        .route("/silences", get(silences).post(create_silence))
-        .route("/silences/{id}/expire", post(expire_silence))
-        .route("/subscriptions", get(subscriptions).post(subscribe))
-        .route("/subscriptions/{id}", axum::routing::delete(unsubscribe))
+/// Silencing is an operator's; subscriptions send the journal to any URL,
+/// so adding or removing one is an admin's.
+pub fn api_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .read("/events", events)
+        .read("/alerts", overview)
+        .read("/silences", silences)
+        .route(Role::Operator, Method::POST, "/silences", create_silence)
+        .route(
+            Role::Operator,
+            Method::POST,
+            "/silences/{id}/expire",
+            expire_silence,
+        )
+        .read("/subscriptions", subscriptions)
+        .route(Role::Admin, Method::POST, "/subscriptions", subscribe)
+        .route(
+            Role::Admin,
+            Method::DELETE,
+            "/subscriptions/{id}",
+            unsubscribe,
+        )
 }
 
 impl From<AlertError> for ApiError {
@@ -195,6 +209,7 @@ struct SubscriptionOut {
 /// POSTed to `url`, signed when a secret is given.
 async fn subscribe(
     State(alerts): State<AlertService>,
+    State(outbound): State<std::sync::Arc<crate::outbound::NetworkPolicy>>,
     body: Result<Json<NewSubscription>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<SubscriptionOut>), ApiError> {
     let new = json_body(
@@ -204,6 +219,10 @@ async fn subscribe(
     // The URL may carry a token: the message does not repeat it.
     validate_http_url(new.url.trim())
         .map_err(|_| ApiError::Invalid("url: must be an http:// or https:// URL".into()))?;
+    outbound
+        .check_url(new.url.trim())
+        .await
+        .map_err(|why| ApiError::Invalid(format!("url: {why}")))?;
     let types = event_types_from(Some(&new.types.join(",")))?;
     let secret = new.secret.filter(|s| !s.is_empty());
     let now = alerts.now_ms();

@@ -1,38 +1,54 @@
 //! REST API, version 1. Handlers parse, call the service layer, map.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use shipshape_app::drift::{DependencyView, DriftSummary, PackageUse, ServiceDrift};
 use shipshape_app::model::{FleetFilter, ServiceDetail, ServiceSummary};
 
-use super::AppState;
+use super::access::ApiRoutes;
 use super::error::ApiError;
+use crate::auth::Role;
 use crate::config::parse_service_json;
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
 use crate::fleet::service::RegisterError;
+use crate::outbound::NetworkPolicy;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/services", get(list_services).post(register_service))
+/// Registering a service (its own CI, with an operator token) and asking
+/// for a refresh are an operator's; reading is a viewer's.
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .read("/services", list_services)
+        .route(Role::Operator, Method::POST, "/services", register_service)
+        .read("/services/{slug}", get_service)
         .route(
+            Role::Operator,
+            Method::PUT,
             "/services/{slug}",
-            get(get_service)
-                .put(replace_service)
-                .delete(deregister_service),
+            replace_service,
         )
-        .route("/services/{slug}/drift", get(get_drift))
-        .route("/services/{slug}/dependencies", get(get_dependencies))
-        .route("/services/{slug}/snapshots", get(get_snapshots))
-        .route("/services/{slug}/refresh", post(refresh_service))
-        .route("/packages", get(list_packages))
+        .route(
+            Role::Operator,
+            Method::DELETE,
+            "/services/{slug}",
+            deregister_service,
+        )
+        .read("/services/{slug}/drift", get_drift)
+        .read("/services/{slug}/dependencies", get_dependencies)
+        .read("/services/{slug}/snapshots", get_snapshots)
+        .route(
+            Role::Operator,
+            Method::POST,
+            "/services/{slug}/refresh",
+            refresh_service,
+        )
+        .read("/packages", list_packages)
 }
 
 fn drift_error(what: &'static str, error: DriftError) -> ApiError {
@@ -177,9 +193,16 @@ fn register_error(error: RegisterError) -> ApiError {
 /// 201 when new, 200 when it replaced one registered before.
 async fn register_from(
     fleet: &FleetService,
+    outbound: &NetworkPolicy,
     body: &Value,
 ) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
     let spec = parse_service_json(body).map_err(ApiError::Invalid)?;
+    for (index, endpoint) in spec.health_endpoints.iter().enumerate() {
+        outbound
+            .check_url(&endpoint.url)
+            .await
+            .map_err(|why| ApiError::Invalid(format!("health[{index}].url: {why}")))?;
+    }
     let slug = spec.slug.clone();
     let created = fleet.register(spec).await.map_err(register_error)?;
     let status = if created {
@@ -196,14 +219,16 @@ async fn register_from(
 /// fleet file declares the slug.
 async fn register_service(
     State(fleet): State<FleetService>,
+    State(outbound): State<Arc<NetworkPolicy>>,
     Json(body): Json<Value>,
 ) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
-    register_from(&fleet, &body).await
+    register_from(&fleet, &outbound, &body).await
 }
 
 /// `PUT /api/v1/services/{slug}`: the same, for the slug in the path.
 async fn replace_service(
     State(fleet): State<FleetService>,
+    State(outbound): State<Arc<NetworkPolicy>>,
     Path(slug): Path<String>,
     Json(mut body): Json<Value>,
 ) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
@@ -219,7 +244,7 @@ async fn replace_service(
             }
         }
     }
-    register_from(&fleet, &body).await
+    register_from(&fleet, &outbound, &body).await
 }
 
 /// `DELETE /api/v1/services/{slug}`: retires a service registered through

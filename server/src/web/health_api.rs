@@ -7,38 +7,37 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures::Stream;
 use serde_json::{Value, json};
 use shipshape_app::health::{HealthSummary, IncidentView, ServiceHealth};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::AppState;
+use super::access::ApiRoutes;
 use super::error::ApiError;
 use crate::fleet::FleetService;
 use crate::health::badge::{health_badge, not_found_badge, uptime_badge};
 use crate::health::rollup::DAY_MS;
 use crate::health::service::{HealthService, MAX_HISTORY_POINTS, Resolution};
 
-pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(fleet_health))
-        .route("/health/events", get(health_events))
-        .route("/incidents", get(fleet_incidents))
-        .route("/services/{slug}/health", get(service_health))
-        .route("/services/{slug}/health/history", get(service_history))
-        .route("/services/{slug}/incidents", get(service_incidents))
+pub fn api_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .read("/health", fleet_health)
+        .read("/health/events", health_events)
+        .read("/incidents", fleet_incidents)
+        .read("/services/{slug}/health", service_health)
+        .read("/services/{slug}/health/history", service_history)
+        .read("/services/{slug}/incidents", service_incidents)
 }
 
-pub fn badge_router() -> Router<AppState> {
-    Router::new()
-        .route("/badge/{slug}/health.svg", get(health_svg))
-        .route("/badge/{slug}/uptime.svg", get(uptime_svg))
+/// Badges go in READMEs: anyone may fetch them.
+pub fn badge_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .public_read("/badge/{slug}/health.svg", health_svg)
+        .public_read("/badge/{slug}/uptime.svg", uptime_svg)
 }
 
 fn unknown(slug: &str) -> ApiError {

@@ -1,8 +1,10 @@
 //! The HTTP edge: routes, middleware and the thin handlers over the service
 //! layer. `routes::build` makes exactly the app that runs, so tests drive it.
 
+pub mod access;
 mod alert_api;
 mod api;
+mod auth_api;
 mod error;
 mod health;
 mod health_api;
@@ -17,13 +19,19 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use crate::alert::service::AlertService;
+use crate::auth::service::AuthService;
 use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
 use crate::health::service::HealthService;
+use crate::outbound::NetworkPolicy;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
 use crate::upgrade::service::UpgradeService;
+
+/// Request bodies larger than this are refused (413): nothing Shipshape
+/// accepts comes near it.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -34,6 +42,9 @@ pub struct AppState {
     pub health: HealthService,
     pub upgrades: UpgradeService,
     pub alerts: AlertService,
+    pub auth: AuthService,
+    /// Where URLs entered through the API may lead.
+    pub outbound: Arc<NetworkPolicy>,
     pub metrics: Arc<HttpMetrics>,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,

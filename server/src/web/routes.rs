@@ -5,7 +5,6 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use shipshape_app::backend::UiBackendHandle;
@@ -13,7 +12,13 @@ use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
-use super::{AppState, alert_api, api, health, health_api, metrics, ui_backend, upgrade_api};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::access::{self, ApiRoutes, Guard};
+use super::{
+    AppState, alert_api, api, auth_api, health, health_api, metrics, ui_backend, upgrade_api,
+};
+use crate::auth::policy::{Policy, RouteRule};
 use crate::telemetry::metrics::HttpMetrics;
 
 /// The whole application: pages, server functions, REST API, health and
@@ -25,24 +30,24 @@ pub fn build(state: AppState) -> Router {
         health: state.health.clone(),
         upgrades: state.upgrades.clone(),
         alerts: state.alerts.clone(),
+        auth: state.auth.clone(),
     }));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
     let page_routes = page_routes();
 
-    Router::new()
-        .route("/_internal_/healthcheck", get(health::healthcheck))
-        .route("/metrics", get(metrics::scrape))
-        .nest(
-            "/api/v1",
-            api::router()
-                .merge(health_api::api_router())
-                .merge(upgrade_api::api_router())
-                .merge(alert_api::api_router()),
-        )
-        .merge(health_api::badge_router())
+    let (router, rules) = access_rules_and_router();
+    let guard = Guard {
+        auth: state.auth.clone(),
+        policy: Arc::new(Policy::new(rules)),
+    };
+    router
         .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
+        // After routing, so that the policy sees which route matched; every
+        // route (REST, server functions, pages) passes through it.
+        .route_layer(middleware::from_fn_with_state(guard, access::authorize))
         .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))
+        .layer(RequestBodyLimitLayer::new(super::MAX_BODY_BYTES))
         .layer(middleware::map_response(security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_requests))
         .layer(
@@ -57,6 +62,28 @@ pub fn build(state: AppState) -> Router {
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
         .with_state(state)
+}
+
+/// Every route the server answers besides pages and server functions, and
+/// the access rule of every route including those. The authorisation tests
+/// walk this same list.
+pub fn access_rules_and_router() -> (Router<AppState>, Vec<RouteRule>) {
+    let (api, mut rules) = api::routes()
+        .merge(health_api::api_routes())
+        .merge(upgrade_api::api_routes())
+        .merge(alert_api::api_routes())
+        .merge(auth_api::api_routes())
+        .into_parts("/api/v1");
+    let (top, top_rules) = ApiRoutes::default()
+        .public_read("/_internal_/healthcheck", health::healthcheck)
+        .read("/metrics", metrics::scrape)
+        .merge(health_api::badge_routes())
+        .merge(auth_api::form_routes())
+        .into_parts("");
+    rules.extend(top_rules);
+    rules.extend(access::server_fn_rules());
+    rules.extend(access::page_rules());
+    (top.nest("/api/v1", api), rules)
 }
 
 /// The app's page routes, generated once per process. Generating them runs
@@ -103,8 +130,8 @@ async fn track_requests(
 /// Headers every answer carries, unless a handler set its own: no MIME
 /// sniffing, no framing by other sites (clickjacking), no full URLs in the
 /// `Referer` sent elsewhere, and forms and `<base>` kept to this origin.
-/// Scripts are not restricted here: the hydration script is inline, and a
-/// script policy needs per-response nonces (issue 7).
+/// Pages set their own, stricter policy with a per-response script nonce
+/// (`shipshape_app::shell`); this one covers everything else.
 async fn security_headers(mut response: Response) -> Response {
     use axum::http::HeaderValue;
     use axum::http::header::{

@@ -3,6 +3,7 @@
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use shipshape_app::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
+use shipshape_app::auth::{AdminOverview, TokenOutcome};
 use shipshape_app::backend::{BackendError, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
@@ -10,6 +11,8 @@ use shipshape_app::model::{FleetOverview, ServiceDetail};
 use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 use crate::alert::service::{AlertError, AlertService};
+use crate::auth::Role;
+use crate::auth::service::{AccountError, AuthService};
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
@@ -23,6 +26,7 @@ pub struct UiServices {
     pub health: HealthService,
     pub upgrades: UpgradeService,
     pub alerts: AlertService,
+    pub auth: AuthService,
 }
 
 impl UiBackend for UiServices {
@@ -261,6 +265,66 @@ impl UiBackend for UiServices {
                     },
                     AlertError::Store(cause) => logged("expiring a silence", cause),
                 })
+        }
+        .boxed()
+    }
+
+    fn admin(&self) -> BoxFuture<'_, Result<AdminOverview, BackendError>> {
+        async move {
+            Ok(AdminOverview {
+                accounts: self
+                    .auth
+                    .accounts()
+                    .await
+                    .map_err(|e| logged("reading accounts", e))?,
+                tokens: self
+                    .auth
+                    .tokens()
+                    .await
+                    .map_err(|e| logged("reading API tokens", e))?,
+                audit: self
+                    .auth
+                    .audit(None, 100)
+                    .await
+                    .map_err(|e| logged("reading the audit trail", e))?,
+            })
+        }
+        .boxed()
+    }
+
+    fn create_token(
+        &self,
+        name: String,
+        role: String,
+        created_by: String,
+    ) -> BoxFuture<'_, Result<TokenOutcome, BackendError>> {
+        async move {
+            let problem = |text: String| TokenOutcome {
+                created: None,
+                problem: Some(text),
+            };
+            let Some(role) = Role::parse(&role) else {
+                return Ok(problem(AccountError::BadRole(role).to_string()));
+            };
+            match self.auth.create_token(name.trim(), role, &created_by).await {
+                Ok(created) => Ok(TokenOutcome {
+                    created: Some(created),
+                    problem: None,
+                }),
+                Err(AccountError::Store(cause)) => Err(logged("creating an API token", cause)),
+                Err(other) => Ok(problem(other.to_string())),
+            }
+        }
+        .boxed()
+    }
+
+    fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>> {
+        async move {
+            self.auth
+                .revoke_token(id)
+                .await
+                .map(|_| ())
+                .map_err(|e| logged("revoking an API token", e))
         }
         .boxed()
     }

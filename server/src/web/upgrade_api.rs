@@ -4,32 +4,35 @@
 //! service.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 use shipshape_app::upgrades::{
     RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview, WaveView,
 };
 
-use super::AppState;
+use super::access::ApiRoutes;
 use super::error::{ApiError, json_body};
+use crate::auth::Role;
 use crate::fleet::spec::parse_duration;
 use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
 
-pub fn api_router() -> Router<AppState> {
-    Router::new()
-        .route("/upgrades", get(overview))
-        .route("/upgrades/runs", get(runs).post(start_run))
-        .route("/upgrades/runs/{id}", get(run))
-        .route("/upgrades/prs", get(prs))
-        .route("/upgrades/schedule", get(schedule))
-        .route("/upgrades/waves", get(waves).post(create_wave))
-        .route("/upgrades/waves/{id}", get(wave))
+pub fn api_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .read("/upgrades", overview)
+        .read("/upgrades/runs", runs)
+        .route(Role::Operator, Method::POST, "/upgrades/runs", start_run)
+        .read("/upgrades/runs/{id}", run)
+        .read("/upgrades/prs", prs)
+        .read("/upgrades/schedule", schedule)
+        .read("/upgrades/waves", waves)
+        .route(Role::Operator, Method::POST, "/upgrades/waves", create_wave)
+        .read("/upgrades/waves/{id}", wave)
         .route(
+            Role::Operator,
+            Method::POST,
             "/upgrades/waves/{id}/cancel",
-            axum::routing::post(cancel_wave),
+            cancel_wave,
         )
 }
 

@@ -243,12 +243,45 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             shipshape_server::config::alerts::AlertSettings::default(),
             Arc::default(),
         ),
+        auth: shipshape_server::auth::service::AuthService::new(
+            store.clone(),
+            Arc::new(shipshape_server::clock::SystemClock),
+            shipshape_server::config::auth::AuthSettings::default(),
+        ),
+        // The fakes listen on loopback, which the default policy refuses;
+        // `access.rs` tests the default.
+        outbound: Arc::new(shipshape_server::outbound::NetworkPolicy::open()),
         store,
         fleet,
         drift,
         metrics: Arc::new(HttpMetrics::default()),
         checks: Arc::default(),
     }
+}
+
+/// The app as an admin's script sees it: a request without credentials of
+/// its own carries a real admin API token, created in the test's database.
+/// The access tests use `routes::build` directly instead.
+pub async fn admin_app(state: AppState) -> Router {
+    let token = state
+        .auth
+        .create_token("tests", shipshape_server::auth::Role::Admin, "tests")
+        .await
+        .expect("an admin token")
+        .secret;
+    let bearer = http::HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
+    shipshape_server::web::routes::build(state).layer(axum::middleware::map_request(
+        move |mut request: Request<Body>| {
+            let bearer = bearer.clone();
+            async move {
+                let headers = request.headers_mut();
+                if !headers.contains_key("authorization") && !headers.contains_key("cookie") {
+                    headers.insert("authorization", bearer);
+                }
+                request
+            }
+        },
+    ))
 }
 
 pub const DEMO_FLEET: &str = r#"

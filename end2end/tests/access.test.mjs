@@ -1,0 +1,107 @@
+// Accounts in a real browser: an anonymous visitor is sent to sign in (and
+// back where they were going), a viewer sees no write buttons, an
+// operator's silence shows up in the admin's audit trail, and signing out
+// ends the session.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, screenshot, signIn, startShipshape, waitForHydration, withPage } from './harness.mjs';
+
+let shipshape;
+let browser;
+
+before(async () => {
+  shipshape = await startShipshape();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await shipshape?.stop();
+});
+
+describe('accounts', () => {
+  test('an anonymous visitor signs in and lands where they were going; a wrong password says so', async () => {
+    await withPage(browser, {}, async (page) => {
+      await page.goto(`${shipshape.baseUrl}/alerts`);
+      assert.equal(new URL(page.url()).pathname, '/sign-in');
+      await waitForHydration(page);
+      await page.fill('[data-testid="username"]', shipshape.accounts.viewer.username);
+      await page.fill('[data-testid="password"]', 'not the password');
+      await page.click('[data-testid="sign-in"]');
+      const problem = page.locator('[data-testid="sign-in-error"]');
+      await problem.waitFor({ timeout: 10_000 });
+      assert.equal(await problem.textContent(), 'The account name or the password is wrong.');
+
+      await page.fill('[data-testid="username"]', shipshape.accounts.viewer.username);
+      await page.fill('[data-testid="password"]', shipshape.accounts.viewer.password);
+      await Promise.all([page.waitForURL(/\/alerts$/), page.click('[data-testid="sign-in"]')]);
+      await waitForHydration(page);
+      assert.equal(await page.locator('[data-testid="signed-in-as"]').textContent(), 'victor (viewer)');
+    });
+  });
+
+  test('a viewer sees no write buttons anywhere, and the server refuses them too', async () => {
+    await withPage(browser, shipshape.as('viewer'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
+      await waitForHydration(page);
+      // Hydrated: sorting the dependency table is the wasm's doing.
+      await page.locator('[data-testid="dependency-table"]').waitFor({ timeout: 30_000 });
+      await page.click('[data-testid=sort-libyears]');
+      await page.waitForSelector('th[aria-sort=descending] [data-testid=sort-libyears]', { timeout: 10_000 });
+      assert.equal(await page.locator('[data-testid="refresh-now"]').count(), 0);
+
+      await page.goto(`${shipshape.baseUrl}/alerts`);
+      await waitForHydration(page);
+      await page.locator('#silences-heading').waitFor();
+      assert.equal(await page.locator('[data-testid="silence-form"]').count(), 0);
+      await page.goto(`${shipshape.baseUrl}/upgrades`);
+      await waitForHydration(page);
+      await page.locator('#waves-heading').waitFor();
+      assert.equal(await page.locator('[data-testid="preview-form"]').count(), 0);
+      assert.equal(await page.locator('[data-testid="wave-form"]').count(), 0);
+      assert.equal(await page.locator('nav a[href="/admin"]').count(), 0);
+      await screenshot(page, 'viewer-upgrades');
+
+      // The page's own session cannot write either: the server decides.
+      const refused = await page.evaluate(async () => {
+        const res = await fetch('/api/v1/silences', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ service: 'ledger', duration: '1h', comment: 'viewer' }),
+        });
+        return res.status;
+      });
+      assert.equal(refused, 403);
+    });
+  });
+
+  test('an operator silences, the admin sees it in the audit trail, and signing out ends the session', async () => {
+    await withPage(browser, shipshape.as('operator'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/alerts`);
+      await waitForHydration(page);
+      await page.fill('[data-testid="silence-service"]', 'ledger');
+      await page.fill('[data-testid="silence-duration"]', '30m');
+      await page.fill('[data-testid="silence-comment"]', 'e2e: database upgrade');
+      await page.click('[data-testid="silence-create"]');
+      await page.locator('[data-testid="silence"][data-active="true"]').waitFor({ timeout: 10_000 });
+
+      await Promise.all([page.waitForURL(/\/sign-in$/), page.click('[data-testid="sign-out"]')]);
+      await page.goto(`${shipshape.baseUrl}/alerts`);
+      assert.equal(new URL(page.url()).pathname, '/sign-in', 'the session ended');
+    });
+    await withPage(browser, shipshape.as('admin'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/admin`);
+      await waitForHydration(page);
+      const entries = await page.locator('[data-testid="audit-entry"]').allTextContents();
+      assert.ok(entries.some((e) => e.includes('olivia') && e.includes('create_silence') && e.includes('ledger')), entries.join('\n'));
+      await page.fill('[data-testid="token-form"] input[name="name"]', 'e2e-ci');
+      await page.selectOption('[data-testid="token-form"] select[name="role"]', 'operator');
+      await page.click('[data-testid="create-token"]');
+      const secret = await page.locator('[data-testid="new-token-secret"]').textContent({ timeout: 10_000 });
+      assert.match(secret, /^shipshape_/);
+      const works = await fetch(`${shipshape.baseUrl}/api/v1/services`, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(works.status, 200);
+      await screenshot(page, 'admin');
+    });
+  });
+});

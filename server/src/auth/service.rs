@@ -1,0 +1,378 @@
+//! Accounts, sign-in, sessions, API tokens and the audit trail over the
+//! store. The web layer asks this service who a caller is; the policy
+//! decides what they may do.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use shipshape_app::auth::{AccountView, AuditEntryView, CreatedToken, TokenView};
+use shipshape_app::format::utc_timestamp;
+
+use super::Role;
+use super::limiter::AttemptLimiter;
+use super::password::{PasswordError, decoy_hash, hash_password, verify_password};
+use super::secret::{TOKEN_PREFIX, digest, new_secret};
+use crate::clock::Clock;
+use crate::config::auth::AuthSettings;
+use crate::store::{AuditEntry, Store, StoreError, StoredToken};
+
+/// Failed sign-ins allowed per account, and per client address, in a window.
+const ACCOUNT_FAILURES: usize = 5;
+const ADDRESS_FAILURES: usize = 20;
+const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+
+/// The environment variables that create the first admin on first start.
+pub const ADMIN_USER_ENV: &str = "SHIPSHAPE_ADMIN_USER";
+pub const ADMIN_PASSWORD_ENV: &str = "SHIPSHAPE_ADMIN_PASSWORD";
+
+/// Who made a request, once their credentials were checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The account's name, `token:NAME`, or `anonymous`.
+    pub name: String,
+    pub role: Option<Role>,
+    pub via: Via,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    Anonymous,
+    /// A browser session cookie: writes must pass the forgery check.
+    Session,
+    Token,
+}
+
+impl Caller {
+    pub fn authenticated(&self) -> bool {
+        self.via != Via::Anonymous
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("`{0}` is not a valid account name: use 1 to 64 letters, digits, `.`, `_`, `-` or `@`")]
+    BadName(String),
+    #[error("an account named `{0}` already exists")]
+    Taken(String),
+    #[error("no account named `{0}`")]
+    Unknown(String),
+    #[error("`{0}` is not a role: use viewer, operator or admin")]
+    BadRole(String),
+    #[error("{0}")]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The same answer for an unknown name and a wrong password.
+    #[error("the account name or the password is wrong")]
+    Refused,
+    #[error("too many failed sign-ins: try again in {} minute(s)", (retry_after_ms + 59_999) / 60_000)]
+    TooMany { retry_after_ms: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A session just started: the cookie's value and when it ends.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub secret: String,
+    pub max_age_secs: i64,
+}
+
+struct Limiters {
+    accounts: AttemptLimiter,
+    addresses: AttemptLimiter,
+}
+
+#[derive(Clone)]
+pub struct AuthService {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<AuthSettings>,
+    limiters: Arc<Mutex<Limiters>>,
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+impl AuthService {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: AuthSettings) -> AuthService {
+        AuthService {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            limiters: Arc::new(Mutex::new(Limiters {
+                accounts: AttemptLimiter::new(ACCOUNT_FAILURES, FAILURE_WINDOW_MS),
+                addresses: AttemptLimiter::new(ADDRESS_FAILURES, FAILURE_WINDOW_MS),
+            })),
+        }
+    }
+
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    pub fn anonymous(&self) -> Caller {
+        Caller {
+            name: "anonymous".to_string(),
+            role: self.settings.anonymous,
+            via: Via::Anonymous,
+        }
+    }
+
+    pub async fn add_user(
+        &self,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<i64, AccountError> {
+        if !valid_name(username) {
+            return Err(AccountError::BadName(username.to_string()));
+        }
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+        self.store
+            .create_user(username, &hash, role.name(), self.clock.now_ms())
+            .await?
+            .ok_or_else(|| AccountError::Taken(username.to_string()))
+    }
+
+    /// Sets a new password and signs the account out everywhere.
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<(), AccountError> {
+        let user = self
+            .store
+            .user_by_name(username)
+            .await?
+            .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+        self.store
+            .set_password(user.id, &hash, self.clock.now_ms())
+            .await?;
+        Ok(())
+    }
+
+    /// On a database without accounts, creates the admin named by
+    /// `SHIPSHAPE_ADMIN_USER` with `SHIPSHAPE_ADMIN_PASSWORD`. There is
+    /// never a default password: without both variables nobody is created.
+    /// Returns the name created, if any.
+    pub async fn ensure_first_admin(
+        &self,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Option<String>, AccountError> {
+        if self.store.user_count().await? > 0 {
+            return Ok(None);
+        }
+        let (Some(user), Some(password)) = (env.get(ADMIN_USER_ENV), env.get(ADMIN_PASSWORD_ENV))
+        else {
+            return Ok(None);
+        };
+        self.add_user(user, password, Role::Admin).await?;
+        Ok(Some(user.clone()))
+    }
+
+    /// Checks a name and password, limited per account and per address.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<NewSession, SignInError> {
+        let now = self.clock.now_ms();
+        let account_key = username.to_lowercase();
+        {
+            let mut limiters = self.lock_limiters();
+            limiters
+                .addresses
+                .check(address, now)
+                .and_then(|()| limiters.accounts.check(&account_key, now))
+                .map_err(|retry_after_ms| SignInError::TooMany { retry_after_ms })?;
+        }
+        let user = self.store.user_by_name(username).await?;
+        let stored = user
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+        let given = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&given, &stored))
+            .await
+            .unwrap_or(false);
+        let user = match (user, matches) {
+            (Some(user), true) => user,
+            _ => {
+                let mut limiters = self.lock_limiters();
+                limiters.accounts.record_failure(&account_key, now);
+                limiters.addresses.record_failure(address, now);
+                tracing::warn!(account = %username, address, "a sign-in was refused");
+                return Err(SignInError::Refused);
+            }
+        };
+        self.lock_limiters().accounts.clear(&account_key);
+        let secret = new_secret("");
+        let ttl_ms = i64::try_from(self.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        self.store
+            .create_session(&digest(&secret), user.id, now, now.saturating_add(ttl_ms))
+            .await?;
+        tracing::info!(account = %user.username, "signed in");
+        Ok(NewSession {
+            secret,
+            max_age_secs: ttl_ms / 1000,
+        })
+    }
+
+    fn lock_limiters(&self) -> std::sync::MutexGuard<'_, Limiters> {
+        self.limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The caller behind a session cookie; `None` when it is not (or no
+    /// longer) a live session.
+    pub async fn session_caller(&self, secret: &str) -> Result<Option<Caller>, StoreError> {
+        let user = self
+            .store
+            .session_user(&digest(secret), self.clock.now_ms())
+            .await?;
+        Ok(user.map(|user| Caller {
+            role: Role::parse(&user.role),
+            name: user.username,
+            via: Via::Session,
+        }))
+    }
+
+    pub async fn sign_out(&self, secret: &str) -> Result<(), StoreError> {
+        self.store
+            .revoke_session(&digest(secret), self.clock.now_ms())
+            .await
+    }
+
+    /// The caller behind a bearer token; `None` for an unknown or revoked one.
+    pub async fn token_caller(&self, secret: &str) -> Result<Option<Caller>, StoreError> {
+        let token = self
+            .store
+            .use_token(&digest(secret), self.clock.now_ms())
+            .await?;
+        Ok(token.map(|token| Caller {
+            role: Role::parse(&token.role),
+            name: format!("token:{}", token.name),
+            via: Via::Token,
+        }))
+    }
+
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        created_by: &str,
+    ) -> Result<CreatedToken, AccountError> {
+        if !valid_name(name) {
+            return Err(AccountError::BadName(name.to_string()));
+        }
+        let secret = new_secret(TOKEN_PREFIX);
+        let now = self.clock.now_ms();
+        let id = self
+            .store
+            .create_token(name, &digest(&secret), role.name(), created_by, now)
+            .await?;
+        Ok(CreatedToken {
+            token: token_view(StoredToken {
+                id,
+                name: name.to_string(),
+                role: role.name().to_string(),
+                created_by: created_by.to_string(),
+                created_ms: now,
+                last_used_ms: None,
+                revoked_ms: None,
+            }),
+            secret,
+        })
+    }
+
+    pub async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        self.store.revoke_token(id, self.clock.now_ms()).await
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<TokenView>, StoreError> {
+        Ok(self
+            .store
+            .tokens()
+            .await?
+            .into_iter()
+            .map(token_view)
+            .collect())
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<AccountView>, StoreError> {
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .map(|user| AccountView {
+                id: user.id,
+                role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+                username: user.username,
+                created: utc_timestamp(user.created_ms),
+            })
+            .collect())
+    }
+
+    pub async fn record(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        status: u16,
+    ) -> Result<(), StoreError> {
+        self.store
+            .append_audit(self.clock.now_ms(), actor, action, target, status)
+            .await
+    }
+
+    pub async fn audit(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntryView>, StoreError> {
+        Ok(self
+            .store
+            .audit_entries(before, limit.clamp(1, 500))
+            .await?
+            .into_iter()
+            .map(audit_view)
+            .collect())
+    }
+}
+
+fn token_view(token: StoredToken) -> TokenView {
+    TokenView {
+        id: token.id,
+        role: Role::parse(&token.role).unwrap_or(Role::Viewer),
+        name: token.name,
+        created_by: token.created_by,
+        created: utc_timestamp(token.created_ms),
+        last_used: token.last_used_ms.map(utc_timestamp),
+        revoked: token.revoked_ms.map(utc_timestamp),
+    }
+}
+
+fn audit_view(entry: AuditEntry) -> AuditEntryView {
+    AuditEntryView {
+        id: entry.id,
+        at: utc_timestamp(entry.at_ms),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        status: entry.status,
+    }
+}

@@ -1,0 +1,119 @@
+//! The `[auth]` part of the config file: anonymous access, how long a
+//! session lasts, and whether session cookies are marked `Secure`.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ConfigError;
+use super::file::Locator;
+use crate::auth::Role;
+use crate::outbound::NetworkPolicy;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// The role of callers who are not signed in; `None` (the default)
+    /// lets them see only the status page, badges and the healthcheck.
+    pub anonymous: Option<Role>,
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    pub secure_cookies: SecureCookies,
+}
+
+/// Whether the session cookie carries `Secure` (sent over HTTPS only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecureCookies {
+    /// Secure, except for a server reached on a loopback address, where
+    /// plain HTTP never leaves the machine.
+    Auto,
+    Always,
+    Never,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            anonymous: None,
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: SecureCookies::Auto,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    anonymous: Option<Spanned<String>>,
+    session_ttl: Option<Spanned<String>>,
+    secure_cookies: Option<bool>,
+}
+
+pub(super) fn check_auth(locate: &Locator<'_>, raw: RawAuth) -> Result<AuthSettings, ConfigError> {
+    let mut settings = AuthSettings::default();
+    if let Some(anonymous) = raw.anonymous {
+        settings.anonymous = match anonymous.get_ref().as_str() {
+            "none" => None,
+            "viewer" => Some(Role::Viewer),
+            other => {
+                return Err(locate.invalid(
+                    anonymous.span(),
+                    "auth.anonymous",
+                    format!(
+                        "`{other}` is not allowed: use \"none\" or \"viewer\" (anonymous callers never change anything)"
+                    ),
+                ));
+            }
+        };
+    }
+    if let Some(ttl) = raw.session_ttl {
+        settings.session_ttl = locate.duration(&ttl, "auth.session_ttl")?;
+    }
+    settings.secure_cookies = match raw.secure_cookies {
+        None => SecureCookies::Auto,
+        Some(true) => SecureCookies::Always,
+        Some(false) => SecureCookies::Never,
+    };
+    Ok(settings)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutbound {
+    allow: Option<Vec<Spanned<String>>>,
+    deny: Option<Vec<Spanned<String>>>,
+}
+
+/// `[outbound]`: `allow` and `deny` lists of networks (`10.0.0.0/8`, or a
+/// single address); `deny` replaces the default list when given.
+pub(super) fn check_outbound(
+    locate: &Locator<'_>,
+    raw: RawOutbound,
+) -> Result<NetworkPolicy, ConfigError> {
+    let networks = |list: Vec<Spanned<String>>, key: &str| {
+        list.into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let value = text.get_ref().trim();
+                value
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        locate.invalid(
+                            text.span(),
+                            &format!("outbound.{key}[{i}]"),
+                            format!("`{value}` is not a network like 10.0.0.0/8 or an address"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut policy = NetworkPolicy::default();
+    if let Some(allow) = raw.allow {
+        policy.allow = networks(allow, "allow")?;
+    }
+    if let Some(deny) = raw.deny {
+        policy.deny = networks(deny, "deny")?;
+    }
+    Ok(policy)
+}

@@ -1,0 +1,450 @@
+//! The one place where the server decides who may do what. Every request
+//! passes [`authorize`]: it finds the caller (a bearer token, a session
+//! cookie, or nobody), asks the [`Policy`] what the matched route needs,
+//! refuses cross-site writes made with a cookie, and records each write in
+//! the audit trail. REST routes declare their role where they are added
+//! ([`ApiRoutes`]), server functions in [`server_fn_rules`]; whatever is
+//! not declared is closed to all but admins.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodFilter, on};
+use leptos::server_fn::ServerFn;
+use serde_json::json;
+use shipshape_app::auth::CurrentUser;
+
+use super::AppState;
+use crate::auth::Role;
+use crate::auth::policy::{Access, Decision, Policy, RouteRule, decide, is_read, same_origin};
+use crate::auth::service::{AuthService, Caller, Via};
+use crate::config::auth::SecureCookies;
+
+pub const SESSION_COOKIE: &str = "shipshape_session";
+/// Server-function bodies are kept for the audit trail up to this size.
+const AUDITED_ARGUMENTS_MAX: usize = 2_000;
+
+/// A router whose routes carry their access rule, so that the policy and
+/// the tests read the same list the router was built from.
+pub struct ApiRoutes {
+    router: Router<AppState>,
+    rules: Vec<RouteRule>,
+}
+
+impl Default for ApiRoutes {
+    fn default() -> Self {
+        ApiRoutes {
+            router: Router::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
+impl ApiRoutes {
+    /// A read any viewer may make.
+    pub fn read<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, handler, Access::Needs(Role::Viewer))
+    }
+
+    /// A read anyone may make, signed in or not.
+    pub fn public_read<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, handler, Access::Public)
+    }
+
+    /// A route that needs `role` (writes, and reads for admins only).
+    pub fn route<H, T>(self, role: Role, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(method, path, handler, Access::Needs(role))
+    }
+
+    /// A write anyone may make (signing in).
+    pub fn public_write<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(method, path, handler, Access::Public)
+    }
+
+    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H, access: Access) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        #[expect(clippy::expect_used, reason = "the methods are the standard ones")]
+        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+        // axum merges method routers added for the same path.
+        self.router = self.router.route(path, on(filter, handler));
+        self.rules.push(RouteRule {
+            method,
+            path: path.to_string(),
+            access,
+        });
+        self
+    }
+
+    pub fn merge(mut self, other: ApiRoutes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.rules.extend(other.rules);
+        self
+    }
+
+    /// The router and its rules, with `prefix` put before every path (as
+    /// `Router::nest` does).
+    pub fn into_parts(self, prefix: &str) -> (Router<AppState>, Vec<RouteRule>) {
+        let rules = self
+            .rules
+            .into_iter()
+            .map(|rule| RouteRule {
+                path: format!("{prefix}{}", rule.path),
+                ..rule
+            })
+            .collect();
+        (self.router, rules)
+    }
+}
+
+/// The role each server function needs. Loading a page's data is a read
+/// (a server function is always a POST); the status page's is public.
+pub fn server_fn_rules() -> Vec<RouteRule> {
+    use shipshape_app::api::*;
+    let rule = |path: &str, access| RouteRule {
+        method: Method::POST,
+        path: path.to_string(),
+        access,
+    };
+    let operator = Access::Needs(Role::Operator);
+    let viewer = Access::Needs(Role::Viewer);
+    let admin = Access::Needs(Role::Admin);
+    vec![
+        rule(LoadStatusPage::PATH, Access::Public),
+        rule(LoadCurrentUser::PATH, Access::Public),
+        rule(LoadFleetOverview::PATH, viewer),
+        rule(LoadServiceDetail::PATH, viewer),
+        rule(LoadServiceDrift::PATH, viewer),
+        rule(SearchPackages::PATH, viewer),
+        rule(LoadServiceHealth::PATH, viewer),
+        rule(LoadUpgrades::PATH, viewer),
+        rule(LoadAlerts::PATH, viewer),
+        rule(LoadFiringAlerts::PATH, viewer),
+        rule(RefreshServiceNow::PATH, operator),
+        rule(RunUpgradesNow::PATH, operator),
+        rule(CreateUpgradeWave::PATH, operator),
+        rule(CreateSilence::PATH, operator),
+        rule(ExpireSilence::PATH, operator),
+        rule(LoadAdmin::PATH, admin),
+        rule(CreateApiToken::PATH, admin),
+        rule(RevokeApiToken::PATH, admin),
+    ]
+}
+
+/// Pages that are not a viewer's: the status page and signing in are
+/// anyone's, the Admin page an admin's.
+pub fn page_rules() -> Vec<RouteRule> {
+    [
+        ("/status", Access::Public),
+        ("/sign-in", Access::Public),
+        ("/admin", Access::Needs(Role::Admin)),
+    ]
+    .into_iter()
+    .map(|(path, access)| RouteRule {
+        method: Method::GET,
+        path: path.to_string(),
+        access,
+    })
+    .collect()
+}
+
+/// What [`authorize`] needs: the accounts and the policy.
+#[derive(Clone)]
+pub struct Guard {
+    pub auth: AuthService,
+    pub policy: Arc<Policy>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// True when the browser reached this server on a loopback name or address.
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let host = header_text(headers, "host").unwrap_or_default();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The `Set-Cookie` value for a session (`Some(secret)`) or for ending one.
+pub fn session_cookie_header(
+    secure: SecureCookies,
+    request_headers: &HeaderMap,
+    session: Option<(&str, i64)>,
+) -> HeaderValue {
+    let secure = match secure {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => !loopback_host(request_headers),
+    };
+    let (value, max_age) = session.unwrap_or(("", 0));
+    let mut cookie =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).unwrap_or(HeaderValue::from_static(""))
+}
+
+fn refusal(status: StatusCode, message: String) -> Response {
+    let mut response = (status, Json(json!({ "error": message }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"shipshape\""),
+        );
+    }
+    response
+}
+
+/// Who is calling: a bearer token wins over a cookie. `Err` is the answer
+/// for credentials that are given but not valid.
+async fn identify(auth: &AuthService, headers: &HeaderMap) -> Result<Caller, Response> {
+    if let Some(token) = bearer(headers) {
+        return match auth.token_caller(token).await {
+            Ok(Some(caller)) => Ok(caller),
+            Ok(None) => Err(refusal(
+                StatusCode::UNAUTHORIZED,
+                "the API token is not valid (unknown or revoked)".to_string(),
+            )),
+            Err(error) => Err(
+                super::error::ApiError::internal("checking an API token", error).into_response(),
+            ),
+        };
+    }
+    if let Some(secret) = session_cookie(headers) {
+        match auth.session_caller(secret).await {
+            Ok(Some(caller)) => return Ok(caller),
+            Ok(None) => {}
+            Err(error) => {
+                return Err(
+                    super::error::ApiError::internal("checking a session", error).into_response(),
+                );
+            }
+        }
+    }
+    Ok(auth.anonymous())
+}
+
+/// A browser opening a page is sent to sign in; anything else gets 401.
+fn unauthenticated(method: &Method, path_and_query: &str, is_page: bool) -> Response {
+    if is_page && *method == Method::GET {
+        let next: String = url_encode(path_and_query);
+        return Redirect::to(&format!("/sign-in?next={next}")).into_response();
+    }
+    refusal(
+        StatusCode::UNAUTHORIZED,
+        "sign in, or send an API token as `Authorization: Bearer TOKEN`".to_string(),
+    )
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The middleware: identify, decide, check the origin of cookie writes,
+/// run the handler, and audit what was written.
+pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string());
+    let path = request.uri().path().to_string();
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map_or(path.clone(), |pq| pq.as_str().to_string());
+    let headers = request.headers().clone();
+
+    let caller = match identify(&guard.auth, &headers).await {
+        Ok(caller) => caller,
+        Err(answer) => return answer,
+    };
+    let access = guard.policy.required(&method, route.as_deref());
+    let is_api = path.starts_with("/api/");
+    match decide(access, caller.role, caller.authenticated()) {
+        Decision::Allow => {}
+        Decision::Unauthenticated => return unauthenticated(&method, &path_and_query, !is_api),
+        Decision::Forbidden { needed } => {
+            return refusal(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "this needs the {} role; {} has the {} role",
+                    needed.name(),
+                    caller.name,
+                    caller.role.map_or("no", Role::name)
+                ),
+            );
+        }
+    }
+    let writes = !is_read(&method);
+    if writes
+        && caller.via != Via::Token
+        && let Err(why) = same_origin(
+            header_text(&headers, "sec-fetch-site"),
+            header_text(&headers, "origin"),
+            header_text(&headers, "host"),
+        )
+    {
+        tracing::warn!(caller = %caller.name, %path, "a cross-site write was refused: {why}");
+        return refusal(
+            StatusCode::FORBIDDEN,
+            format!("cross-site request refused: {why}"),
+        );
+    }
+
+    let mut request = request;
+    request.extensions_mut().insert(CurrentUser {
+        name: caller.name.clone(),
+        role: caller.role,
+        signed_in: caller.via == Via::Session,
+    });
+    request.extensions_mut().insert(caller.clone());
+
+    // Changes are audited; a server function that loads a page's data is
+    // a POST too, but its rule says it is a viewer's read.
+    let changes = writes
+        && caller.authenticated()
+        && matches!(access, Access::Needs(role) if role > Role::Viewer);
+    if !changes {
+        return next.run(request).await;
+    }
+    // Server functions carry their arguments in the body: keep them for the
+    // audit trail (they are form-encoded ids, names and comments).
+    let is_server_fn = is_api && !path.starts_with("/api/v1/");
+    let (request, target) = if is_server_fn {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, super::MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return refusal(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request body is larger than {} bytes",
+                        super::MAX_BODY_BYTES
+                    ),
+                );
+            }
+        };
+        let arguments = String::from_utf8_lossy(&bytes);
+        let mut target = path.clone();
+        if !arguments.is_empty() {
+            target.push('?');
+            target.extend(arguments.chars().take(AUDITED_ARGUMENTS_MAX));
+        }
+        (Request::from_parts(parts, Body::from(bytes)), target)
+    } else {
+        (request, path_and_query)
+    };
+    let response = next.run(request).await;
+    let action = format!("{method} {}", route.as_deref().unwrap_or(&path));
+    if let Err(error) = guard
+        .auth
+        .record(&caller.name, &action, &target, response.status().as_u16())
+        .await
+    {
+        tracing::error!(caller = %caller.name, %action, "could not record an audit entry: {error}");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_secure_off_loopback() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; shipshape_session=abc123; other=1"),
+        );
+        assert_eq!(session_cookie(&headers), Some("abc123"));
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        let cookie = session_cookie_header(SecureCookies::Auto, &headers, Some(("s", 60)));
+        assert_eq!(
+            cookie,
+            "shipshape_session=s; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+        );
+        headers.insert(
+            header::HOST,
+            HeaderValue::from_static("shipshape.example.com"),
+        );
+        let cookie = session_cookie_header(SecureCookies::Auto, &headers, None);
+        assert_eq!(
+            cookie,
+            "shipshape_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+        );
+        headers.insert(header::HOST, HeaderValue::from_static("[::1]:3000"));
+        assert!(loopback_host(&headers));
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer shipshape_x"),
+        );
+        assert_eq!(bearer(&headers), Some("shipshape_x"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer(&headers), None);
+    }
+}

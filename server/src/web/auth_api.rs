@@ -1,0 +1,266 @@
+//! Signing in and out (HTML forms, so they work before the page hydrates)
+//! and the admin API for accounts, tokens and the audit trail.
+
+use std::net::SocketAddr;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shipshape_app::auth::{AccountView, AuditEntryView, CreatedToken, CurrentUser, TokenView};
+
+use super::access::{ApiRoutes, session_cookie, session_cookie_header};
+use super::error::{ApiError, json_body};
+use crate::auth::Role;
+use crate::auth::service::{AccountError, AuthService, Caller, SignInError};
+
+/// `POST /auth/sign-in` and `/auth/sign-out`, outside the JSON API.
+pub fn form_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .public_write(Method::POST, "/auth/sign-in", sign_in)
+        .route(Role::Viewer, Method::POST, "/auth/sign-out", sign_out)
+}
+
+pub fn api_routes() -> ApiRoutes {
+    ApiRoutes::default()
+        .public_read("/me", me)
+        .route(Role::Admin, Method::GET, "/accounts", accounts)
+        .route(Role::Admin, Method::POST, "/accounts", create_account)
+        .route(Role::Admin, Method::GET, "/tokens", tokens)
+        .route(Role::Admin, Method::POST, "/tokens", create_token)
+        .route(
+            Role::Admin,
+            Method::POST,
+            "/tokens/{id}/revoke",
+            revoke_token,
+        )
+        .route(Role::Admin, Method::GET, "/audit", audit)
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths on this site are followed after signing in.
+fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+async fn sign_in(
+    State(auth): State<AuthService>,
+    headers: HeaderMap,
+    connected: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let address = connected.map_or_else(
+        || "unknown".to_string(),
+        |Extension(ConnectInfo(address))| address.ip().to_string(),
+    );
+    let next = local_path(&form.next).to_string();
+    match auth.sign_in(&form.username, &form.password, &address).await {
+        Ok(session) => {
+            if let Err(error) = auth
+                .record(&form.username, "sign in", "/auth/sign-in", 303)
+                .await
+            {
+                tracing::error!("could not record a sign-in in the audit trail: {error}");
+            }
+            let mut response = Redirect::to(&next).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie_header(
+                    auth.settings().secure_cookies,
+                    &headers,
+                    Some((&session.secret, session.max_age_secs)),
+                ),
+            );
+            response
+        }
+        Err(error) => {
+            let code = match error {
+                SignInError::Refused => "refused",
+                SignInError::TooMany { .. } => "limited",
+                SignInError::Store(ref cause) => {
+                    tracing::error!("a sign-in failed: {cause}");
+                    "unavailable"
+                }
+            };
+            let status = match error {
+                SignInError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::SEE_OTHER,
+            };
+            let location = format!(
+                "/sign-in?error={code}&next={}",
+                next.replace('%', "%25")
+                    .replace('&', "%26")
+                    .replace('#', "%23")
+            );
+            let mut response = Redirect::to(&location).into_response();
+            *response.status_mut() = status;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                // A 429 is not followed by browsers; say where to go instead.
+                response = (
+                    status,
+                    [(header::LOCATION, location.clone())],
+                    axum::response::Html(format!(
+                        "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url={location}\"><p>{error}</p>"
+                    )),
+                )
+                    .into_response();
+            }
+            response
+        }
+    }
+}
+
+async fn sign_out(State(auth): State<AuthService>, headers: HeaderMap) -> Response {
+    if let Some(secret) = session_cookie(&headers)
+        && let Err(error) = auth.sign_out(secret).await
+    {
+        return ApiError::internal("ending a session", error).into_response();
+    }
+    let mut response = Redirect::to("/sign-in").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie_header(auth.settings().secure_cookies, &headers, None),
+    );
+    response
+}
+
+/// `GET /api/v1/me`: who the caller is and what they may do.
+async fn me(user: Option<Extension<CurrentUser>>) -> Json<Value> {
+    let user = user.map(|Extension(user)| user);
+    Json(json!({
+        "name": user.as_ref().map(|u| u.name.clone()),
+        "role": user.as_ref().and_then(|u| u.role).map(Role::name),
+        "signed_in": user.as_ref().is_some_and(|u| u.signed_in),
+    }))
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Store(cause) => ApiError::internal("changing accounts", cause),
+            AccountError::Taken(_) => ApiError::Conflict(error.to_string()),
+            AccountError::Unknown(_) => ApiError::NotFound(error.to_string()),
+            other => ApiError::Invalid(other.to_string()),
+        }
+    }
+}
+
+fn role_named(text: &str) -> Result<Role, ApiError> {
+    Role::parse(text).ok_or_else(|| ApiError::from(AccountError::BadRole(text.to_string())))
+}
+
+async fn accounts(State(auth): State<AuthService>) -> Result<Json<Vec<AccountView>>, ApiError> {
+    auth.accounts()
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::internal("reading accounts", e))
+}
+
+#[derive(Deserialize)]
+struct NewAccount {
+    username: String,
+    password: String,
+    role: String,
+}
+
+/// `POST /api/v1/accounts` `{"username", "password", "role"}`.
+async fn create_account(
+    State(auth): State<AuthService>,
+    body: Result<Json<NewAccount>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let account = json_body(
+        body,
+        r#"{"username": "ada", "password": "at least 12 characters", "role": "operator"}"#,
+    )?;
+    let role = role_named(&account.role)?;
+    let id = auth
+        .add_user(&account.username, &account.password, role)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "username": account.username, "role": role.name() })),
+    ))
+}
+
+async fn tokens(State(auth): State<AuthService>) -> Result<Json<Vec<TokenView>>, ApiError> {
+    auth.tokens()
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::internal("reading API tokens", e))
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    name: String,
+    role: String,
+}
+
+/// `POST /api/v1/tokens` `{"name", "role"}`: the secret is in this answer only.
+async fn create_token(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let token = json_body(body, r#"{"name": "ci-registration", "role": "operator"}"#)?;
+    let role = role_named(&token.role)?;
+    let created = auth.create_token(&token.name, role, &caller.name).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn revoke_token(
+    State(auth): State<AuthService>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    match auth.revoke_token(id).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(ApiError::NotFound(format!(
+            "no live API token with id {id}"
+        ))),
+        Err(error) => Err(ApiError::internal("revoking an API token", error)),
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/audit?before=ID&limit=N`: newest first.
+async fn audit(
+    State(auth): State<AuthService>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
+    auth.audit(query.before, query.limit.unwrap_or(100))
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::internal("reading the audit trail", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_after_signing_in() {
+        assert_eq!(local_path("/alerts?x=1"), "/alerts?x=1");
+        assert_eq!(local_path("//evil.example/"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+    }
+}

@@ -1,0 +1,706 @@
+//! Who may do what, over the real router on SQLite and PostgreSQL: every
+//! route the router is built from (and every server function) refuses
+//! callers without the role it needs; sign-in, sessions, cross-site writes,
+//! API tokens, revocation, the audit trail and the body limit.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use common::{ManualClock, TestDb, app_state, services};
+use serde_json::{Value, json};
+use shipshape_server::auth::Role;
+use shipshape_server::auth::policy::{Access, RouteRule};
+use shipshape_server::auth::service::AuthService;
+use shipshape_server::config::auth::AuthSettings;
+use shipshape_server::fleet::FleetService;
+use shipshape_server::web::AppState;
+use shipshape_server::web::routes;
+
+const HOST: &str = "127.0.0.1:3000";
+
+async fn state_for(db: &TestDb, settings: AuthSettings) -> AppState {
+    let store = db.store().await;
+    let clock = ManualClock::at(1_795_424_000_000);
+    let fleet = FleetService::new(store.clone(), clock.clone());
+    fleet
+        .sync_from_file(
+            Path::new("/fleet/shipshape.toml"),
+            &services(common::DEMO_FLEET),
+        )
+        .await
+        .expect("sync");
+    let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
+    let mut state = app_state(store.clone(), fleet, drift);
+    state.auth = AuthService::new(
+        store,
+        std::sync::Arc::new(shipshape_server::clock::SystemClock),
+        settings,
+    );
+    state
+}
+
+/// A request as a browser on this site or a script would send it.
+fn request(method: &Method, uri: &str, credentials: &[(&str, &str)], body: Body) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method.clone())
+        .uri(uri)
+        .header("host", HOST)
+        .header("content-type", "application/json");
+    for (name, value) in credentials {
+        builder = builder.header(*name, *value);
+    }
+    builder.body(body).expect("request")
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    credentials: &[(&str, &str)],
+    body: Option<Value>,
+) -> (StatusCode, HeaderMap, String) {
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+    common::answer(app, request(&method, uri, credentials, body)).await
+}
+
+/// A concrete path for a route pattern.
+fn concrete(pattern: &str) -> String {
+    pattern
+        .replace("{slug}", "checkout-api")
+        // No such id: a revocation must not revoke the test's own tokens.
+        .replace("{id}", "999999")
+}
+
+async fn token(state: &AppState, role: Role) -> String {
+    let created = state
+        .auth
+        .create_token(&format!("test-{}", role.name()), role, "tests")
+        .await
+        .expect("token");
+    format!("Bearer {}", created.secret)
+}
+
+async fn status_of(app: &Router, method: &Method, uri: &str, credential: &str) -> StatusCode {
+    use tower::ServiceExt;
+    app.clone()
+        .oneshot(request(
+            method,
+            uri,
+            &[("authorization", credential)],
+            Body::empty(),
+        ))
+        .await
+        .expect("response")
+        .status()
+}
+
+fn rules() -> Vec<RouteRule> {
+    routes::access_rules_and_router().1
+}
+
+#[tokio::test]
+async fn every_route_refuses_callers_without_the_role_it_needs() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    let viewer = token(&state, Role::Viewer).await;
+    let operator = token(&state, Role::Operator).await;
+    let admin = token(&state, Role::Admin).await;
+    let app = routes::build(state);
+
+    // Every server function the app registers has a declared rule: one
+    // added without a rule would be closed to all but admins.
+    let declared: BTreeSet<String> = rules().into_iter().map(|r| r.path).collect();
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        assert!(
+            declared.contains(path),
+            "server function {path} has no access rule"
+        );
+    }
+
+    let all = rules();
+    let writes = all.iter().filter(|r| r.method != Method::GET).count();
+    assert!(writes >= 20, "only {writes} writes declared: {all:?}");
+    let mut checked = 0;
+    for rule in &all {
+        let uri = concrete(&rule.path);
+        let method = rule.method.as_str();
+        let same_site = ("sec-fetch-site", "same-origin");
+        match rule.access {
+            Access::Public => {
+                let (status, _, body) = call(&app, method, &uri, &[same_site], None).await;
+                assert_ne!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {uri} is public: {body}"
+                );
+                assert_ne!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{method} {uri} is public: {body}"
+                );
+            }
+            Access::Needs(needed) => {
+                let (status, headers, body) = call(&app, method, &uri, &[same_site], None).await;
+                if rule.method == Method::GET && !uri.starts_with("/api/") && uri != "/metrics" {
+                    // A page: the browser is sent to sign in, and back.
+                    assert_eq!(status, StatusCode::SEE_OTHER, "{method} {uri}: {body}");
+                    let location = headers["location"].to_str().expect("location");
+                    assert!(
+                        location.starts_with("/sign-in?next=%2F")
+                            || location.starts_with("/sign-in?next=/"),
+                        "{location}"
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "anonymous {method} {uri}: {body}"
+                    );
+                }
+                for (role, credential) in [
+                    (Role::Viewer, &viewer),
+                    (Role::Operator, &operator),
+                    (Role::Admin, &admin),
+                ] {
+                    if role.allows(needed) {
+                        // The status only: some answers are endless streams.
+                        let status = status_of(&app, &rule.method, &uri, credential).await;
+                        assert!(
+                            status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                            "{} {method} {uri} was refused: {status}",
+                            role.name()
+                        );
+                    } else {
+                        let (status, _, body) =
+                            call(&app, method, &uri, &[("authorization", credential)], None).await;
+                        assert_eq!(
+                            status,
+                            StatusCode::FORBIDDEN,
+                            "{} {method} {uri}: {body}",
+                            role.name()
+                        );
+                        assert!(
+                            body.contains(&format!("needs the {} role", needed.name())),
+                            "{body}"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+
+    // A write to a path no route declares is closed, not open.
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/undeclared_function",
+        &[("authorization", &operator)],
+        None,
+    )
+    .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+    db.cleanup().await;
+}
+
+fn cookie_from(headers: &HeaderMap) -> String {
+    let set = headers["set-cookie"].to_str().expect("cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().expect("pair").to_string()
+}
+
+async fn sign_in(
+    app: &Router,
+    username: &str,
+    password: &str,
+    origin: &str,
+) -> (StatusCode, HeaderMap) {
+    let body = format!("username={username}&password={password}&next=%2Falerts");
+    let request = Request::post("/auth/sign-in")
+        .header("host", HOST)
+        .header("origin", origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let (status, headers, _) = common::answer(app, request).await;
+    (status, headers)
+}
+
+#[tokio::test]
+async fn sessions_sign_in_refuse_cross_site_writes_and_end_on_sign_out() {
+    for db in TestDb::all().await {
+        let state = state_for(&db, AuthSettings::default()).await;
+        state
+            .auth
+            .add_user("ada", "correct horse battery", Role::Operator)
+            .await
+            .expect("user");
+        state
+            .auth
+            .add_user("vic", "viewer password 1", Role::Viewer)
+            .await
+            .expect("user");
+        let admin = token(&state, Role::Admin).await;
+        let app = routes::build(state);
+        let here = format!("http://{HOST}");
+
+        // A wrong password sends the browser back with a message, and so
+        // does an unknown account: the answers do not tell them apart.
+        let (status, headers) = sign_in(&app, "ada", "wrong password!", &here).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers["location"], "/sign-in?error=refused&next=/alerts");
+        assert!(!headers.contains_key("set-cookie"));
+        let (_, unknown) = sign_in(&app, "nobody", "wrong password!", &here).await;
+        assert_eq!(unknown["location"], headers["location"]);
+
+        // A sign-in posted from another site is refused.
+        let (status, _) =
+            sign_in(&app, "ada", "correct horse battery", "https://evil.example").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        let (status, headers) = sign_in(&app, "ada", "correct horse battery", &here).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers["location"], "/alerts");
+        let cookie = cookie_from(&headers);
+        assert!(
+            !headers["set-cookie"]
+                .to_str()
+                .expect("text")
+                .contains("Secure"),
+            "loopback: not Secure"
+        );
+
+        // Signed in, pages render and say who is signed in.
+        let (status, _, html) = call(&app, "GET", "/alerts", &[("cookie", &cookie)], None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("ada (operator)"), "{html}");
+        let (_, _, me) = call(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], None).await;
+        assert_eq!(
+            serde_json::from_str::<Value>(&me).expect("json"),
+            json!({"name": "ada", "role": "operator", "signed_in": true})
+        );
+
+        // Cookie writes must come from this site.
+        let silence = json!({"service": "ledger", "duration": "1h", "comment": "deploying"});
+        for evidence in [
+            vec![("origin", "https://evil.example")],
+            vec![("sec-fetch-site", "cross-site")],
+            vec![("sec-fetch-site", "same-site")],
+            vec![],
+        ] {
+            let mut credentials = vec![("cookie", cookie.as_str())];
+            credentials.extend(evidence.iter().copied());
+            let (status, _, body) = call(
+                &app,
+                "POST",
+                "/api/v1/silences",
+                &credentials,
+                Some(silence.clone()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{evidence:?}: {body}");
+            assert!(body.contains("cross-site request refused"), "{body}");
+        }
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/silences",
+            &[("cookie", &cookie), ("origin", &here)],
+            Some(silence.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // A viewer's session may read but not silence.
+        let (_, headers) = sign_in(&app, "vic", "viewer password 1", &here).await;
+        let viewer_cookie = cookie_from(&headers);
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/silences",
+            &[("cookie", &viewer_cookie)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = call(
+            &app,
+            "POST",
+            "/api/v1/silences",
+            &[
+                ("cookie", &viewer_cookie),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            Some(silence.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Signing out ends the session on the server, not only in the browser.
+        let (status, headers, _) = call(
+            &app,
+            "POST",
+            "/auth/sign-out",
+            &[("cookie", &cookie), ("sec-fetch-site", "same-origin")],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            headers["set-cookie"]
+                .to_str()
+                .expect("text")
+                .contains("Max-Age=0")
+        );
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/silences",
+            &[("cookie", &cookie)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // The audit trail has who silenced what, for admins only.
+        let (status, _, body) = call(
+            &app,
+            "GET",
+            "/api/v1/audit",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let audit: Vec<Value> = serde_json::from_str(&body).expect("json");
+        assert!(
+            audit.iter().any(|e| e["actor"] == "ada"
+                && e["action"] == "POST /api/v1/silences"
+                && e["status"] == 201),
+            "{audit:?}"
+        );
+        assert!(
+            audit
+                .iter()
+                .any(|e| e["actor"] == "ada" && e["action"] == "sign in"),
+            "{audit:?}"
+        );
+        assert!(
+            !body.contains("correct horse battery"),
+            "no password in the audit trail"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sign_ins_are_limited_per_account() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    state
+        .auth
+        .add_user("ada", "correct horse battery", Role::Admin)
+        .await
+        .expect("user");
+    let app = routes::build(state);
+    let here = format!("http://{HOST}");
+    for _ in 0..5 {
+        let (status, _) = sign_in(&app, "ada", "guess guess guess", &here).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    // Now even the right password waits.
+    let (status, headers) = sign_in(&app, "ada", "correct horse battery", &here).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        headers["location"]
+            .to_str()
+            .expect("text")
+            .contains("error=limited")
+    );
+    assert!(!headers.contains_key("set-cookie"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_work_until_revoked_and_register_services() {
+    for db in TestDb::all().await {
+        let state = state_for(&db, AuthSettings::default()).await;
+        let admin = token(&state, Role::Admin).await;
+        let app = routes::build(state);
+
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &[("authorization", &admin)],
+            Some(json!({"name": "ci-registration", "role": "operator"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let created: Value = serde_json::from_str(&body).expect("json");
+        let secret = created["secret"].as_str().expect("secret").to_string();
+        assert!(secret.starts_with("shipshape_"), "{secret}");
+        let (_, _, listed) = call(
+            &app,
+            "GET",
+            "/api/v1/tokens",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert!(
+            listed.contains("ci-registration") && !listed.contains(&secret),
+            "{listed}"
+        );
+
+        // Self-registration needs a token.
+        let service = json!({"slug": "new-svc", "team": "payments"});
+        let (status, _, _) =
+            call(&app, "POST", "/api/v1/services", &[], Some(service.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let bearer = format!("Bearer {secret}");
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/services",
+            &[("authorization", &bearer)],
+            Some(service.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        let id = created["token"]["id"].as_i64().expect("id");
+        let (status, _, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/tokens/{id}/revoke"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _, body) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("authorization", &bearer)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            body.contains("unknown or revoked") && !body.contains(&secret),
+            "{body}"
+        );
+
+        let (_, _, body) = call(
+            &app,
+            "GET",
+            "/api/v1/audit",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        let audit: Vec<Value> = serde_json::from_str(&body).expect("json");
+        assert!(
+            audit.iter().any(|e| e["actor"] == "token:ci-registration"
+                && e["action"] == "POST /api/v1/services"
+                && e["status"] == 201),
+            "{audit:?}"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn anonymous_callers_see_only_public_things_unless_allowed_to_view() {
+    let db = TestDb::sqlite().await;
+    let closed = routes::build(state_for(&db, AuthSettings::default()).await);
+    for public in [
+        "/status",
+        "/_internal_/healthcheck",
+        "/badge/checkout-api/health.svg",
+        "/sign-in",
+    ] {
+        let (status, _, body) = call(&closed, "GET", public, &[], None).await;
+        assert_eq!(status, StatusCode::OK, "{public}: {body}");
+    }
+    let (status, _, _) = call(&closed, "GET", "/api/v1/services", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let open = routes::build(
+        state_for(
+            &db,
+            AuthSettings {
+                anonymous: Some(Role::Viewer),
+                ..AuthSettings::default()
+            },
+        )
+        .await,
+    );
+    let (status, _, _) = call(&open, "GET", "/api/v1/services", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, html) = call(&open, "GET", "/alerts", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("silences-heading"),
+        "the alerts were rendered: {html}"
+    );
+    assert!(
+        !html.contains("data-testid=\"silence-form\""),
+        "no silence form for anonymous viewers"
+    );
+    let (status, _, _) = call(
+        &open,
+        "POST",
+        "/api/v1/silences",
+        &[("sec-fetch-site", "same-origin")],
+        Some(json!({"service": "ledger", "duration": "1h", "comment": "x"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "anonymous viewers never write"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn urls_entered_through_the_api_may_not_lead_to_the_machine_or_metadata() {
+    let db = TestDb::sqlite().await;
+    let mut state = state_for(&db, AuthSettings::default()).await;
+    state.outbound = std::sync::Arc::new(shipshape_server::outbound::NetworkPolicy::default());
+    let admin = token(&state, Role::Admin).await;
+    let app = routes::build(state);
+    for (url, host) in [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "169.254.169.254",
+        ),
+        ("http://127.0.0.1:3000/api/v1/tokens", "127.0.0.1"),
+        ("http://localhost:9090/admin?token=hunter2", "localhost"),
+    ] {
+        let service = json!({"slug": "sneaky", "team": "t", "health": [{"url": url}]});
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/services",
+            &[("authorization", &admin)],
+            Some(service),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert!(
+            body.contains(&format!(
+                "health[0].url: {host} may not be reached from here"
+            )),
+            "{body}"
+        );
+        assert!(!body.contains("hunter2"), "{body}");
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/subscriptions",
+            &[("authorization", &admin)],
+            Some(json!({"url": url})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert!(body.contains("may not be reached from here"), "{body}");
+    }
+    let (status, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/services/sneaky",
+        &[("authorization", &admin)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "nothing was registered: {body}"
+    );
+    let fine = json!({"slug": "internal", "team": "t", "health": [{"url": "http://10.20.30.40/_internal_/healthcheck"}]});
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/services",
+        &[("authorization", &admin)],
+        Some(fine),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn large_bodies_are_refused_and_the_first_admin_comes_from_the_environment() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    let auth = state.auth.clone();
+    let admin = token(&state, Role::Admin).await;
+    let app = routes::build(state);
+    let huge = json!({"slug": "x", "team": "t", "padding": "a".repeat(2 * 1024 * 1024)});
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/services",
+        &[("authorization", &admin)],
+        Some(huge),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let mut env = BTreeMap::new();
+    assert_eq!(
+        auth.ensure_first_admin(&env).await.expect("none"),
+        None,
+        "no default admin"
+    );
+    env.insert("SHIPSHAPE_ADMIN_USER".to_string(), "root".to_string());
+    env.insert(
+        "SHIPSHAPE_ADMIN_PASSWORD".to_string(),
+        "tiny-pw".to_string(),
+    );
+    let error = auth.ensure_first_admin(&env).await.expect_err("too short");
+    assert!(
+        error.to_string().contains("at least 12 characters"),
+        "{error}"
+    );
+    assert!(
+        !error.to_string().contains("tiny-pw"),
+        "the password is not repeated: {error}"
+    );
+    env.insert(
+        "SHIPSHAPE_ADMIN_PASSWORD".to_string(),
+        "a long enough password".to_string(),
+    );
+    assert_eq!(
+        auth.ensure_first_admin(&env).await.expect("created"),
+        Some("root".to_string())
+    );
+    assert_eq!(
+        auth.ensure_first_admin(&env).await.expect("again"),
+        None,
+        "only on a database without accounts"
+    );
+    let accounts = auth.accounts().await.expect("accounts");
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].role, Role::Admin);
+    db.cleanup().await;
+}
