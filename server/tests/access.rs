@@ -146,8 +146,9 @@ async fn every_route_refuses_callers_without_the_role_it_needs() {
                 );
             }
             Access::Needs(needed) => {
-                let (status, headers, body) = call(&app, method, &uri, &[same_site], None).await;
-                if rule.method == Method::GET && !uri.starts_with("/api/") && uri != "/metrics" {
+                let browser = [same_site, ("accept", "text/html,application/xhtml+xml")];
+                let (status, headers, body) = call(&app, method, &uri, &browser, None).await;
+                if rule.method == Method::GET && !uri.starts_with("/api/") {
                     // A page: the browser is sent to sign in, and back.
                     assert_eq!(status, StatusCode::SEE_OTHER, "{method} {uri}: {body}");
                     let location = headers["location"].to_str().expect("location");
@@ -196,6 +197,10 @@ async fn every_route_refuses_callers_without_the_role_it_needs() {
         }
     }
     assert!(checked > 40, "{checked}");
+
+    // A script (no HTML wanted) is told 401 rather than sent to a page.
+    let (status, _, _) = call(&app, "GET", "/metrics", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // A write to a path no route declares is closed, not open.
     let (status, _, _) = call(

@@ -210,6 +210,10 @@ listen = "127.0.0.1:0"
 [fleet]
 watch_interval = "100ms"
 
+# Read without signing in, as a wallboard would.
+[auth]
+anonymous = "viewer"
+
 [[service]]
 slug = "checkout-api"
 team = "payments"

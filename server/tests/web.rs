@@ -249,7 +249,28 @@ async fn a_broken_fleet_file_is_shown_on_the_overview() {
 
 #[tokio::test]
 async fn a_database_failure_is_an_error_page_not_a_crash() {
-    let app = demo_app().await;
+    let mut app = demo_app().await;
+    // Anonymous readers need no database to be let in, so the page itself
+    // meets the failure.
+    let mut state = app_state(
+        app.store.clone(),
+        app.fleet.clone(),
+        common::drift_service(
+            app.store.clone(),
+            ManualClock::at(1_795_424_000_000),
+            None,
+            Path::new("/nonexistent"),
+        ),
+    );
+    state.auth = shipshape_server::auth::service::AuthService::new(
+        app.store.clone(),
+        std::sync::Arc::new(shipshape_server::clock::SystemClock),
+        shipshape_server::config::auth::AuthSettings {
+            anonymous: Some(shipshape_server::auth::Role::Viewer),
+            ..Default::default()
+        },
+    );
+    app.router = shipshape_server::web::routes::build(state);
     app.store.close().await;
     let (_, html) = get(&app.router, "/").await;
     assert!(html.contains("The fleet could not be loaded"), "{html}");

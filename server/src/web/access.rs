@@ -313,15 +313,21 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
         .map_or(path.clone(), |pq| pq.as_str().to_string());
     let headers = request.headers().clone();
 
+    let access = guard.policy.required(&method, route.as_deref());
     let caller = match identify(&guard.auth, &headers).await {
         Ok(caller) => caller,
+        // Public routes answer whatever the credentials: the healthcheck
+        // must say the database is down, not that a token could not be read.
+        Err(_) if access == Access::Public => guard.auth.anonymous(),
         Err(answer) => return answer,
     };
-    let access = guard.policy.required(&method, route.as_deref());
     let is_api = path.starts_with("/api/");
     match decide(access, caller.role, caller.authenticated()) {
         Decision::Allow => {}
-        Decision::Unauthenticated => return unauthenticated(&method, &path_and_query, !is_api),
+        Decision::Unauthenticated => {
+            let browser = header_text(&headers, "accept").is_some_and(|a| a.contains("text/html"));
+            return unauthenticated(&method, &path_and_query, browser && !is_api);
+        }
         Decision::Forbidden { needed } => {
             return refusal(
                 StatusCode::FORBIDDEN,
