@@ -55,10 +55,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Every page's Content-Security-Policy: scripts run only when they carry
-/// this response's nonce (Leptos puts it on its hydration and streaming
-/// scripts) or are loaded by one that does; the wasm may compile; requests
-/// go to this site only.
+/// Every page's Content-Security-Policy: inline scripts run only when they
+/// carry this response's nonce (Leptos puts it on its hydration and
+/// streaming scripts), other scripts only from this site; the wasm may
+/// compile; requests go to this site only.
 #[cfg(feature = "ssr")]
 fn script_policy() {
     let (Some(nonce), Some(response)) =
@@ -67,7 +67,7 @@ fn script_policy() {
         return;
     };
     let policy = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);

@@ -64,7 +64,7 @@ describe('overview', () => {
     await withPage(browser, shipshape.as('admin', { javaScriptEnabled: false }), async (page) => {
       await page.goto(`${shipshape.baseUrl}/`);
       await page.selectOption('select[name="team"]', 'payments');
-      await Promise.all([page.waitForURL(/team=payments/), page.click('button[type="submit"]')]);
+      await Promise.all([page.waitForURL(/team=payments/), page.click('form.filters button[type="submit"]')]);
       assert.deepEqual(await cardSlugs(page), ['billing-gateway', 'checkout-api', 'ledger']);
       assert.equal(await page.$eval('select[name="team"]', (s) => s.value), 'payments');
       await screenshot(page, 'overview-no-javascript');

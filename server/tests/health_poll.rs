@@ -170,6 +170,17 @@ async fn redirects_are_followed_a_few_times_and_a_loop_is_reported() {
     let outcome = check_named(&fakes, "loop", FakeHealth::Redirect { to: looping }).await;
     assert_eq!(outcome.reading, None);
     assert_eq!(outcome.reason.as_deref(), Some("more than 5 redirects"));
+
+    // Another host (here another name of the same machine) is not followed.
+    let elsewhere = fakes.base().replace("127.0.0.1", "localhost") + "/health/ok";
+    let outcome = check_named(&fakes, "away", FakeHealth::Redirect { to: elsewhere }).await;
+    assert_eq!(outcome.reading, None);
+    assert_eq!(
+        outcome.reason.as_deref(),
+        Some(
+            "redirected to another host (localhost); redirects are followed only within the endpoint's own host"
+        )
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,15 @@ pub fn provide_me() {
     provide_context(Me(Resource::new(|| (), |_| load_current_user())));
 }
 
+impl Me {
+    /// Whether the caller's role allows `role`, once known. Pages whose
+    /// forms are re-rendered with their data await this beside the data, so
+    /// that the forms are not rebuilt (and emptied) on their own.
+    pub async fn may(self, role: Role) -> bool {
+        self.0.await.is_ok_and(|user| user.may(role))
+    }
+}
+
 /// `children`, for callers whose role allows `role`; nothing otherwise.
 #[component]
 pub fn IfAllowed(role: Role, children: ChildrenFn) -> impl IntoView {

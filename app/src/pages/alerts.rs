@@ -11,7 +11,7 @@ use crate::alerts::{
 };
 use crate::api::{CreateSilence, ExpireSilence, load_alerts};
 use crate::auth::Role;
-use crate::components::access::IfAllowed;
+use crate::components::access::Me;
 use crate::components::service_bits::ErrorPanel;
 use crate::format::utc_timestamp;
 
@@ -24,6 +24,7 @@ pub fn AlertsPage() -> impl IntoView {
         move || (create.version().get(), expire.version().get()),
         |_| load_alerts(),
     );
+    let me = use_context::<Me>();
     view! {
         <Title text="Alerts" />
         <div class="page-head">
@@ -31,8 +32,12 @@ pub fn AlertsPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Reading alerts…"</p> }>
             {move || Suspend::new(async move {
+                let can_silence = match me {
+                    Some(me) => me.may(Role::Operator).await,
+                    None => false,
+                };
                 match overview.await {
-                    Ok(overview) => view! { <Overview overview create expire /> }.into_any(),
+                    Ok(overview) => view! { <Overview overview create expire can_silence /> }.into_any(),
                     Err(error) => view! {
                         <ErrorPanel title="Alerts could not be read" message=error.to_string() />
                     }.into_any(),
@@ -47,6 +52,7 @@ fn Overview(
     overview: AlertsOverview,
     create: ServerAction<CreateSilence>,
     expire: ServerAction<ExpireSilence>,
+    can_silence: bool,
 ) -> impl IntoView {
     let AlertsOverview {
         firing,
@@ -68,10 +74,8 @@ fn Overview(
             <p class="muted hint">
                 "A silence mutes notifications of the alerts it matches until it ends; alerts are still recorded, and owners told of a firing are always told of its resolution."
             </p>
-            <IfAllowed role=Role::Operator>
-                <SilenceForm create rule_names=rule_names.clone() />
-            </IfAllowed>
-            <SilenceList silences expire />
+            {can_silence.then(|| view! { <SilenceForm create rule_names /> })}
+            <SilenceList silences expire can_silence />
         </section>
         <section class="panel" aria-labelledby="resolved-heading">
             <h2 id="resolved-heading">"Recently resolved"</h2>
@@ -186,7 +190,11 @@ fn SilenceForm(create: ServerAction<CreateSilence>, rule_names: Vec<String>) -> 
 }
 
 #[component]
-fn SilenceList(silences: Vec<SilenceView>, expire: ServerAction<ExpireSilence>) -> impl IntoView {
+fn SilenceList(
+    silences: Vec<SilenceView>,
+    expire: ServerAction<ExpireSilence>,
+    can_silence: bool,
+) -> impl IntoView {
     if silences.is_empty() {
         return view! { <p class="muted" data-testid="silences">"No silence in the last day."</p> }
             .into_any();
@@ -218,16 +226,11 @@ fn SilenceList(silences: Vec<SilenceView>, expire: ServerAction<ExpireSilence>) 
                             <td>{silence.comment.clone()}</td>
                             <td>{until}</td>
                             <td>
-                                {silence.active.then(|| {
-                                    let id = silence.id;
-                                    view! {
-                                        <IfAllowed role=Role::Operator>
-                                            <ActionForm action=expire attr:class="action-form inline-form">
-                                                <input type="hidden" name="id" value=id.to_string() />
-                                                <button type="submit" data-testid="silence-expire">"End now"</button>
-                                            </ActionForm>
-                                        </IfAllowed>
-                                    }
+                                {(silence.active && can_silence).then(|| view! {
+                                    <ActionForm action=expire attr:class="action-form inline-form">
+                                        <input type="hidden" name="id" value=silence.id.to_string() />
+                                        <button type="submit" data-testid="silence-expire">"End now"</button>
+                                    </ActionForm>
                                 })}
                             </td>
                         </tr>

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 
 use crate::api::{CreateUpgradeWave, RunUpgradesNow, load_upgrades};
 use crate::auth::Role;
-use crate::components::access::IfAllowed;
+use crate::components::access::Me;
 use crate::components::service_bits::ErrorPanel;
 use crate::format::{plural, utc_timestamp};
 use crate::upgrades::{
@@ -25,6 +25,7 @@ pub fn UpgradesPage() -> impl IntoView {
         move || (run.version().get(), start_wave.version().get()),
         |_| load_upgrades(),
     );
+    let me = use_context::<Me>();
     view! {
         <Title text="Upgrades" />
         <div class="page-head">
@@ -32,8 +33,12 @@ pub fn UpgradesPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Reading upgrades…"</p> }>
             {move || Suspend::new(async move {
+                let can_run = match me {
+                    Some(me) => me.may(Role::Operator).await,
+                    None => false,
+                };
                 match overview.await {
-                    Ok(overview) => view! { <Overview overview run start_wave /> }.into_any(),
+                    Ok(overview) => view! { <Overview overview run start_wave can_run /> }.into_any(),
                     Err(error) => view! {
                         <ErrorPanel title="Upgrades could not be read" message=error.to_string() />
                     }.into_any(),
@@ -49,6 +54,7 @@ fn Overview(
     overview: UpgradesOverview,
     run: ServerAction<RunUpgradesNow>,
     start_wave: ServerAction<CreateUpgradeWave>,
+    can_run: bool,
 ) -> impl IntoView {
     let services: Vec<String> = overview
         .schedule
@@ -69,12 +75,12 @@ fn Overview(
         .cloned()
         .collect();
     view! {
-        <IfAllowed role=Role::Operator>
+        {can_run.then(|| view! {
             <section class="panel" aria-labelledby="run-heading">
                 <h2 id="run-heading">"Run now"</h2>
-                <RunForms services=services.clone() run can_write=overview.can_write />
+                <RunForms services run can_write=overview.can_write />
             </section>
-        </IfAllowed>
+        })}
         <section class="panel" aria-labelledby="prs-heading">
             <h2 id="prs-heading">"Open upgrade PRs"</h2>
             <PrTable prs=open empty="No upgrade PR is open." testid="open-prs" />
@@ -84,9 +90,7 @@ fn Overview(
             <p class="muted hint">
                 "A wave bumps one package across the fleet, least critical tier first (5, then 4, … then 1). The next tier's PRs open once every service of the tier before has merged and stayed healthy for the soak time."
             </p>
-            <IfAllowed role=Role::Operator>
-                <WaveForm start_wave />
-            </IfAllowed>
+            {can_run.then(|| view! { <WaveForm start_wave /> })}
             <WaveList waves=overview.waves />
         </section>
         <section class="panel" aria-labelledby="schedule-heading">

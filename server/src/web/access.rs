@@ -287,7 +287,8 @@ fn unauthenticated(method: &Method, path_and_query: &str, is_page: bool) -> Resp
     )
 }
 
-fn url_encode(text: &str) -> String {
+/// Percent-encodes everything but unreserved characters and `/`.
+pub(super) fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shipshape_app::auth::{AccountView, AuditEntryView, CreatedToken, CurrentUser, TokenView};
 
-use super::access::{ApiRoutes, session_cookie, session_cookie_header};
+use super::access::{ApiRoutes, session_cookie, session_cookie_header, url_encode};
 use super::error::{ApiError, json_body};
 use crate::auth::Role;
 use crate::auth::service::{AccountError, AuthService, Caller, SignInError};
@@ -48,9 +48,11 @@ struct SignInForm {
     next: String,
 }
 
-/// Only paths on this site are followed after signing in.
+/// Only paths on this site are followed after signing in, written in
+/// plain URL characters (no spaces, controls or backslashes).
 fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next
     } else {
         "/"
@@ -96,30 +98,10 @@ async fn sign_in(
                     "unavailable"
                 }
             };
-            let status = match error {
-                SignInError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::SEE_OTHER,
-            };
-            let location = format!(
-                "/sign-in?error={code}&next={}",
-                next.replace('%', "%25")
-                    .replace('&', "%26")
-                    .replace('#', "%23")
-            );
-            let mut response = Redirect::to(&location).into_response();
-            *response.status_mut() = status;
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                // A 429 is not followed by browsers; say where to go instead.
-                response = (
-                    status,
-                    [(header::LOCATION, location.clone())],
-                    axum::response::Html(format!(
-                        "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url={location}\"><p>{error}</p>"
-                    )),
-                )
-                    .into_response();
-            }
-            response
+            // Back to the form (a browser follows only redirects), which
+            // says what went wrong.
+            Redirect::to(&format!("/sign-in?error={code}&next={}", url_encode(&next)))
+                .into_response()
         }
     }
 }
@@ -262,5 +244,11 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
         assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/a\r\nSet-Cookie: x=1"), "/");
+        assert_eq!(
+            local_path("/\"><script>"),
+            "/\"><script>",
+            "encoded where it is used"
+        );
     }
 }
