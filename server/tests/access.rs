@@ -6,42 +6,22 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use common::{ManualClock, TestDb, app_state, services};
+use common::TestDb;
 use serde_json::{Value, json};
 use shipshape_server::auth::Role;
 use shipshape_server::auth::policy::{Access, RouteRule};
-use shipshape_server::auth::service::AuthService;
 use shipshape_server::config::auth::AuthSettings;
-use shipshape_server::fleet::FleetService;
 use shipshape_server::web::AppState;
 use shipshape_server::web::routes;
 
 const HOST: &str = "127.0.0.1:3000";
 
 async fn state_for(db: &TestDb, settings: AuthSettings) -> AppState {
-    let store = db.store().await;
-    let clock = ManualClock::at(1_795_424_000_000);
-    let fleet = FleetService::new(store.clone(), clock.clone());
-    fleet
-        .sync_from_file(
-            Path::new("/fleet/shipshape.toml"),
-            &services(common::DEMO_FLEET),
-        )
-        .await
-        .expect("sync");
-    let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
-    let mut state = app_state(store.clone(), fleet, drift);
-    state.auth = AuthService::new(
-        store,
-        std::sync::Arc::new(shipshape_server::clock::SystemClock),
-        settings,
-    );
-    state
+    common::demo_state(db.store().await, settings).await
 }
 
 /// A request as a browser on this site or a script would send it.

@@ -7,7 +7,8 @@ use std::path::Path;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{ManualClock, TestDb, app_state, services};
+use common::TestDb;
+use shipshape_server::config::auth::AuthSettings;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::store::Store;
 
@@ -21,17 +22,9 @@ struct TestApp {
 async fn demo_app() -> TestApp {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
-    let clock = ManualClock::at(1_795_424_000_000);
-    let fleet = FleetService::new(store.clone(), clock.clone());
-    fleet
-        .sync_from_file(
-            Path::new("/fleet/shipshape.toml"),
-            &services(common::DEMO_FLEET),
-        )
-        .await
-        .expect("sync");
-    let drift = common::drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
-    let router = common::admin_app(app_state(store.clone(), fleet.clone(), drift)).await;
+    let state = common::demo_state(store.clone(), AuthSettings::default()).await;
+    let fleet = state.fleet.clone();
+    let router = common::admin_app(state).await;
     TestApp {
         router,
         store,
@@ -252,24 +245,14 @@ async fn a_database_failure_is_an_error_page_not_a_crash() {
     let mut app = demo_app().await;
     // Anonymous readers need no database to be let in, so the page itself
     // meets the failure.
-    let mut state = app_state(
+    let state = common::demo_state(
         app.store.clone(),
-        app.fleet.clone(),
-        common::drift_service(
-            app.store.clone(),
-            ManualClock::at(1_795_424_000_000),
-            None,
-            Path::new("/nonexistent"),
-        ),
-    );
-    state.auth = shipshape_server::auth::service::AuthService::new(
-        app.store.clone(),
-        std::sync::Arc::new(shipshape_server::clock::SystemClock),
-        shipshape_server::config::auth::AuthSettings {
+        AuthSettings {
             anonymous: Some(shipshape_server::auth::Role::Viewer),
-            ..Default::default()
+            ..AuthSettings::default()
         },
-    );
+    )
+    .await;
     app.router = shipshape_server::web::routes::build(state);
     app.store.close().await;
     let (_, html) = get(&app.router, "/").await;

@@ -95,6 +95,14 @@ pub struct AuthService {
     limiters: Arc<Mutex<Limiters>>,
 }
 
+/// Argon2 takes tens of milliseconds of CPU: off the async threads.
+async fn hash_off_thread(password: &str) -> Result<String, PasswordError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?
+}
+
 fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
@@ -136,10 +144,7 @@ impl AuthService {
         if !valid_name(username) {
             return Err(AccountError::BadName(username.to_string()));
         }
-        let password = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+        let hash = hash_off_thread(password).await?;
         self.store
             .create_user(username, &hash, role.name(), self.clock.now_ms())
             .await?
@@ -153,10 +158,7 @@ impl AuthService {
             .user_by_name(username)
             .await?
             .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
-        let password = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+        let hash = hash_off_thread(password).await?;
         self.store
             .set_password(user.id, &hash, self.clock.now_ms())
             .await?;

@@ -259,6 +259,28 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
     }
 }
 
+/// The app's state over `store` holding the demo fleet (clock fixed,
+/// registries nowhere), with `auth` for accounts and anonymous access.
+pub async fn demo_state(
+    store: Store,
+    auth: shipshape_server::config::auth::AuthSettings,
+) -> AppState {
+    let clock = ManualClock::at(1_795_424_000_000);
+    let fleet = FleetService::new(store.clone(), clock.clone());
+    fleet
+        .sync_from_file(Path::new("/fleet/shipshape.toml"), &services(DEMO_FLEET))
+        .await
+        .expect("sync");
+    let drift = drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
+    let mut state = app_state(store.clone(), fleet, drift);
+    state.auth = shipshape_server::auth::service::AuthService::new(
+        store,
+        Arc::new(shipshape_server::clock::SystemClock),
+        auth,
+    );
+    state
+}
+
 /// The app as an admin's script sees it: a request without credentials of
 /// its own carries a real admin API token, created in the test's database.
 /// The access tests use `routes::build` directly instead.
