@@ -42,6 +42,7 @@ describe('accounts', () => {
 
   test('a viewer sees no write buttons anywhere, and the server refuses them too', async () => {
     await withPage(browser, shipshape.as('viewer'), async (page) => {
+      await shipshape.waitForDrift('checkout-api');
       await page.goto(`${shipshape.baseUrl}/services/checkout-api`);
       await waitForHydration(page);
       // Hydrated: sorting the dependency table is the wasm's doing.

@@ -8,15 +8,8 @@ let browser;
 before(async () => {
   shipshape = await startShipshape();
   browser = await launchBrowser();
-  // The first refresh runs at start-up; wait for it through the API.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await shipshape.api(`/api/v1/services/checkout-api/drift`);
-    const body = await res.json();
-    if (body.latest) break;
-    if (Date.now() > deadline) throw new Error(`no drift snapshot after 60 s:\n${shipshape.log.join('')}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  // The first refresh runs at start-up.
+  await shipshape.waitForDrift('checkout-api');
 });
 
 after(async () => {

@@ -145,6 +145,17 @@ export async function startShipshape({ fastHealth = false, configure = (text) =>
     /// `fetch` of a path on the server with the admin API token.
     api,
     apiToken: token,
+    /// Waits until the start-up refresh has stored `service`'s first drift
+    /// snapshot, so a page that lists its dependencies has some to list.
+    async waitForDrift(service) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const body = await (await api(`/api/v1/services/${service}/drift`)).json();
+        if (body.latest) return;
+        if (Date.now() > deadline) throw new Error(`no drift snapshot for ${service} after 60 s:\n${log.join('')}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
     /// Options for `withPage` that sign in as `role` before the test's body.
     as(role, options = {}) {
       return { ...options, signIn: { baseUrl, ...accounts[role] } };
