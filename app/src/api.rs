@@ -5,7 +5,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::alerts::NewSilence;
 use crate::alerts::{AlertView, AlertsOverview, SilenceOutcome};
-use crate::auth::{AdminOverview, CurrentUser, TokenOutcome};
+use crate::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
+#[cfg(feature = "ssr")]
+use crate::backend::{AccountAction, OwnAccountAction};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -55,6 +57,98 @@ pub async fn revoke_api_token(id: i64) -> Result<(), ServerFnError> {
         .revoke_token(id)
         .await
         .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[cfg(feature = "ssr")]
+async fn manage_account(action: AccountAction) -> Result<AccountOutcome, ServerFnError> {
+    backend()?
+        .0
+        .manage_account(action)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn create_account(
+    username: String,
+    password: String,
+    role: String,
+) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::Create {
+        username,
+        password,
+        role,
+    })
+    .await
+}
+
+#[server]
+pub async fn change_account_role(id: i64, role: String) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::SetRole { id, role }).await
+}
+
+#[server]
+pub async fn set_account_disabled(
+    id: i64,
+    disabled: bool,
+) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::SetDisabled { id, disabled }).await
+}
+
+#[server]
+pub async fn set_account_password(
+    id: i64,
+    password: String,
+) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::SetPassword { id, password }).await
+}
+
+#[server]
+pub async fn end_account_sessions(id: i64) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::EndSessions { id }).await
+}
+
+#[server]
+pub async fn delete_account(id: i64) -> Result<AccountOutcome, ServerFnError> {
+    manage_account(AccountAction::Delete { id }).await
+}
+
+#[server]
+pub async fn load_my_account() -> Result<Option<MyAccount>, ServerFnError> {
+    backend()?
+        .0
+        .my_account(current_user())
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[cfg(feature = "ssr")]
+async fn change_my_account(change: OwnAccountAction) -> Result<AccountOutcome, ServerFnError> {
+    backend()?
+        .0
+        .change_my_account(current_user(), change)
+        .await
+        .map_err(|e| ServerFnError::new(e.message))
+}
+
+#[server]
+pub async fn change_my_password(
+    current_password: String,
+    new_password: String,
+) -> Result<AccountOutcome, ServerFnError> {
+    change_my_account(OwnAccountAction::ChangePassword {
+        current: current_password,
+        new: new_password,
+    })
+    .await
+}
+
+/// Ends one of the caller's sessions, or every other one when `session`
+/// is empty.
+#[server]
+pub async fn end_my_sessions(session: String) -> Result<AccountOutcome, ServerFnError> {
+    let only = Some(session).filter(|id| !id.is_empty());
+    change_my_account(OwnAccountAction::EndSessions { only }).await
 }
 
 #[server]

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// What a caller may do. Each role includes the ones before it.
+/// In JSON a role is its lower-case name, as in the config and the CLI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reads every page and API answer.
     Viewer,
@@ -44,6 +46,10 @@ pub struct CurrentUser {
     pub role: Option<Role>,
     /// Signed in with an account (and so can sign out).
     pub signed_in: bool,
+    /// The id of the session this request came with: the server's own
+    /// business (which session "this one" is), never sent to the page.
+    #[serde(skip)]
+    pub session: Option<String>,
 }
 
 impl CurrentUser {
@@ -52,6 +58,7 @@ impl CurrentUser {
             name: "anonymous".to_string(),
             role,
             signed_in: false,
+            session: None,
         }
     }
 
@@ -66,6 +73,57 @@ pub struct AccountView {
     pub username: String,
     pub role: Role,
     pub created: String,
+    /// When the account was disabled; a disabled account cannot sign in.
+    pub disabled: Option<String>,
+    pub last_sign_in: Option<String>,
+    /// Sessions that are neither ended nor expired.
+    pub live_sessions: i64,
+}
+
+/// A live session of an account: where and when it is used. Its id names
+/// it for ending; it is not the cookie's secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: String,
+    pub started: String,
+    pub last_seen: Option<String>,
+    pub expires: String,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session the request that read this list came with.
+    pub current: bool,
+}
+
+/// The Account page: who is signed in, and their sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAccount {
+    pub username: String,
+    pub role: Role,
+    pub sessions: Vec<SessionView>,
+}
+
+/// What a change to an account made from a page did: a line to show,
+/// or why it could not be done.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOutcome {
+    pub done: Option<String>,
+    pub problem: Option<String>,
+}
+
+impl AccountOutcome {
+    pub fn done(text: impl Into<String>) -> AccountOutcome {
+        AccountOutcome {
+            done: Some(text.into()),
+            problem: None,
+        }
+    }
+
+    pub fn problem(text: impl Into<String>) -> AccountOutcome {
+        AccountOutcome {
+            done: None,
+            problem: Some(text.into()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

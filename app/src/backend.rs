@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 use crate::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
-use crate::auth::{AdminOverview, TokenOutcome};
+use crate::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
 use crate::drift::{PackageSearch, ServiceDrift};
 use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use crate::model::{FleetOverview, ServiceDetail};
@@ -90,6 +90,65 @@ pub trait UiBackend: Send + Sync {
         created_by: String,
     ) -> BoxFuture<'_, Result<TokenOutcome, BackendError>>;
     fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
+    /// Account changes an admin makes; a change that cannot be made (a
+    /// taken name, the last admin) is answered in the outcome.
+    fn manage_account(
+        &self,
+        change: AccountAction,
+    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>>;
+    /// The signed-in caller's account and sessions (`None` for a token or
+    /// an anonymous caller).
+    fn my_account(
+        &self,
+        user: CurrentUser,
+    ) -> BoxFuture<'_, Result<Option<MyAccount>, BackendError>>;
+    /// A change the signed-in caller makes to their own account.
+    fn change_my_account(
+        &self,
+        user: CurrentUser,
+        change: OwnAccountAction,
+    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>>;
+}
+
+/// What an admin does to accounts from the Admin page.
+#[derive(Clone, Debug)]
+pub enum AccountAction {
+    Create {
+        username: String,
+        password: String,
+        role: String,
+    },
+    SetRole {
+        id: i64,
+        role: String,
+    },
+    SetDisabled {
+        id: i64,
+        disabled: bool,
+    },
+    SetPassword {
+        id: i64,
+        password: String,
+    },
+    EndSessions {
+        id: i64,
+    },
+    Delete {
+        id: i64,
+    },
+}
+
+/// What a signed-in person does to their own account.
+#[derive(Clone, Debug)]
+pub enum OwnAccountAction {
+    ChangePassword {
+        current: String,
+        new: String,
+    },
+    /// One session by id, or (`None`) every session but this one.
+    EndSessions {
+        only: Option<String>,
+    },
 }
 
 /// What the server puts into Leptos' context for server functions and

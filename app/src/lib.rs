@@ -28,9 +28,9 @@ use leptos_router::{
 use crate::components::access::provide_me;
 use crate::components::layout::Layout;
 use crate::pages::{
-    admin::AdminPage, alerts::AlertsPage, dependencies::DependenciesPage, not_found::NotFound,
-    overview::OverviewPage, service::ServicePage, services::ServicesPage, sign_in::SignInPage,
-    status::StatusPage, upgrades::UpgradesPage,
+    account::AccountPage, admin::AdminPage, alerts::AlertsPage, dependencies::DependenciesPage,
+    not_found::NotFound, overview::OverviewPage, service::ServicePage, services::ServicesPage,
+    sign_in::SignInPage, status::StatusPage, upgrades::UpgradesPage,
 };
 
 /// The HTML document around the app, rendered by the server only.
@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/status") view=StatusPage ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/account") view=AccountPage />
                 </Routes>
             </Layout>
         </Router>

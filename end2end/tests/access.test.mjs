@@ -104,4 +104,88 @@ describe('accounts', () => {
       await screenshot(page, 'admin');
     });
   });
+
+  test('an admin adds an account and changes its role; its owner changes their password and ends another session; disabled, it cannot sign in', async () => {
+    const wendy = { baseUrl: shipshape.baseUrl, username: 'wendy', password: 'wendys first password' };
+    await withPage(browser, shipshape.as('admin'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/admin`);
+      await waitForHydration(page);
+      await page.fill('[data-testid="account-form"] input[name="username"]', wendy.username);
+      await page.fill('[data-testid="account-form"] input[name="password"]', wendy.password);
+      await page.selectOption('[data-testid="account-form"] select[name="role"]', 'viewer');
+      await page.click('[data-testid="create-account"]');
+      await page.locator('[data-testid="account-done"]', { hasText: 'Created the viewer account wendy.' }).waitFor({ timeout: 10_000 });
+      const row = page.locator('[data-testid="account"][data-username="wendy"]');
+      await row.waitFor();
+      await row.locator('[data-testid="account-role"]').selectOption('operator');
+      await row.locator('[data-testid="change-role"]').click();
+      await page.locator('[data-testid="account-done"]', { hasText: 'wendy is now operator.' }).waitFor({ timeout: 10_000 });
+      assert.equal(await row.locator('[data-testid="account-role"]').inputValue(), 'operator');
+      // The password typed into the form is not in the audit trail.
+      const trail = await page.locator('[data-testid="audit"]').textContent();
+      assert.match(trail, /create_account/);
+      assert.ok(!trail.includes(wendy.password), trail);
+    });
+
+    await withPage(browser, { signIn: wendy }, async (page) => {
+      // Wendy is also signed in somewhere else.
+      const elsewhere = await fetch(`${shipshape.baseUrl}/auth/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: shipshape.baseUrl, 'user-agent': 'elsewhere/1.0' },
+        body: new URLSearchParams({ username: wendy.username, password: wendy.password, next: '/' }),
+      });
+      const otherCookie = (elsewhere.headers.get('set-cookie') || '').split(';')[0];
+      assert.ok(otherCookie, 'signed in elsewhere');
+
+      await page.click('[data-testid="signed-in-as"]');
+      await page.waitForURL(/\/account$/);
+      await waitForHydration(page);
+      assert.equal(await page.locator('[data-testid="account-summary"]').textContent(), 'Signed in as wendy, with the operator role.');
+      const sessions = page.locator('[data-testid="my-session"]');
+      assert.equal(await sessions.count(), 2);
+      assert.equal(await page.locator('[data-testid="my-session"][data-current="true"]').count(), 1);
+      assert.match(await page.locator('[data-testid="my-sessions"]').textContent(), /elsewhere\/1\.0/);
+      await page.click('[data-testid="end-other-sessions"]');
+      await page.locator('[data-testid="sessions-outcome"]', { hasText: 'Ended 1 other session(s).' }).waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="my-session"]').length === 1);
+      const ended = await fetch(`${shipshape.baseUrl}/api/v1/me/sessions`, { headers: { cookie: otherCookie } });
+      assert.equal(ended.status, 401, 'the other session ended on the server');
+
+      await page.fill('[data-testid="current-password"]', 'not my password');
+      await page.fill('[data-testid="new-password"]', 'wendys second password');
+      await page.click('[data-testid="change-password"]');
+      await page.locator('[data-testid="password-outcome"]', { hasText: 'the current password is wrong' }).waitFor({ timeout: 10_000 });
+      await page.fill('[data-testid="current-password"]', wendy.password);
+      await page.fill('[data-testid="new-password"]', 'wendys second password');
+      await page.click('[data-testid="change-password"]');
+      await page.locator('[data-testid="password-outcome"]', { hasText: 'Changed your password' }).waitFor({ timeout: 10_000 });
+      await screenshot(page, 'account');
+    });
+    wendy.password = 'wendys second password';
+
+    await withPage(browser, shipshape.as('admin'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/admin`);
+      await waitForHydration(page);
+      const row = page.locator('[data-testid="account"][data-username="wendy"]');
+      await row.locator('[data-testid="toggle-disabled"]').click();
+      await page.locator('[data-testid="account-done"]', { hasText: 'Disabled wendy and ended its sessions.' }).waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid="account"][data-username="wendy"][data-disabled="true"]').waitFor();
+      // The only admin account cannot be disabled: the page says why.
+      await page.locator('[data-testid="account"][data-username="admin"] [data-testid="toggle-disabled"]').click();
+      await page.locator('[data-testid="account-problem"]', { hasText: '`admin` is the last enabled admin' }).waitFor({ timeout: 10_000 });
+      await screenshot(page, 'admin-accounts');
+    });
+
+    await withPage(browser, {}, async (page) => {
+      await page.goto(`${shipshape.baseUrl}/sign-in`);
+      await waitForHydration(page);
+      await page.fill('[data-testid="username"]', wendy.username);
+      await page.fill('[data-testid="password"]', wendy.password);
+      await page.click('[data-testid="sign-in"]');
+      const problem = page.locator('[data-testid="sign-in-error"]');
+      await problem.waitFor({ timeout: 10_000 });
+      assert.equal(await problem.textContent(), 'This account is disabled: ask an admin to enable it.');
+    });
+  });
 });

@@ -105,6 +105,18 @@ enum UserCommand {
     /// Set a new password (read from standard input) and end the
     /// account's sessions.
     Password { name: String },
+    /// List the accounts with their role and state.
+    List,
+    /// Give an account another role (the last enabled admin keeps theirs).
+    Role {
+        name: String,
+        #[arg(value_parser = ["viewer", "operator", "admin"])]
+        role: String,
+    },
+    /// Disable an account: its sessions end and it cannot sign in.
+    Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
 }
 
 /// One line of standard input, without its line ending.
@@ -226,6 +238,29 @@ fn main() -> ExitCode {
                         let password = password_from_stdin(&name)?;
                         auth.set_password(&name, &password).await?;
                         println!("changed the password of {name} and ended its sessions");
+                    }
+                    UserCommand::List => {
+                        for account in auth.accounts().await? {
+                            let state = match &account.disabled {
+                                Some(when) => format!("disabled since {when}"),
+                                None => format!("{} live session(s)", account.live_sessions),
+                            };
+                            let last = account.last_sign_in.as_deref().unwrap_or("never");
+                            println!("{:<24} {:<9} last sign-in {last:<20} {state}", account.username, account.role.name());
+                        }
+                    }
+                    UserCommand::Role { name, role } => {
+                        let role = Role::parse(&role).unwrap_or(Role::Viewer);
+                        auth.set_role(auth.account_id(&name).await?, role).await?;
+                        println!("{name} is now {}", role.name());
+                    }
+                    UserCommand::Disable { name } => {
+                        auth.set_disabled(auth.account_id(&name).await?, true).await?;
+                        println!("disabled {name} and ended its sessions");
+                    }
+                    UserCommand::Enable { name } => {
+                        auth.set_disabled(auth.account_id(&name).await?, false).await?;
+                        println!("enabled {name}");
                     }
                 }
                 store.close().await;

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use common::TestDb;
+use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use shipshape_server::auth::Role;
 use shipshape_server::auth::policy::{Access, RouteRule};
@@ -55,6 +56,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{slug}", "checkout-api")
         // No such id: a revocation must not revoke the test's own tokens.
         .replace("{id}", "999999")
+        .replace("{session}", "0000000000000000")
 }
 
 async fn token(state: &AppState, role: Role) -> String {
@@ -707,4 +709,379 @@ async fn large_bodies_are_refused_and_the_first_admin_comes_from_the_environment
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].role, Role::Admin);
     db.cleanup().await;
+}
+
+/// The id of the session `cookie` belongs to, as its owner's list shows it.
+async fn own_session_id(app: &Router, cookie: &str) -> String {
+    let (status, _, body) = call(
+        app,
+        "GET",
+        "/api/v1/me/sessions",
+        &[("cookie", cookie)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mine: Value = serde_json::from_str(&body).expect("json");
+    let current: Vec<&Value> = mine["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .filter(|s| s["current"] == json!(true))
+        .collect();
+    assert_eq!(current.len(), 1, "{mine}");
+    current[0]["id"].as_str().expect("id").to_string()
+}
+
+async fn account(app: &Router, admin: &str, name: &str) -> Value {
+    let (status, _, body) = call(
+        app,
+        "GET",
+        "/api/v1/accounts",
+        &[("authorization", admin)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str::<Vec<Value>>(&body)
+        .expect("json")
+        .into_iter()
+        .find(|a| a["username"] == json!(name))
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn admins_manage_accounts_and_people_end_their_own_sessions() {
+    for db in TestDb::all().await {
+        let state = state_for(&db, AuthSettings::default()).await;
+        state
+            .auth
+            .add_user("boss", "boss password 1", Role::Admin)
+            .await
+            .expect("user");
+        state
+            .auth
+            .add_user("ada", "ada password 12", Role::Operator)
+            .await
+            .expect("user");
+        let admin = token(&state, Role::Admin).await;
+        let app = routes::build(state);
+        let here = format!("http://{HOST}");
+        let as_ada = |cookie: &str| vec![("cookie", cookie.to_string()), ("origin", here.clone())];
+
+        // Ada signs in from two places.
+        let (_, first) = sign_in(&app, "ada", "ada password 12", &here).await;
+        let first = cookie_from(&first);
+        let (_, second) = sign_in(&app, "ada", "ada password 12", &here).await;
+        let second = cookie_from(&second);
+        let listed = account(&app, &admin, "ada").await;
+        assert_eq!(listed["live_sessions"], json!(2), "{listed}");
+        assert_eq!(listed["disabled"], Value::Null);
+        assert!(listed["last_sign_in"].is_string(), "{listed}");
+        let ada = listed["id"].as_i64().expect("id");
+
+        // A new role applies from the account's next request.
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).expect("json")["role"],
+            json!("viewer")
+        );
+        let silence = json!({"service": "ledger", "duration": "1h", "comment": "deploy"});
+        let headers = as_ada(&first);
+        let creds: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/silences",
+            &creds,
+            Some(silence.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("ada has the viewer role"), "{body}");
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "operator", "colour": "blue"})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a typo is named: {body}"
+        );
+        assert!(body.contains("colour"), "{body}");
+        let (status, _, _) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "operator"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, body) = call(&app, "POST", "/api/v1/silences", &creds, Some(silence)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // The admin sees both sessions and ends one; the other goes on.
+        let (_, _, body) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/accounts/{ada}/sessions"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        let sessions: Vec<Value> = serde_json::from_str(&body).expect("json");
+        assert_eq!(sessions.len(), 2, "{body}");
+        let second_id = own_session_id(&app, &second).await;
+        assert!(
+            sessions.iter().any(|s| s["id"] == json!(second_id)),
+            "{body}"
+        );
+        assert!(
+            !body.contains(second.trim_start_matches("shipshape_session=")),
+            "no secret in the list"
+        );
+        let (status, _, _) = call(
+            &app,
+            "DELETE",
+            &format!("/api/v1/accounts/{ada}/sessions/{second_id}"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("cookie", &second)],
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "the ended session is refused"
+        );
+        let (status, _, _) =
+            call(&app, "GET", "/api/v1/services", &[("cookie", &first)], None).await;
+        assert_eq!(status, StatusCode::OK, "the other session goes on");
+
+        // Ada ends her other sessions herself, keeping this one.
+        let (_, third) = sign_in(&app, "ada", "ada password 12", &here).await;
+        let third = cookie_from(&third);
+        let (status, _, body) = call(&app, "DELETE", "/api/v1/me/sessions", &creds, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).expect("json")["ended"],
+            json!(1)
+        );
+        let (status, _, _) =
+            call(&app, "GET", "/api/v1/services", &[("cookie", &third)], None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // Without the origin check passing, a cookie cannot end sessions.
+        let (status, _, _) = call(
+            &app,
+            "DELETE",
+            "/api/v1/me/sessions",
+            &[("cookie", &first)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Her own password: the current one must be right; other sessions end.
+        let (_, fourth) = sign_in(&app, "ada", "ada password 12", &here).await;
+        let fourth = cookie_from(&fourth);
+        let change = |current: &str| json!({"current_password": current, "new_password": "a new password 34"});
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/me/password",
+            &creds,
+            Some(change("guess guess guess")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("the current password is wrong"), "{body}");
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/me/password",
+            &creds,
+            Some(change("ada password 12")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let (status, _, _) =
+            call(&app, "GET", "/api/v1/services", &[("cookie", &first)], None).await;
+        assert_eq!(status, StatusCode::OK, "the session that asked stays");
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("cookie", &fourth)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the others end");
+        let (_, refused) = sign_in(&app, "ada", "ada password 12", &here).await;
+        assert_eq!(refused["location"], "/sign-in?error=refused&next=/alerts");
+        // A token has no password of its own.
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/me/password",
+            &[("authorization", &admin)],
+            Some(change("x")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("API token has no account"), "{body}");
+
+        // Disabled: her session ends and she cannot sign in; the right
+        // password is told so, a wrong one is told nothing new.
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"disabled": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(serde_json::from_str::<Value>(&body).expect("json")["disabled"].is_string());
+        let (status, _, _) =
+            call(&app, "GET", "/api/v1/services", &[("cookie", &first)], None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, told) = sign_in(&app, "ada", "a new password 34", &here).await;
+        assert_eq!(told["location"], "/sign-in?error=disabled&next=/alerts");
+        let (_, wrong) = sign_in(&app, "ada", "not her password", &here).await;
+        assert_eq!(wrong["location"], "/sign-in?error=refused&next=/alerts");
+        call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"disabled": false})),
+        )
+        .await;
+        let (status, back) = sign_in(&app, "ada", "a new password 34", &here).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(back["location"], "/alerts");
+
+        // The last enabled admin can be neither demoted, disabled nor deleted.
+        let boss = account(&app, &admin, "boss").await["id"]
+            .as_i64()
+            .expect("id");
+        for (method, body) in [
+            ("PATCH", Some(json!({"role": "operator"}))),
+            ("PATCH", Some(json!({"disabled": true}))),
+            ("DELETE", None),
+        ] {
+            let (status, _, answer) = call(
+                &app,
+                method,
+                &format!("/api/v1/accounts/{boss}"),
+                &[("authorization", &admin)],
+                body,
+            )
+            .await;
+            assert_eq!(status, StatusCode::CONFLICT, "{method}: {answer}");
+            assert!(
+                answer.contains("`boss` is the last enabled admin"),
+                "{answer}"
+            );
+        }
+        assert_eq!(account(&app, &admin, "boss").await["role"], json!("admin"));
+        let (status, _, _) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{ada}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{boss}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "with another admin, boss can step down: {body}"
+        );
+
+        // A page's form creates an account; its password stays out of the audit trail.
+        let (_, ada_again) = sign_in(&app, "ada", "a new password 34", &here).await;
+        let ada_cookie = cookie_from(&ada_again);
+        let request = Request::post(shipshape_app::api::CreateAccount::PATH)
+            .header("host", HOST)
+            .header("origin", here.as_str())
+            .header("cookie", ada_cookie.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(
+                "username=zed&password=zeds+secret+words&role=viewer",
+            ))
+            .expect("request");
+        let (status, _, body) = common::answer(&app, request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Created the viewer account zed"), "{body}");
+        let (_, _, trail) = call(
+            &app,
+            "GET",
+            "/api/v1/audit",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert!(trail.contains("password=[hidden]"), "{trail}");
+        assert!(!trail.contains("zeds"), "{trail}");
+        assert!(trail.contains("PATCH /api/v1/accounts/{id}"), "{trail}");
+        assert!(trail.contains("change own password"), "{trail}");
+
+        // Deleted: gone from the list, cannot sign in, a second delete is 404.
+        let zed = account(&app, &admin, "zed").await["id"]
+            .as_i64()
+            .expect("id");
+        let (status, _, _) = call(
+            &app,
+            "DELETE",
+            &format!("/api/v1/accounts/{zed}"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(account(&app, &admin, "zed").await, Value::Null);
+        let (status, _, _) = call(
+            &app,
+            "DELETE",
+            &format!("/api/v1/accounts/{zed}"),
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, gone) = sign_in(&app, "zed", "zeds secret words", &here).await;
+        assert_eq!(gone["location"], "/sign-in?error=refused&next=/alerts");
+        db.cleanup().await;
+    }
 }

@@ -52,9 +52,9 @@ pub fn UserMenu() -> impl IntoView {
                 match me.0.await {
                     Ok(user) if user.signed_in => view! {
                         <div class="user-menu" data-testid="user-menu">
-                            <span class="muted small" data-testid="signed-in-as">
+                            <a href="/account" class="muted small" data-testid="signed-in-as" title="Your account">
                                 {format!("{} ({})", user.name, user.role.map_or("no role", Role::name))}
-                            </span>
+                            </a>
                             // A plain form: signing out works before the page hydrates.
                             <form method="post" action="/auth/sign-out" class="inline-form">
                                 <button type="submit" class="link-button" data-testid="sign-out">"Sign out"</button>

@@ -1,19 +1,85 @@
-//! The Admin page: accounts, API tokens (created with their secret shown
-//! once, and revoked) and the audit trail of every write.
+//! The Admin page: accounts (created, given a role, disabled, signed out,
+//! given a new password, deleted), API tokens (created with their secret
+//! shown once, and revoked) and the audit trail of every write.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{CreateApiToken, RevokeApiToken, load_admin};
-use crate::auth::{AdminOverview, Role};
+use crate::api::{
+    ChangeAccountRole, CreateAccount, CreateApiToken, DeleteAccount, EndAccountSessions,
+    RevokeApiToken, SetAccountDisabled, SetAccountPassword, load_admin,
+};
+use crate::auth::{AccountOutcome, AccountView, AdminOverview, Role};
 use crate::components::service_bits::ErrorPanel;
+
+/// The Admin page's account forms, and the outcome of whichever ran last.
+#[derive(Clone, Copy)]
+struct AccountActions {
+    create: ServerAction<CreateAccount>,
+    role: ServerAction<ChangeAccountRole>,
+    disabled: ServerAction<SetAccountDisabled>,
+    password: ServerAction<SetAccountPassword>,
+    sessions: ServerAction<EndAccountSessions>,
+    delete: ServerAction<DeleteAccount>,
+    last: RwSignal<Option<AccountOutcome>>,
+}
+
+impl AccountActions {
+    fn new() -> AccountActions {
+        let actions = AccountActions {
+            create: ServerAction::new(),
+            role: ServerAction::new(),
+            disabled: ServerAction::new(),
+            password: ServerAction::new(),
+            sessions: ServerAction::new(),
+            delete: ServerAction::new(),
+            last: RwSignal::new(None),
+        };
+        let values = [
+            actions.create.value(),
+            actions.role.value(),
+            actions.disabled.value(),
+            actions.password.value(),
+            actions.sessions.value(),
+            actions.delete.value(),
+        ];
+        for value in values {
+            Effect::new(move |_| {
+                let outcome = value.get().map(|result| {
+                    result.unwrap_or_else(|error| AccountOutcome::problem(error.to_string()))
+                });
+                if let Some(outcome) = outcome {
+                    actions.last.set(Some(outcome));
+                }
+            });
+        }
+        actions
+    }
+
+    /// Changes whenever any of the forms has been answered.
+    fn version(self) -> usize {
+        self.create.version().get()
+            + self.role.version().get()
+            + self.disabled.version().get()
+            + self.password.version().get()
+            + self.sessions.version().get()
+            + self.delete.version().get()
+    }
+}
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
+    let accounts = AccountActions::new();
     let overview = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                accounts.version(),
+            )
+        },
         |_| load_admin(),
     );
     view! {
@@ -24,7 +90,7 @@ pub fn AdminPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Reading accounts…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <Overview overview create revoke /> }.into_any(),
+                    Ok(overview) => view! { <Overview overview create revoke account_actions=accounts /> }.into_any(),
                     Err(error) => view! {
                         <ErrorPanel title="The admin overview could not be read" message=error.to_string() />
                     }.into_any(),
@@ -39,6 +105,7 @@ fn Overview(
     overview: AdminOverview,
     create: ServerAction<CreateApiToken>,
     revoke: ServerAction<RevokeApiToken>,
+    account_actions: AccountActions,
 ) -> impl IntoView {
     let AdminOverview {
         accounts,
@@ -100,18 +167,7 @@ fn Overview(
                 </tbody>
             </table>
         </section>
-        <section class="panel" aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Accounts"</h2>
-            <p class="muted hint">"Accounts are added with " <code>"shipshape user add"</code> " or " <code>"POST /api/v1/accounts"</code> "."</p>
-            <table class="table" data-testid="accounts">
-                <thead><tr><th scope="col">"Account"</th><th scope="col">"Role"</th><th scope="col">"Created"</th></tr></thead>
-                <tbody>
-                    {accounts.into_iter().map(|account| view! {
-                        <tr><td>{account.username}</td><td>{account.role.name()}</td><td>{account.created}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
+        <Accounts accounts actions=account_actions />
         <section class="panel" aria-labelledby="audit-heading">
             <h2 id="audit-heading">"Audit trail"</h2>
             <table class="table" data-testid="audit">
@@ -129,5 +185,116 @@ fn Overview(
                 </tbody>
             </table>
         </section>
+    }
+}
+
+#[component]
+fn Accounts(accounts: Vec<AccountView>, actions: AccountActions) -> impl IntoView {
+    let outcome = move || {
+        actions.last.get().map(|outcome| match (outcome.done, outcome.problem) {
+            (_, Some(problem)) => view! {
+                <p class="error" role="alert" data-testid="account-problem">{problem}</p>
+            }.into_any(),
+            (done, None) => view! {
+                <p class="notice" role="status" data-testid="account-done">{done.unwrap_or_default()}</p>
+            }.into_any(),
+        })
+    };
+    view! {
+        <section class="panel" aria-labelledby="accounts-heading">
+            <h2 id="accounts-heading">"Accounts"</h2>
+            <ActionForm action=actions.create attr:class="action-form" attr:data-testid="account-form">
+                <label class="field"><span>"Name"</span><input name="username" required autocomplete="off" placeholder="ada" /></label>
+                <label class="field">
+                    <span>"Password"</span>
+                    <input name="password" type="password" required minlength="12" autocomplete="new-password" />
+                </label>
+                <label class="field">
+                    <span>"Role"</span>
+                    <select name="role">
+                        {Role::ALL.map(|role| view! { <option value=role.name()>{role.name()}</option> })}
+                    </select>
+                </label>
+                <div class="filter-actions"><button type="submit" data-testid="create-account">"Add account"</button></div>
+            </ActionForm>
+            {outcome}
+            <table class="table" data-testid="accounts">
+                <thead>
+                    <tr>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Last sign-in"</th>
+                        <th scope="col">"Sessions"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {accounts.into_iter().map(|account| view! { <AccountRow account actions /> }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn AccountRow(account: AccountView, actions: AccountActions) -> impl IntoView {
+    let id = account.id;
+    let role = account.role;
+    let role_label = format!("Role of {}", account.username);
+    let delete_label = format!("Delete {}", account.username);
+    let disabled = account.disabled.is_some();
+    let state = account
+        .disabled
+        .as_ref()
+        .map_or_else(|| "active".to_string(), |when| format!("disabled {when}"));
+    view! {
+        <tr data-testid="account" data-username=account.username.clone() data-disabled=disabled.to_string()>
+            <td><strong>{account.username.clone()}</strong><div class="muted small">{format!("since {}", account.created)}</div></td>
+            <td>
+                <ActionForm action=actions.role attr:class="action-form inline-form">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <select name="role" aria-label=role_label data-testid="account-role">
+                        {Role::ALL.map(|option| view! {
+                            <option value=option.name() selected=role == option>{option.name()}</option>
+                        })}
+                    </select>
+                    <button type="submit" data-testid="change-role">"Change"</button>
+                </ActionForm>
+            </td>
+            <td data-testid="account-state">{state}</td>
+            <td>{account.last_sign_in.clone().unwrap_or_else(|| "never".to_string())}</td>
+            <td>
+                <span data-testid="live-sessions">{account.live_sessions}</span>
+                {(account.live_sessions > 0).then(|| view! {
+                    <ActionForm action=actions.sessions attr:class="action-form inline-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <button type="submit" class="link-button" data-testid="end-sessions">"Sign out everywhere"</button>
+                    </ActionForm>
+                })}
+            </td>
+            <td class="row-actions">
+                <ActionForm action=actions.disabled attr:class="action-form inline-form">
+                    <input type="hidden" name="id" value=id.to_string() />
+                    <input type="hidden" name="disabled" value=(!disabled).to_string() />
+                    <button type="submit" data-testid="toggle-disabled">{if disabled { "Enable" } else { "Disable" }}</button>
+                </ActionForm>
+                <details class="more">
+                    <summary>"More"</summary>
+                    <ActionForm action=actions.password attr:class="action-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <label class="field">
+                            <span>"New password"</span>
+                            <input name="password" type="password" required minlength="12" autocomplete="new-password" />
+                        </label>
+                        <button type="submit" data-testid="set-password">"Set password"</button>
+                    </ActionForm>
+                    <ActionForm action=actions.delete attr:class="action-form">
+                        <input type="hidden" name="id" value=id.to_string() />
+                        <button type="submit" class="danger" data-testid="delete-account">{delete_label}</button>
+                    </ActionForm>
+                </details>
+            </td>
+        </tr>
     }
 }

@@ -12,6 +12,7 @@ pub fn SignInPage() -> impl IntoView {
     let problem = move || {
         query.with(|q| match q.get("error").as_deref() {
             Some("refused") => Some("The account name or the password is wrong."),
+            Some("disabled") => Some("This account is disabled: ask an admin to enable it."),
             Some("limited") => Some("Too many failed sign-ins: wait a few minutes and try again."),
             Some("unavailable") => {
                 Some("Shipshape could not check the sign-in; the server log has the cause.")

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use shipshape_app::auth::{AccountView, AuditEntryView, CreatedToken, TokenView};
+use shipshape_app::auth::{
+    AccountView, AuditEntryView, CreatedToken, MyAccount, SessionView, TokenView,
+};
 use shipshape_app::format::utc_timestamp;
 
 use super::Role;
@@ -14,7 +16,10 @@ use super::password::{PasswordError, decoy_hash, hash_password, verify_password}
 use super::secret::{TOKEN_PREFIX, digest, new_secret};
 use crate::clock::Clock;
 use crate::config::auth::AuthSettings;
-use crate::store::{AuditEntry, Store, StoreError, StoredToken};
+use crate::store::{
+    AccountChange, AuditEntry, Store, StoreError, StoredSession, StoredToken, StoredUser,
+    session_id,
+};
 
 /// Failed sign-ins allowed per account, and per client address, in a window.
 const ACCOUNT_FAILURES: usize = 5;
@@ -32,6 +37,8 @@ pub struct Caller {
     pub name: String,
     pub role: Option<Role>,
     pub via: Via,
+    /// The id of the session a browser came with (not its secret).
+    pub session: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +63,14 @@ pub enum AccountError {
     Taken(String),
     #[error("no account named `{0}`")]
     Unknown(String),
+    #[error("no account with id {0}")]
+    NoSuchId(i64),
+    #[error("`{0}` is the last enabled admin: make another account an admin first")]
+    LastAdmin(String),
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("an API token has no account or password of its own")]
+    NotAnAccount,
     #[error("`{0}` is not a role: use viewer, operator or admin")]
     BadRole(String),
     #[error("{0}")]
@@ -69,6 +84,9 @@ pub enum SignInError {
     /// The same answer for an unknown name and a wrong password.
     #[error("the account name or the password is wrong")]
     Refused,
+    /// Said only to someone who gave the right password.
+    #[error("this account is disabled: ask an admin to enable it")]
+    Disabled,
     #[error("too many failed sign-ins: try again in {} minute(s)", (retry_after_ms + 59_999) / 60_000)]
     TooMany { retry_after_ms: i64 },
     #[error(transparent)]
@@ -132,6 +150,7 @@ impl AuthService {
             name: "anonymous".to_string(),
             role: self.settings.anonymous,
             via: Via::Anonymous,
+            session: None,
         }
     }
 
@@ -160,7 +179,7 @@ impl AuthService {
             .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
         let hash = hash_off_thread(password).await?;
         self.store
-            .set_password(user.id, &hash, self.clock.now_ms())
+            .set_password(user.id, &hash, self.clock.now_ms(), None)
             .await?;
         Ok(())
     }
@@ -190,6 +209,7 @@ impl AuthService {
         username: &str,
         password: &str,
         address: &str,
+        user_agent: Option<&str>,
     ) -> Result<NewSession, SignInError> {
         let now = self.clock.now_ms();
         let account_key = username.to_lowercase();
@@ -220,10 +240,23 @@ impl AuthService {
             }
         };
         self.lock_limiters().accounts.clear(&account_key);
+        if user.disabled_ms.is_some() {
+            tracing::warn!(account = %user.username, address, "a disabled account tried to sign in");
+            return Err(SignInError::Disabled);
+        }
         let secret = new_secret("");
         let ttl_ms = i64::try_from(self.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        // A browser's own description, kept short: it is shown, not trusted.
+        let user_agent = user_agent.map(|agent| agent.chars().take(200).collect::<String>());
         self.store
-            .create_session(&digest(&secret), user.id, now, now.saturating_add(ttl_ms))
+            .create_session(
+                &digest(&secret),
+                user.id,
+                now,
+                now.saturating_add(ttl_ms),
+                address,
+                user_agent.as_deref(),
+            )
             .await?;
         tracing::info!(account = %user.username, "signed in");
         Ok(NewSession {
@@ -241,14 +274,16 @@ impl AuthService {
     /// The caller behind a session cookie; `None` when it is not (or no
     /// longer) a live session.
     pub async fn session_caller(&self, secret: &str) -> Result<Option<Caller>, StoreError> {
+        let digest = digest(secret);
         let user = self
             .store
-            .session_user(&digest(secret), self.clock.now_ms())
+            .session_user(&digest, self.clock.now_ms())
             .await?;
         Ok(user.map(|user| Caller {
             role: Role::parse(&user.role),
             name: user.username,
             via: Via::Session,
+            session: Some(session_id(&digest)),
         }))
     }
 
@@ -268,6 +303,7 @@ impl AuthService {
             role: Role::parse(&token.role),
             name: format!("token:{}", token.name),
             via: Via::Token,
+            session: None,
         }))
     }
 
@@ -317,16 +353,190 @@ impl AuthService {
     pub async fn accounts(&self) -> Result<Vec<AccountView>, StoreError> {
         Ok(self
             .store
-            .users()
+            .users(self.clock.now_ms())
             .await?
             .into_iter()
-            .map(|user| AccountView {
+            .map(|(user, live_sessions)| AccountView {
                 id: user.id,
                 role: Role::parse(&user.role).unwrap_or(Role::Viewer),
                 username: user.username,
                 created: utc_timestamp(user.created_ms),
+                disabled: user.disabled_ms.map(utc_timestamp),
+                last_sign_in: user.last_sign_in_ms.map(utc_timestamp),
+                live_sessions,
             })
             .collect())
+    }
+
+    /// The id of the account named `name`.
+    pub async fn account_id(&self, name: &str) -> Result<i64, AccountError> {
+        self.store
+            .user_by_name(name)
+            .await?
+            .map(|user| user.id)
+            .ok_or_else(|| AccountError::Unknown(name.to_string()))
+    }
+
+    async fn account(&self, id: i64) -> Result<StoredUser, AccountError> {
+        self.store
+            .user_by_id(id)
+            .await?
+            .ok_or(AccountError::NoSuchId(id))
+    }
+
+    /// Turns a guarded change's result into an error that names the account.
+    fn changed(change: AccountChange, user: &StoredUser) -> Result<(), AccountError> {
+        match change {
+            AccountChange::Done => Ok(()),
+            AccountChange::Unknown => Err(AccountError::NoSuchId(user.id)),
+            AccountChange::LastAdmin => Err(AccountError::LastAdmin(user.username.clone())),
+        }
+    }
+
+    /// Gives an account another role; it applies from that account's next
+    /// request. Returns the account's name.
+    pub async fn set_role(&self, id: i64, role: Role) -> Result<String, AccountError> {
+        let user = self.account(id).await?;
+        Self::changed(self.store.set_role(id, role.name()).await?, &user)?;
+        Ok(user.username)
+    }
+
+    /// Disables an account (its sessions end and it cannot sign in), or
+    /// enables it again. Returns the account's name.
+    pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<String, AccountError> {
+        let user = self.account(id).await?;
+        let change = self
+            .store
+            .set_disabled(id, disabled, self.clock.now_ms())
+            .await?;
+        Self::changed(change, &user)?;
+        Ok(user.username)
+    }
+
+    /// Deletes an account and its sessions. Returns its name.
+    pub async fn delete_account(&self, id: i64) -> Result<String, AccountError> {
+        let user = self.account(id).await?;
+        Self::changed(self.store.delete_user(id).await?, &user)?;
+        Ok(user.username)
+    }
+
+    /// An admin sets an account's password; every session it has ends.
+    pub async fn reset_password(&self, id: i64, password: &str) -> Result<String, AccountError> {
+        let user = self.account(id).await?;
+        let hash = hash_off_thread(password).await?;
+        self.store
+            .set_password(id, &hash, self.clock.now_ms(), None)
+            .await?;
+        Ok(user.username)
+    }
+
+    /// A signed-in person changes their own password, proving the current
+    /// one; their other sessions end, the one they asked from stays.
+    pub async fn change_own_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AccountError> {
+        let user = self.own_account(caller).await?;
+        let stored = user.password_hash.clone();
+        let given = current.to_string();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&given, &stored))
+            .await
+            .unwrap_or(false);
+        if !matches {
+            return Err(AccountError::WrongPassword);
+        }
+        let hash = hash_off_thread(new).await?;
+        self.store
+            .set_password(
+                user.id,
+                &hash,
+                self.clock.now_ms(),
+                caller.session.as_deref(),
+            )
+            .await?;
+        tracing::info!(account = %user.username, "changed their password");
+        // A viewer's own writes are not in the access check's audit (it
+        // audits changes to the fleet): recorded here.
+        self.record(&user.username, "change own password", "/account", 204)
+            .await?;
+        Ok(())
+    }
+
+    async fn own_account(&self, caller: &Caller) -> Result<StoredUser, AccountError> {
+        if caller.via != Via::Session {
+            return Err(AccountError::NotAnAccount);
+        }
+        self.store
+            .user_by_name(&caller.name)
+            .await?
+            .ok_or_else(|| AccountError::Unknown(caller.name.clone()))
+    }
+
+    /// An account's live sessions, `current` marking the caller's own.
+    pub async fn sessions(
+        &self,
+        id: i64,
+        current: Option<&str>,
+    ) -> Result<Vec<SessionView>, AccountError> {
+        self.account(id).await?;
+        Ok(self
+            .store
+            .sessions_of(id, self.clock.now_ms())
+            .await?
+            .into_iter()
+            .map(|session| session_view(session, current))
+            .collect())
+    }
+
+    /// Ends one session of an account (`only`), or all of them but `keep`.
+    /// Returns how many were live.
+    pub async fn end_sessions(
+        &self,
+        id: i64,
+        only: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<u64, AccountError> {
+        self.account(id).await?;
+        Ok(self
+            .store
+            .end_sessions(id, self.clock.now_ms(), only, keep)
+            .await?)
+    }
+
+    /// The caller's own account and sessions.
+    pub async fn my_account(&self, caller: &Caller) -> Result<MyAccount, AccountError> {
+        let user = self.own_account(caller).await?;
+        let sessions = self.sessions(user.id, caller.session.as_deref()).await?;
+        Ok(MyAccount {
+            role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+            username: user.username,
+            sessions,
+        })
+    }
+
+    /// Ends one of the caller's own sessions, or (`None`) all but the one
+    /// they asked from. Returns how many ended.
+    pub async fn end_my_sessions(
+        &self,
+        caller: &Caller,
+        only: Option<&str>,
+    ) -> Result<u64, AccountError> {
+        let user = self.own_account(caller).await?;
+        let keep = if only.is_some() {
+            None
+        } else {
+            caller.session.as_deref()
+        };
+        let ended = self.end_sessions(user.id, only, keep).await?;
+        let what = only.map_or_else(
+            || "all other sessions".to_string(),
+            |id| format!("session {id}"),
+        );
+        self.record(&user.username, "end own sessions", &what, 200)
+            .await?;
+        Ok(ended)
     }
 
     pub async fn record(
@@ -365,6 +575,18 @@ fn token_view(token: StoredToken) -> TokenView {
         created: utc_timestamp(token.created_ms),
         last_used: token.last_used_ms.map(utc_timestamp),
         revoked: token.revoked_ms.map(utc_timestamp),
+    }
+}
+
+fn session_view(session: StoredSession, current: Option<&str>) -> SessionView {
+    SessionView {
+        current: current == Some(session.id.as_str()),
+        id: session.id,
+        started: utc_timestamp(session.created_ms),
+        last_seen: session.last_seen_ms.map(utc_timestamp),
+        expires: utc_timestamp(session.expires_ms),
+        address: session.address,
+        user_agent: session.user_agent,
     }
 }
 

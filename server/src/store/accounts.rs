@@ -2,10 +2,46 @@
 //! are looked up by the SHA-256 digest of their secret; the secret itself
 //! is never stored.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
-use super::{QueryContext, Store, StoreError};
+use super::{Backend, QueryContext, Store, StoreError};
+
+/// The advisory lock key that orders account changes on PostgreSQL, so two
+/// admins demoting each other at once cannot leave the server without one.
+const ACCOUNTS_LOCK: i64 = 0x5348_4950_4143_4354;
+
+/// How many characters of a session's digest name it to people. The
+/// digest is not the secret (it is its SHA-256), and 64 bits do not collide
+/// among one account's sessions.
+const SESSION_ID_LEN: usize = 16;
+
+/// A live session a person may see and end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The first characters of the digest: never the cookie's secret.
+    pub id: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub last_seen_ms: Option<i64>,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What a guarded account change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountChange {
+    Done,
+    /// There is no account with that id.
+    Unknown,
+    /// The change would leave no enabled admin.
+    LastAdmin,
+}
+
+/// True for a row `u` whose change (demotion, disabling, deletion) still
+/// leaves an enabled admin.
+const LEAVES_AN_ADMIN: &str = "(u.role <> 'admin' OR u.disabled_ms IS NOT NULL OR EXISTS (
+    SELECT 1 FROM users o WHERE o.role = 'admin' AND o.disabled_ms IS NULL AND o.id <> u.id))";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredUser {
@@ -16,6 +52,9 @@ pub struct StoredUser {
     /// A role name (`viewer`, `operator`, `admin`).
     pub role: String,
     pub created_ms: i64,
+    /// Set while the account is disabled: it cannot sign in.
+    pub disabled_ms: Option<i64>,
+    pub last_sign_in_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +85,25 @@ fn user_from_row(row: &AnyRow) -> Result<StoredUser, sqlx::Error> {
         password_hash: row.try_get("password_hash")?,
         role: row.try_get("role")?,
         created_ms: row.try_get("created_ms")?,
+        disabled_ms: row.try_get("disabled_ms")?,
+        last_sign_in_ms: row.try_get("last_sign_in_ms")?,
+    })
+}
+
+/// The name people see for the session with this digest.
+pub fn session_id(digest: &str) -> String {
+    digest.chars().take(SESSION_ID_LEN).collect()
+}
+
+fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
+    let digest: String = row.try_get("digest")?;
+    Ok(StoredSession {
+        id: session_id(&digest),
+        created_ms: row.try_get("created_ms")?,
+        expires_ms: row.try_get("expires_ms")?,
+        last_seen_ms: row.try_get("last_seen_ms")?,
+        address: row.try_get("address")?,
+        user_agent: row.try_get("user_agent")?,
     })
 }
 
@@ -61,7 +119,8 @@ fn token_from_row(row: &AnyRow) -> Result<StoredToken, sqlx::Error> {
     })
 }
 
-const USER_COLUMNS: &str = "id, username, password_hash, role, created_ms";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.password_hash, u.role, u.created_ms, u.disabled_ms, u.last_sign_in_ms";
 const TOKEN_COLUMNS: &str = "id, name, role, created_by, created_ms, last_used_ms, revoked_ms";
 
 impl Store {
@@ -91,7 +150,7 @@ impl Store {
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<StoredUser>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
         ))
         .bind(username)
         .fetch_optional(self.pool())
@@ -103,17 +162,138 @@ impl Store {
         .during("reading an account")
     }
 
-    pub async fn users(&self) -> Result<Vec<StoredUser>, StoreError> {
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<StoredUser>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
         ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .during("reading an account")?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+        .during("reading an account")
+    }
+
+    /// Every account, with how many live sessions it has at `now_ms`.
+    pub async fn users(&self, now_ms: i64) -> Result<Vec<(StoredUser, i64)>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, (SELECT COUNT(*) FROM sessions s
+                 WHERE s.user_id = u.id AND s.revoked_ms IS NULL AND s.expires_ms > $1) AS live
+             FROM users u ORDER BY u.username"
+        ))
+        .bind(now_ms)
         .fetch_all(self.pool())
         .await
         .during("reading accounts")?
         .iter()
-        .map(user_from_row)
-        .collect::<Result<_, _>>()
+        .map(|row| Ok((user_from_row(row)?, row.try_get("live")?)))
+        .collect::<Result<_, sqlx::Error>>()
         .during("reading accounts")
+    }
+
+    /// A transaction for a change that must not leave the server without
+    /// an admin; on PostgreSQL such changes take turns.
+    async fn begin_account_change(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool().begin().await.during("changing an account")?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(ACCOUNTS_LOCK)
+                .execute(&mut *tx)
+                .await
+                .during("ordering account changes")?;
+        }
+        Ok(tx)
+    }
+
+    /// Finishes a guarded change that touched `affected` rows: when none,
+    /// tells an unknown account from one the guard kept.
+    async fn finish_account_change(
+        &self,
+        tx: Transaction<'static, Any>,
+        user_id: i64,
+        affected: u64,
+    ) -> Result<AccountChange, StoreError> {
+        if affected > 0 {
+            tx.commit().await.during("changing an account")?;
+            return Ok(AccountChange::Done);
+        }
+        tx.rollback().await.during("changing an account")?;
+        Ok(match self.user_by_id(user_id).await? {
+            Some(_) => AccountChange::LastAdmin,
+            None => AccountChange::Unknown,
+        })
+    }
+
+    /// Gives an account another role, unless that demotes the last
+    /// enabled admin.
+    pub async fn set_role(&self, user_id: i64, role: &str) -> Result<AccountChange, StoreError> {
+        let mut tx = self.begin_account_change().await?;
+        let done = sqlx::query(&format!(
+            "UPDATE users AS u SET role = $1 WHERE u.id = $2 AND ($1 = 'admin' OR {LEAVES_AN_ADMIN})"
+        ))
+        .bind(role)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .during("changing an account's role")?;
+        self.finish_account_change(tx, user_id, done.rows_affected())
+            .await
+    }
+
+    /// Disables an account and ends its sessions (unless it is the last
+    /// enabled admin), or enables it again. Disabling a disabled account,
+    /// or enabling an enabled one, changes nothing and is done.
+    pub async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<AccountChange, StoreError> {
+        let mut tx = self.begin_account_change().await?;
+        let done = if disabled {
+            let done = sqlx::query(&format!(
+                "UPDATE users AS u SET disabled_ms = COALESCE(u.disabled_ms, $1)
+                 WHERE u.id = $2 AND {LEAVES_AN_ADMIN}"
+            ))
+            .bind(now_ms)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .during("disabling an account")?;
+            revoke_sessions(&mut tx, user_id, now_ms, None, None).await?;
+            done
+        } else {
+            sqlx::query("UPDATE users SET disabled_ms = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .during("enabling an account")?
+        };
+        self.finish_account_change(tx, user_id, done.rows_affected())
+            .await
+    }
+
+    /// Deletes an account and its sessions, unless it is the last enabled
+    /// admin. The audit trail keeps its name.
+    pub async fn delete_user(&self, user_id: i64) -> Result<AccountChange, StoreError> {
+        let mut tx = self.begin_account_change().await?;
+        // Rolled back with the rest when the guard keeps the account.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .during("deleting an account's sessions")?;
+        let done = sqlx::query(&format!(
+            "DELETE FROM users AS u WHERE u.id = $1 AND {LEAVES_AN_ADMIN}"
+        ))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .during("deleting an account")?;
+        self.finish_account_change(tx, user_id, done.rows_affected())
+            .await
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
@@ -125,12 +305,14 @@ impl Store {
             .during("counting accounts")
     }
 
-    /// Changes an account's password and ends every session it has.
+    /// Changes an account's password and ends every session it has but
+    /// `keep` (the id of the session that asked, if any).
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
         now_ms: i64,
+        keep: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.during("changing a password")?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -139,57 +321,110 @@ impl Store {
             .execute(&mut *tx)
             .await
             .during("changing a password")?;
-        sqlx::query(
-            "UPDATE sessions SET revoked_ms = $1 WHERE user_id = $2 AND revoked_ms IS NULL",
-        )
-        .bind(now_ms)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .during("ending an account's sessions")?;
+        revoke_sessions(&mut tx, user_id, now_ms, None, keep).await?;
         tx.commit().await.during("changing a password")
     }
 
+    /// Starts a session and notes the account's sign-in.
     pub async fn create_session(
         &self,
         digest: &str,
         user_id: i64,
         now_ms: i64,
         expires_ms: i64,
+        address: &str,
+        user_agent: Option<&str>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await.during("starting a session")?;
         sqlx::query(
-            "INSERT INTO sessions (digest, user_id, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (digest, user_id, created_ms, expires_ms, address, user_agent, last_seen_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $3)",
         )
         .bind(digest)
         .bind(user_id)
         .bind(now_ms)
         .bind(expires_ms)
-        .execute(self.pool())
+        .bind(address)
+        .bind(user_agent)
+        .execute(&mut *tx)
         .await
         .during("starting a session")?;
-        Ok(())
+        sqlx::query("UPDATE users SET last_sign_in_ms = $1 WHERE id = $2")
+            .bind(now_ms)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .during("noting a sign-in")?;
+        tx.commit().await.during("starting a session")
     }
 
-    /// The account of a live session (not revoked, not expired at `now_ms`).
+    /// The account of a live session (not revoked, not expired at `now_ms`,
+    /// its account not disabled), marked as seen at `now_ms`.
     pub async fn session_user(
         &self,
         digest: &str,
         now_ms: i64,
     ) -> Result<Option<StoredUser>, StoreError> {
-        sqlx::query(
-            "SELECT u.id, u.username, u.password_hash, u.role, u.created_ms
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.last_seen_ms AS seen
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.digest = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2",
-        )
+             WHERE s.digest = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2
+               AND u.disabled_ms IS NULL"
+        ))
         .bind(digest)
         .bind(now_ms)
         .fetch_optional(self.pool())
         .await
-        .during("reading a session")?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
-        .during("reading a session")
+        .during("reading a session")?;
+        let Some(row) = row else { return Ok(None) };
+        let seen: Option<i64> = row.try_get("seen").during("reading a session")?;
+        // Once a minute is precise enough, and keeps reads from writing.
+        if seen.is_none_or(|seen| now_ms - seen > 60_000) {
+            sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE digest = $2")
+                .bind(now_ms)
+                .bind(digest)
+                .execute(self.pool())
+                .await
+                .during("marking a session seen")?;
+        }
+        user_from_row(&row).map(Some).during("reading a session")
+    }
+
+    /// An account's live sessions at `now_ms`, the newest first.
+    pub async fn sessions_of(
+        &self,
+        user_id: i64,
+        now_ms: i64,
+    ) -> Result<Vec<StoredSession>, StoreError> {
+        sqlx::query(
+            "SELECT digest, created_ms, expires_ms, last_seen_ms, address, user_agent
+             FROM sessions WHERE user_id = $1 AND revoked_ms IS NULL AND expires_ms > $2
+             ORDER BY created_ms DESC",
+        )
+        .bind(user_id)
+        .bind(now_ms)
+        .fetch_all(self.pool())
+        .await
+        .during("reading sessions")?
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<_, _>>()
+        .during("reading sessions")
+    }
+
+    /// Ends an account's sessions: the one whose id is `only`, or all of
+    /// them but the one whose id is `keep`. Returns how many were live.
+    pub async fn end_sessions(
+        &self,
+        user_id: i64,
+        now_ms: i64,
+        only: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool().begin().await.during("ending sessions")?;
+        let ended = revoke_sessions(&mut tx, user_id, now_ms, only, keep).await?;
+        tx.commit().await.during("ending sessions")?;
+        Ok(ended)
     }
 
     pub async fn revoke_session(&self, digest: &str, now_ms: i64) -> Result<(), StoreError> {
@@ -335,4 +570,29 @@ impl Store {
         .collect::<Result<_, sqlx::Error>>()
         .during("reading the audit trail")
     }
+}
+
+/// Revokes an account's live sessions: the one whose id is `only`, or all
+/// but the one whose id is `keep`.
+async fn revoke_sessions(
+    tx: &mut Transaction<'static, Any>,
+    user_id: i64,
+    now_ms: i64,
+    only: Option<&str>,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(&format!(
+        "UPDATE sessions SET revoked_ms = $1
+         WHERE user_id = $2 AND revoked_ms IS NULL
+           AND ($3 IS NULL OR substr(digest, 1, {SESSION_ID_LEN}) = $3)
+           AND ($4 IS NULL OR substr(digest, 1, {SESSION_ID_LEN}) <> $4)"
+    ))
+    .bind(now_ms)
+    .bind(user_id)
+    .bind(only)
+    .bind(keep)
+    .execute(&mut **tx)
+    .await
+    .during("ending an account's sessions")?;
+    Ok(done.rows_affected())
 }

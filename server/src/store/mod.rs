@@ -21,7 +21,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::config::secret::DatabaseUrl;
 
-pub use accounts::{AuditEntry, StoredToken, StoredUser};
+pub use accounts::{AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id};
 pub use alerts::{
     EndpointHealthFacts, NewAlert, PendingDelivery, StoredAlert, Subscription, TargetState,
 };

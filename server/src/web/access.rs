@@ -153,16 +153,28 @@ pub fn server_fn_rules() -> Vec<RouteRule> {
         rule(LoadAdmin::PATH, admin),
         rule(CreateApiToken::PATH, admin),
         rule(RevokeApiToken::PATH, admin),
+        rule(CreateAccount::PATH, admin),
+        rule(ChangeAccountRole::PATH, admin),
+        rule(SetAccountDisabled::PATH, admin),
+        rule(SetAccountPassword::PATH, admin),
+        rule(EndAccountSessions::PATH, admin),
+        rule(DeleteAccount::PATH, admin),
+        // A signed-in person's own account: any role.
+        rule(LoadMyAccount::PATH, viewer),
+        rule(ChangeMyPassword::PATH, viewer),
+        rule(EndMySessions::PATH, viewer),
     ]
 }
 
-/// Pages that are not a viewer's: the status page and signing in are
-/// anyone's, the Admin page an admin's.
+/// Pages whose rule is not the default: the status page and signing in
+/// are anyone's, the Admin page an admin's; the Account page is declared
+/// so that the route walk visits it.
 pub fn page_rules() -> Vec<RouteRule> {
     [
         ("/status", Access::Public),
         ("/sign-in", Access::Public),
         ("/admin", Access::Needs(Role::Admin)),
+        ("/account", Access::Needs(Role::Viewer)),
     ]
     .into_iter()
     .map(|(path, access)| RouteRule {
@@ -287,6 +299,21 @@ fn unauthenticated(method: &Method, path_and_query: &str, is_page: bool) -> Resp
     )
 }
 
+/// Form arguments as the audit trail keeps them: any field whose name
+/// mentions a password keeps its name, not its value.
+fn without_passwords(arguments: &str) -> String {
+    arguments
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                format!("{name}=[hidden]")
+            }
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Percent-encodes everything but unreserved characters and `/`.
 pub(super) fn url_encode(text: &str) -> String {
     text.bytes()
@@ -362,6 +389,7 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
         name: caller.name.clone(),
         role: caller.role,
         signed_in: caller.via == Via::Session,
+        session: caller.session.clone(),
     });
     request.extensions_mut().insert(caller.clone());
 
@@ -390,7 +418,7 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
                 );
             }
         };
-        let arguments = String::from_utf8_lossy(&bytes);
+        let arguments = without_passwords(&String::from_utf8_lossy(&bytes));
         let mut target = path.clone();
         if !arguments.is_empty() {
             target.push('?');
@@ -441,6 +469,20 @@ mod tests {
         );
         headers.insert(header::HOST, HeaderValue::from_static("[::1]:3000"));
         assert!(loopback_host(&headers));
+    }
+
+    #[test]
+    fn passwords_in_audited_arguments_are_hidden() {
+        assert_eq!(
+            without_passwords("username=ada&password=s3cret+words&role=admin"),
+            "username=ada&password=[hidden]&role=admin"
+        );
+        assert_eq!(
+            without_passwords("current_password=a&new_password=b&id=3"),
+            "current_password=[hidden]&new_password=[hidden]&id=3"
+        );
+        assert_eq!(without_passwords("id=3"), "id=3");
+        assert_eq!(without_passwords(""), "");
     }
 
     #[test]

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shipshape_app::auth::{AccountView, AuditEntryView, CreatedToken, CurrentUser, TokenView};
+use shipshape_app::auth::{
+    AccountView, AuditEntryView, CreatedToken, CurrentUser, MyAccount, SessionView, TokenView,
+};
 
 use super::access::{ApiRoutes, session_cookie, session_cookie_header, url_encode};
 use super::error::{ApiError, json_body};
@@ -27,8 +29,58 @@ pub fn form_routes() -> ApiRoutes {
 pub fn api_routes() -> ApiRoutes {
     ApiRoutes::default()
         .public_read("/me", me)
+        .route(Role::Viewer, Method::GET, "/me/sessions", my_sessions)
+        .route(
+            Role::Viewer,
+            Method::DELETE,
+            "/me/sessions/{session}",
+            end_my_session,
+        )
+        .route(
+            Role::Viewer,
+            Method::DELETE,
+            "/me/sessions",
+            end_my_other_sessions,
+        )
+        .route(
+            Role::Viewer,
+            Method::POST,
+            "/me/password",
+            change_my_password,
+        )
         .route(Role::Admin, Method::GET, "/accounts", accounts)
         .route(Role::Admin, Method::POST, "/accounts", create_account)
+        .route(Role::Admin, Method::PATCH, "/accounts/{id}", update_account)
+        .route(
+            Role::Admin,
+            Method::DELETE,
+            "/accounts/{id}",
+            delete_account,
+        )
+        .route(
+            Role::Admin,
+            Method::PUT,
+            "/accounts/{id}/password",
+            reset_password,
+        )
+        .route(
+            Role::Admin,
+            Method::GET,
+            "/accounts/{id}/sessions",
+            account_sessions,
+        )
+        .route(
+            Role::Admin,
+            Method::DELETE,
+            "/accounts/{id}/sessions",
+            end_account_sessions,
+        )
+        .route(
+            Role::Admin,
+            Method::DELETE,
+            "/accounts/{id}/sessions/{session}",
+            end_account_session,
+        )
         .route(Role::Admin, Method::GET, "/tokens", tokens)
         .route(Role::Admin, Method::POST, "/tokens", create_token)
         .route(
@@ -70,7 +122,13 @@ async fn sign_in(
         |Extension(ConnectInfo(address))| address.ip().to_string(),
     );
     let next = local_path(&form.next).to_string();
-    match auth.sign_in(&form.username, &form.password, &address).await {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|agent| agent.to_str().ok());
+    match auth
+        .sign_in(&form.username, &form.password, &address, user_agent)
+        .await
+    {
         Ok(session) => {
             if let Err(error) = auth
                 .record(&form.username, "sign in", "/auth/sign-in", 303)
@@ -92,6 +150,7 @@ async fn sign_in(
         Err(error) => {
             let code = match error {
                 SignInError::Refused => "refused",
+                SignInError::Disabled => "disabled",
                 SignInError::TooMany { .. } => "limited",
                 SignInError::Store(ref cause) => {
                     tracing::error!("a sign-in failed: {cause}");
@@ -135,7 +194,10 @@ impl From<AccountError> for ApiError {
         match error {
             AccountError::Store(cause) => ApiError::internal("changing accounts", cause),
             AccountError::Taken(_) => ApiError::Conflict(error.to_string()),
-            AccountError::Unknown(_) => ApiError::NotFound(error.to_string()),
+            AccountError::Unknown(_) | AccountError::NoSuchId(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            AccountError::LastAdmin(_) => ApiError::Conflict(error.to_string()),
             other => ApiError::Invalid(other.to_string()),
         }
     }
@@ -176,6 +238,156 @@ async fn create_account(
         StatusCode::CREATED,
         Json(json!({ "id": id, "username": account.username, "role": role.name() })),
     ))
+}
+
+/// The account after a change, as the list shows it.
+async fn account_view(auth: &AuthService, id: i64) -> Result<AccountView, ApiError> {
+    auth.accounts()
+        .await
+        .map_err(|e| ApiError::internal("reading accounts", e))?
+        .into_iter()
+        .find(|account| account.id == id)
+        .ok_or_else(|| AccountError::NoSuchId(id).into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountUpdate {
+    role: Option<String>,
+    disabled: Option<bool>,
+}
+
+/// `PATCH /api/v1/accounts/{id}` `{"role": "operator", "disabled": true}`
+/// (either or both). The last enabled admin can be neither demoted nor
+/// disabled: 409.
+async fn update_account(
+    State(auth): State<AuthService>,
+    Path(id): Path<i64>,
+    body: Result<Json<AccountUpdate>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<AccountView>, ApiError> {
+    let update = json_body(body, r#"{"role": "operator", "disabled": false}"#)?;
+    if update.role.is_none() && update.disabled.is_none() {
+        return Err(ApiError::Invalid(
+            r#"nothing to change: send "role", "disabled" or both"#.to_string(),
+        ));
+    }
+    let role = update.role.as_deref().map(role_named).transpose()?;
+    if let Some(role) = role {
+        auth.set_role(id, role).await?;
+    }
+    if let Some(disabled) = update.disabled {
+        auth.set_disabled(id, disabled).await?;
+    }
+    account_view(&auth, id).await.map(Json)
+}
+
+/// `DELETE /api/v1/accounts/{id}`: the account and its sessions go; the
+/// audit trail keeps its name.
+async fn delete_account(
+    State(auth): State<AuthService>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    auth.delete_account(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: String,
+}
+
+/// `PUT /api/v1/accounts/{id}/password` `{"password"}`: every session of
+/// the account ends.
+async fn reset_password(
+    State(auth): State<AuthService>,
+    Path(id): Path<i64>,
+    body: Result<Json<NewPassword>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let body = json_body(body, r#"{"password": "at least 12 characters"}"#)?;
+    auth.reset_password(id, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn account_sessions(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    Ok(Json(auth.sessions(id, caller.session.as_deref()).await?))
+}
+
+/// `DELETE /api/v1/accounts/{id}/sessions`: signs the account out
+/// everywhere.
+async fn end_account_sessions(
+    State(auth): State<AuthService>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let ended = auth.end_sessions(id, None, None).await?;
+    Ok(Json(json!({ "ended": ended })))
+}
+
+async fn end_account_session(
+    State(auth): State<AuthService>,
+    Path((id, session)): Path<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    match auth.end_sessions(id, Some(&session), None).await? {
+        0 => Err(ApiError::NotFound(format!(
+            "account {id} has no live session {session}"
+        ))),
+        _ => Ok(StatusCode::NO_CONTENT),
+    }
+}
+
+/// `GET /api/v1/me/sessions`: the caller's account and live sessions.
+async fn my_sessions(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<MyAccount>, ApiError> {
+    Ok(Json(auth.my_account(&caller).await?))
+}
+
+async fn end_my_session(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+    Path(session): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    match auth.end_my_sessions(&caller, Some(&session)).await? {
+        0 => Err(ApiError::NotFound(format!(
+            "you have no live session {session}"
+        ))),
+        _ => Ok(StatusCode::NO_CONTENT),
+    }
+}
+
+/// `DELETE /api/v1/me/sessions`: signs out everywhere but here.
+async fn end_my_other_sessions(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    let ended = auth.end_my_sessions(&caller, None).await?;
+    Ok(Json(json!({ "ended": ended })))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/v1/me/password` `{"current_password", "new_password"}`:
+/// the caller's other sessions end.
+async fn change_my_password(
+    State(auth): State<AuthService>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<PasswordChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let body = json_body(
+        body,
+        r#"{"current_password": "…", "new_password": "at least 12 characters"}"#,
+    )?;
+    auth.change_own_password(&caller, &body.current_password, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn tokens(State(auth): State<AuthService>) -> Result<Json<Vec<TokenView>>, ApiError> {

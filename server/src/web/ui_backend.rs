@@ -3,8 +3,8 @@
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use shipshape_app::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
-use shipshape_app::auth::{AdminOverview, TokenOutcome};
-use shipshape_app::backend::{BackendError, UiBackend};
+use shipshape_app::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
+use shipshape_app::backend::{AccountAction, BackendError, OwnAccountAction, UiBackend};
 use shipshape_app::drift::{PackageSearch, ServiceDrift};
 use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_app::model::{FleetOverview, ServiceDetail};
@@ -12,7 +12,7 @@ use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 use crate::alert::service::{AlertError, AlertService};
 use crate::auth::Role;
-use crate::auth::service::{AccountError, AuthService};
+use crate::auth::service::{AccountError, AuthService, Caller, Via};
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
@@ -318,6 +318,137 @@ impl UiBackend for UiServices {
         .boxed()
     }
 
+    fn manage_account(
+        &self,
+        change: AccountAction,
+    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>> {
+        async move {
+            let auth = &self.auth;
+            let role = |name: &str| {
+                Role::parse(name).ok_or_else(|| AccountError::BadRole(name.to_string()))
+            };
+            match change {
+                AccountAction::Create {
+                    username,
+                    password,
+                    role: role_name,
+                } => {
+                    let result = async {
+                        let role = role(&role_name)?;
+                        auth.add_user(username.trim(), &password, role).await?;
+                        Ok(format!(
+                            "Created the {} account {}.",
+                            role.name(),
+                            username.trim()
+                        ))
+                    };
+                    account_outcome("creating an account", result.await)
+                }
+                AccountAction::SetRole {
+                    id,
+                    role: role_name,
+                } => {
+                    let result = async {
+                        let role = role(&role_name)?;
+                        let name = auth.set_role(id, role).await?;
+                        Ok(format!("{name} is now {}.", role.name()))
+                    };
+                    account_outcome("changing a role", result.await)
+                }
+                AccountAction::SetDisabled { id, disabled } => {
+                    let result = auth.set_disabled(id, disabled).await.map(|name| {
+                        if disabled {
+                            format!("Disabled {name} and ended its sessions.")
+                        } else {
+                            format!("Enabled {name}.")
+                        }
+                    });
+                    account_outcome("disabling an account", result)
+                }
+                AccountAction::SetPassword { id, password } => {
+                    let result = auth.reset_password(id, &password).await.map(|name| {
+                        format!("Set a new password for {name} and ended its sessions.")
+                    });
+                    account_outcome("setting a password", result)
+                }
+                AccountAction::EndSessions { id } => {
+                    let result = async {
+                        let ended = auth.end_sessions(id, None, None).await?;
+                        let name = auth
+                            .accounts()
+                            .await?
+                            .into_iter()
+                            .find(|account| account.id == id)
+                            .map_or_else(|| format!("account {id}"), |account| account.username);
+                        Ok(format!("Ended {ended} session(s) of {name}."))
+                    };
+                    account_outcome("ending sessions", result.await)
+                }
+                AccountAction::Delete { id } => {
+                    let result = auth
+                        .delete_account(id)
+                        .await
+                        .map(|name| format!("Deleted {name}."));
+                    account_outcome("deleting an account", result)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn my_account(
+        &self,
+        user: CurrentUser,
+    ) -> BoxFuture<'_, Result<Option<MyAccount>, BackendError>> {
+        async move {
+            if !user.signed_in {
+                return Ok(None);
+            }
+            match self.auth.my_account(&session_caller(user)).await {
+                Ok(account) => Ok(Some(account)),
+                Err(AccountError::Store(cause)) => Err(logged("reading your account", cause)),
+                Err(_) => Ok(None),
+            }
+        }
+        .boxed()
+    }
+
+    fn change_my_account(
+        &self,
+        user: CurrentUser,
+        change: OwnAccountAction,
+    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>> {
+        async move {
+            let caller = session_caller(user);
+            match change {
+                OwnAccountAction::ChangePassword { current, new } => {
+                    let result = self
+                        .auth
+                        .change_own_password(&caller, &current, &new)
+                        .await
+                        .map(|()| {
+                            "Changed your password; your other sessions have ended.".to_string()
+                        });
+                    account_outcome("changing your password", result)
+                }
+                OwnAccountAction::EndSessions { only } => {
+                    let all = only.is_none();
+                    let result = self
+                        .auth
+                        .end_my_sessions(&caller, only.as_deref())
+                        .await
+                        .map(|ended| match (all, ended) {
+                            (true, n) => format!("Ended {n} other session(s)."),
+                            (false, 0) => "That session had already ended.".to_string(),
+                            (false, _) => "Ended the session.".to_string(),
+                        });
+                    account_outcome("ending your sessions", result)
+                }
+            }
+        }
+        .boxed()
+    }
+
     fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>> {
         async move {
             self.auth
@@ -327,6 +458,34 @@ impl UiBackend for UiServices {
                 .map_err(|e| logged("revoking an API token", e))
         }
         .boxed()
+    }
+}
+
+/// The session caller behind a page's request (server functions see the
+/// `CurrentUser` the access check made).
+fn session_caller(user: CurrentUser) -> Caller {
+    Caller {
+        via: if user.signed_in {
+            Via::Session
+        } else {
+            Via::Anonymous
+        },
+        name: user.name,
+        role: user.role,
+        session: user.session,
+    }
+}
+
+/// An account change's result as a page shows it: done, or why not (a
+/// database failure is logged and answered as an error instead).
+fn account_outcome(
+    what: &'static str,
+    result: Result<String, AccountError>,
+) -> Result<AccountOutcome, BackendError> {
+    match result {
+        Ok(done) => Ok(AccountOutcome::done(done)),
+        Err(AccountError::Store(cause)) => Err(logged(what, cause)),
+        Err(problem) => Ok(AccountOutcome::problem(problem.to_string())),
     }
 }
 
