@@ -125,6 +125,7 @@ describe('accounts', () => {
       const trail = await page.locator('[data-testid="audit"]').textContent();
       assert.match(trail, /create_account/);
       assert.ok(!trail.includes(wendy.password), trail);
+      assert.ok(!trail.includes('load_admin'), `loading the page is a read, not audited:\n${trail}`);
     });
 
     await withPage(browser, { signIn: wendy }, async (page) => {

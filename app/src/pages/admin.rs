@@ -264,7 +264,7 @@ fn AccountRow(account: AccountView, actions: AccountActions) -> impl IntoView {
             </td>
             <td data-testid="account-state">{state}</td>
             <td>{account.last_sign_in.clone().unwrap_or_else(|| "never".to_string())}</td>
-            <td>
+            <td><div class="row-actions">
                 <span data-testid="live-sessions">{account.live_sessions}</span>
                 {(account.live_sessions > 0).then(|| view! {
                     <ActionForm action=actions.sessions attr:class="action-form inline-form">
@@ -272,8 +272,8 @@ fn AccountRow(account: AccountView, actions: AccountActions) -> impl IntoView {
                         <button type="submit" class="link-button" data-testid="end-sessions">"Sign out everywhere"</button>
                     </ActionForm>
                 })}
-            </td>
-            <td class="row-actions">
+            </div></td>
+            <td><div class="row-actions">
                 <ActionForm action=actions.disabled attr:class="action-form inline-form">
                     <input type="hidden" name="id" value=id.to_string() />
                     <input type="hidden" name="disabled" value=(!disabled).to_string() />
@@ -294,7 +294,7 @@ fn AccountRow(account: AccountView, actions: AccountActions) -> impl IntoView {
                         <button type="submit" class="danger" data-testid="delete-account">{delete_label}</button>
                     </ActionForm>
                 </details>
-            </td>
+            </div></td>
         </tr>
     }
 }

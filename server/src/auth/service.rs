@@ -457,10 +457,6 @@ impl AuthService {
             )
             .await?;
         tracing::info!(account = %user.username, "changed their password");
-        // A viewer's own writes are not in the access check's audit (it
-        // audits changes to the fleet): recorded here.
-        self.record(&user.username, "change own password", "/account", 204)
-            .await?;
         Ok(())
     }
 
@@ -529,14 +525,7 @@ impl AuthService {
         } else {
             caller.session.as_deref()
         };
-        let ended = self.end_sessions(user.id, only, keep).await?;
-        let what = only.map_or_else(
-            || "all other sessions".to_string(),
-            |id| format!("session {id}"),
-        );
-        self.record(&user.username, "end own sessions", &what, 200)
-            .await?;
-        Ok(ended)
+        self.end_sessions(user.id, only, keep).await
     }
 
     pub async fn record(

@@ -6,6 +6,7 @@
 //! ([`ApiRoutes`]), server functions in [`server_fn_rules`]; whatever is
 //! not declared is closed to all but admins.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Json;
@@ -122,48 +123,73 @@ impl ApiRoutes {
     }
 }
 
-/// The role each server function needs. Loading a page's data is a read
-/// (a server function is always a POST); the status page's is public.
-pub fn server_fn_rules() -> Vec<RouteRule> {
+/// Whether a server function only reads (they are all POSTs): reads are
+/// not written to the audit trail.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Reads,
+    Writes,
+}
+
+/// Each server function, the access it needs and whether it only reads.
+/// The status page's data and who the caller is are public.
+fn server_fn_table() -> Vec<(&'static str, Access, Effect)> {
+    use Effect::{Reads, Writes};
     use shipshape_app::api::*;
-    let rule = |path: &str, access| RouteRule {
-        method: Method::POST,
-        path: path.to_string(),
-        access,
-    };
     let operator = Access::Needs(Role::Operator);
     let viewer = Access::Needs(Role::Viewer);
     let admin = Access::Needs(Role::Admin);
     vec![
-        rule(LoadStatusPage::PATH, Access::Public),
-        rule(LoadCurrentUser::PATH, Access::Public),
-        rule(LoadFleetOverview::PATH, viewer),
-        rule(LoadServiceDetail::PATH, viewer),
-        rule(LoadServiceDrift::PATH, viewer),
-        rule(SearchPackages::PATH, viewer),
-        rule(LoadServiceHealth::PATH, viewer),
-        rule(LoadUpgrades::PATH, viewer),
-        rule(LoadAlerts::PATH, viewer),
-        rule(LoadFiringAlerts::PATH, viewer),
-        rule(RefreshServiceNow::PATH, operator),
-        rule(RunUpgradesNow::PATH, operator),
-        rule(CreateUpgradeWave::PATH, operator),
-        rule(CreateSilence::PATH, operator),
-        rule(ExpireSilence::PATH, operator),
-        rule(LoadAdmin::PATH, admin),
-        rule(CreateApiToken::PATH, admin),
-        rule(RevokeApiToken::PATH, admin),
-        rule(CreateAccount::PATH, admin),
-        rule(ChangeAccountRole::PATH, admin),
-        rule(SetAccountDisabled::PATH, admin),
-        rule(SetAccountPassword::PATH, admin),
-        rule(EndAccountSessions::PATH, admin),
-        rule(DeleteAccount::PATH, admin),
+        (LoadStatusPage::PATH, Access::Public, Reads),
+        (LoadCurrentUser::PATH, Access::Public, Reads),
+        (LoadFleetOverview::PATH, viewer, Reads),
+        (LoadServiceDetail::PATH, viewer, Reads),
+        (LoadServiceDrift::PATH, viewer, Reads),
+        (SearchPackages::PATH, viewer, Reads),
+        (LoadServiceHealth::PATH, viewer, Reads),
+        (LoadUpgrades::PATH, viewer, Reads),
+        (LoadAlerts::PATH, viewer, Reads),
+        (LoadFiringAlerts::PATH, viewer, Reads),
+        (RefreshServiceNow::PATH, operator, Writes),
+        (RunUpgradesNow::PATH, operator, Writes),
+        (CreateUpgradeWave::PATH, operator, Writes),
+        (CreateSilence::PATH, operator, Writes),
+        (ExpireSilence::PATH, operator, Writes),
+        (LoadAdmin::PATH, admin, Reads),
+        (CreateApiToken::PATH, admin, Writes),
+        (RevokeApiToken::PATH, admin, Writes),
+        (CreateAccount::PATH, admin, Writes),
+        (ChangeAccountRole::PATH, admin, Writes),
+        (SetAccountDisabled::PATH, admin, Writes),
+        (SetAccountPassword::PATH, admin, Writes),
+        (EndAccountSessions::PATH, admin, Writes),
+        (DeleteAccount::PATH, admin, Writes),
         // A signed-in person's own account: any role.
-        rule(LoadMyAccount::PATH, viewer),
-        rule(ChangeMyPassword::PATH, viewer),
-        rule(EndMySessions::PATH, viewer),
+        (LoadMyAccount::PATH, viewer, Reads),
+        (ChangeMyPassword::PATH, viewer, Writes),
+        (EndMySessions::PATH, viewer, Writes),
     ]
+}
+
+/// The role each server function needs.
+pub fn server_fn_rules() -> Vec<RouteRule> {
+    server_fn_table()
+        .into_iter()
+        .map(|(path, access, _)| RouteRule {
+            method: Method::POST,
+            path: path.to_string(),
+            access,
+        })
+        .collect()
+}
+
+/// The server functions that only read.
+pub fn server_fn_reads() -> HashSet<String> {
+    server_fn_table()
+        .into_iter()
+        .filter(|(_, _, effect)| *effect == Effect::Reads)
+        .map(|(path, _, _)| path.to_string())
+        .collect()
 }
 
 /// Pages whose rule is not the default: the status page and signing in
@@ -190,6 +216,8 @@ pub fn page_rules() -> Vec<RouteRule> {
 pub struct Guard {
     pub auth: AuthService,
     pub policy: Arc<Policy>,
+    /// Server functions that only read (see [`server_fn_reads`]).
+    pub reads: Arc<HashSet<String>>,
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -393,11 +421,9 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
     });
     request.extensions_mut().insert(caller.clone());
 
-    // Changes are audited; a server function that loads a page's data is
-    // a POST too, but its rule says it is a viewer's read.
-    let changes = writes
-        && caller.authenticated()
-        && matches!(access, Access::Needs(role) if role > Role::Viewer);
+    // Changes made by someone known are audited: every write but a server
+    // function that loads a page's data (a POST too).
+    let changes = writes && caller.authenticated() && !guard.reads.contains(&path);
     if !changes {
         return next.run(request).await;
     }

@@ -40,6 +40,7 @@ pub fn build(state: AppState) -> Router {
     let guard = Guard {
         auth: state.auth.clone(),
         policy: Arc::new(Policy::new(rules)),
+        reads: Arc::new(access::server_fn_reads()),
     };
     router
         .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
