@@ -1087,3 +1087,44 @@ async fn admins_manage_accounts_and_people_end_their_own_sessions() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    use shipshape_server::auth::service::AccountError;
+    for db in TestDb::all().await {
+        let state = state_for(&db, AuthSettings::default()).await;
+        let auth = &state.auth;
+        let first = auth
+            .add_user("first", "first admin password", Role::Admin)
+            .await
+            .expect("user");
+        let second = auth
+            .add_user("second", "second admin password", Role::Admin)
+            .await
+            .expect("user");
+        for round in 0..5 {
+            let (a, b) = tokio::join!(
+                auth.set_role(first, Role::Viewer),
+                auth.set_role(second, Role::Viewer)
+            );
+            let refused = [&a, &b]
+                .iter()
+                .filter(|r| matches!(r, Err(AccountError::LastAdmin(_))))
+                .count();
+            assert_eq!(refused, 1, "round {round}: {a:?} {b:?}");
+            assert!(a.is_ok() || b.is_ok(), "round {round}: {a:?} {b:?}");
+            let admins = auth
+                .accounts()
+                .await
+                .expect("accounts")
+                .into_iter()
+                .filter(|account| account.role == Role::Admin)
+                .count();
+            assert_eq!(admins, 1, "round {round}");
+            // Both admins again for the next round.
+            auth.set_role(first, Role::Admin).await.expect("promote");
+            auth.set_role(second, Role::Admin).await.expect("promote");
+        }
+        db.cleanup().await;
+    }
+}

@@ -358,3 +358,86 @@ fn scan_prints_a_table_and_check_fails_the_build_over_budget() {
         "{stdout}"
     );
 }
+
+/// Runs `shipshape ARGS` on the SQLite file in `dir`, with `stdin` as its
+/// input; returns whether it succeeded, and its stdout and stderr.
+fn run_with_input(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = shipshape(dir)
+        .args(args)
+        .env("SHIPSHAPE_DATABASE_URL", "sqlite://accounts.db")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn accounts_are_added_listed_given_roles_and_disabled_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| run_with_input(dir.path(), args, "");
+    let (ok, out, err) = run_with_input(
+        dir.path(),
+        &["user", "add", "--admin", "ada"],
+        "first admin password\n",
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("created admin account ada"), "{out}");
+    let (ok, _, err) = run_with_input(dir.path(), &["user", "add", "vic"], "short\n");
+    assert!(!ok);
+    assert!(err.contains("at least 12 characters"), "{err}");
+    let (ok, out, err) = run_with_input(
+        dir.path(),
+        &["user", "add", "--role", "viewer", "vic"],
+        "viewer password 1\n",
+    );
+    assert!(ok, "{out}{err}");
+
+    let (ok, out, err) = run(&["user", "role", "vic", "operator"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("vic is now operator"), "{out}");
+    let (ok, out, _) = run(&["user", "list"]);
+    assert!(ok);
+    let vic = out
+        .lines()
+        .find(|l| l.starts_with("vic "))
+        .expect("vic listed");
+    assert!(vic.contains("operator") && vic.contains("never"), "{out}");
+
+    // The only admin can be neither disabled nor demoted: the error says why.
+    for args in [
+        &["user", "disable", "ada"][..],
+        &["user", "role", "ada", "viewer"],
+    ] {
+        let (ok, _, err) = run(args);
+        assert!(!ok, "{args:?}");
+        assert!(err.contains("`ada` is the last enabled admin"), "{err}");
+    }
+    let (ok, out, err) = run(&["user", "disable", "vic"]);
+    assert!(ok, "{out}{err}");
+    let (_, out, _) = run(&["user", "list"]);
+    let vic = out
+        .lines()
+        .find(|l| l.starts_with("vic "))
+        .expect("vic listed");
+    assert!(vic.contains("disabled since"), "{out}");
+    let (ok, _, _) = run(&["user", "enable", "vic"]);
+    assert!(ok);
+    let (_, out, _) = run(&["user", "list"]);
+    assert!(!out.contains("disabled"), "{out}");
+    let (ok, _, err) = run(&["user", "disable", "nobody"]);
+    assert!(!ok);
+    assert!(err.contains("no account named `nobody`"), "{err}");
+}
