@@ -3,15 +3,15 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::alerts::NewSilence;
-use crate::alerts::{AlertView, AlertsOverview, SilenceOutcome};
-use crate::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
-#[cfg(feature = "ssr")]
 use crate::backend::{AccountAction, OwnAccountAction};
-use crate::drift::{PackageSearch, ServiceDrift};
-use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
-use crate::model::{FleetOverview, ServiceDetail};
-use crate::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
+#[cfg(feature = "ssr")]
+use shipshape_types::alerts::NewSilence;
+use shipshape_types::alerts::{AlertView, AlertsOverview, SilenceOutcome};
+use shipshape_types::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
+use shipshape_types::drift::{PackageSearch, ServiceDrift};
+use shipshape_types::health::{ServiceHealth, StatusGrouping, StatusPageView};
+use shipshape_types::model::{FleetOverview, ServiceDetail};
+use shipshape_types::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 #[cfg(feature = "ssr")]
 fn backend() -> Result<crate::backend::UiBackendHandle, ServerFnError> {

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-use crate::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
-use crate::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
-use crate::drift::{PackageSearch, ServiceDrift};
-use crate::health::{ServiceHealth, StatusGrouping, StatusPageView};
-use crate::model::{FleetOverview, ServiceDetail};
-use crate::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
+use shipshape_types::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
+use shipshape_types::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
+use shipshape_types::drift::{PackageSearch, ServiceDrift};
+use shipshape_types::health::{ServiceHealth, StatusGrouping, StatusPageView};
+use shipshape_types::model::{FleetOverview, ServiceDetail};
+use shipshape_types::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 /// Why a UI request could not be answered, in words fit for the person who
 /// asked. The internal cause has already been logged by the server.

@@ -4,18 +4,11 @@
 
 #![recursion_limit = "256"]
 
-pub mod alerts;
 pub mod api;
-pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;
-pub mod drift;
-pub mod format;
-pub mod health;
-pub mod model;
 pub mod pages;
-pub mod upgrades;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -10,6 +10,7 @@ use shipshape_server::config::{self, ENV_SETTINGS};
 use shipshape_server::deps::scan;
 use shipshape_server::serve;
 use shipshape_server::telemetry::logging;
+use shipshape_types::drift::Gap;
 
 /// Shipshape shows, for every service of a fleet, whether it is healthy and
 /// how far its dependencies have drifted.
@@ -201,7 +202,7 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot check {target}: {e}"))?;
                 print!("{}", scan::render_table(&result, now));
-                let reasons = scan::over_budget(&result.dependencies, max_libyear, fail_on.as_deref());
+                let reasons = scan::over_budget(&result.dependencies, max_libyear, fail_on.as_deref().and_then(Gap::parse));
                 if reasons.is_empty() {
                     println!("within budget");
                 } else {

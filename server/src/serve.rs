@@ -51,7 +51,7 @@ pub async fn upgrade_once(
     env: &BTreeMap<String, String>,
     service: Option<&str>,
     dry_run: bool,
-) -> anyhow::Result<shipshape_app::upgrades::RunOutcomeView> {
+) -> anyhow::Result<shipshape_types::upgrades::RunOutcomeView> {
     let store = open_store(config).await?;
     if let Some(path) = &config.fleet.file {
         FleetService::new(store.clone(), Arc::new(SystemClock))

@@ -15,7 +15,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{ManualClock, TestDb, answer, app_state, drift_service};
 use serde_json::{Value, json};
-use shipshape_app::drift::DependencyView;
 use shipshape_fakes::smtp::{CA_PEM_PATH, SmtpSecurity};
 use shipshape_fakes::{FakeSmtp, ReceiverKind, ReceiverMode, SmtpMode, WebhookReceiver};
 use shipshape_server::alert::channel::{SIGNATURE_HEADER, signature};
@@ -25,6 +24,7 @@ use shipshape_server::fleet::FleetService;
 use shipshape_server::health::format::Verdict;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::store::{RecordedCheck, Store};
+use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
 
 /// 2026-11-23T12:00Z.
 const START: i64 = 1_795_435_200_000;
@@ -258,14 +258,11 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
             .expect("ledger")
             .id;
         let serde = DependencyView {
-            ecosystem: "cargo".into(),
-            manifest: "Cargo.toml".into(),
-            name: "serde".into(),
             current: Some("1.0.0".into()),
             latest: Some("2.0.0".into()),
-            gap: Some("major".into()),
+            gap: Some(Gap::Major),
             libyears: Some(3.5),
-            ..DependencyView::default()
+            ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", "serde")
         };
         store
             .record_snapshot(

@@ -10,10 +10,10 @@ use std::path::Path;
 use axum::body::Body;
 use axum::http::Request;
 use common::{ManualClock, TestDb, app_state, drift_service};
-use shipshape_app::model::{OrgDiscoveryStatus, ServiceOrigin};
 use shipshape_fakes::{FakeRepo, Fakes, demo};
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
+use shipshape_types::model::{OrgDiscoveryStatus, ServiceOrigin};
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::{ManualClock, TestDb, drift_service, services};
-use shipshape_app::drift::{DependencyView, ServiceDrift};
 use shipshape_fakes::{FakeRepo, Fakes, Fault, demo};
 use shipshape_server::deps::service::DriftService;
 use shipshape_server::fleet::FleetService;
+use shipshape_types::drift::{DependencyKind, DependencyView, Gap, ServiceDrift};
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 
@@ -106,7 +106,7 @@ async fn the_demo_fleet_is_measured_and_an_unchanged_second_refresh_reuses_every
         let serde = row(&checkout, "serde");
         assert_eq!(serde.current.as_deref(), Some("1.0.229"));
         assert_eq!(serde.latest.as_deref(), Some("1.0.230"));
-        assert_eq!(serde.gap.as_deref(), Some("patch"));
+        assert_eq!(serde.gap, Some(Gap::Patch));
         let tokio_row = row(&checkout, "tokio");
         assert_eq!(
             tokio_row.latest.as_deref(),
@@ -115,14 +115,14 @@ async fn the_demo_fleet_is_measured_and_an_unchanged_second_refresh_reuses_every
         );
         let cc = row(&checkout, "cc");
         assert_eq!(
-            (cc.kind.as_str(), cc.gap.as_deref()),
-            ("build", Some("up-to-date")),
+            (cc.kind, cc.gap),
+            (DependencyKind::Build, Some(Gap::UpToDate)),
             "a yanked release is never latest"
         );
         let reqwest = row(&checkout, "reqwest");
         assert_eq!(
-            (reqwest.kind.as_str(), reqwest.gap.as_deref()),
-            ("dev", Some("major")),
+            (reqwest.kind, reqwest.gap),
+            (DependencyKind::Dev, Some(Gap::Major)),
             "0.11 → 0.13 is major under 0.x rules"
         );
         assert!(checkout.latest.as_ref().is_some_and(|s| s.libyears > 0.0));
@@ -130,7 +130,7 @@ async fn the_demo_fleet_is_measured_and_an_unchanged_second_refresh_reuses_every
         let storefront = drift_of(&setup, "storefront-web").await;
         let express = row(&storefront, "express");
         assert_eq!(express.current.as_deref(), Some("4.22.3"));
-        assert_eq!(express.gap.as_deref(), Some("major"));
+        assert_eq!(express.gap, Some(Gap::Major));
         let ledger = drift_of(&setup, "ledger").await;
         let sync = row(&ledger, "golang.org/x/sync");
         assert_eq!(
@@ -220,7 +220,7 @@ async fn a_broken_manifest_a_missing_repository_and_a_dead_registry_are_each_rep
         "{:?}",
         mixed.problems
     );
-    assert_eq!(row(&mixed, "numpy").gap.as_deref(), Some("major"));
+    assert_eq!(row(&mixed, "numpy").gap, Some(Gap::Major));
     let httpx = row(&mixed, "httpx");
     assert_eq!(httpx.gap, None);
     let note = httpx.note.as_deref().unwrap_or_default();
@@ -299,7 +299,7 @@ async fn a_git_repository_is_cloned_shallow_then_fetched_and_a_new_commit_is_mea
     setup.drift.refresh_fleet().await.expect("clone");
     let billing = drift_of(&setup, "billing").await;
     assert_eq!(row(&billing, "rails").current.as_deref(), Some("7.1.3.2"));
-    assert_eq!(row(&billing, "rspec-rails").kind, "dev");
+    assert_eq!(row(&billing, "rspec-rails").kind, DependencyKind::Dev);
 
     let unchanged = setup.drift.refresh_fleet().await.expect("fetch");
     assert_eq!(unchanged.unchanged, 1);

@@ -116,7 +116,7 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
     while let Ok(change) = heard.try_recv() {
         announced.push((change.slug, change.level));
     }
-    use shipshape_app::health::HealthLevel;
+    use shipshape_types::health::HealthLevel;
     assert!(
         announced.contains(&("ledger".to_string(), HealthLevel::Up)),
         "{announced:?}"

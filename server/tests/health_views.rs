@@ -14,13 +14,13 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{ManualClock, TestDb, app_state, services};
 use serde_json::Value;
-use shipshape_app::health::{HealthChange, HealthLevel, StatusGrouping};
 use shipshape_server::fleet::FleetService;
 use shipshape_server::health::format::Verdict;
 use shipshape_server::health::rollup::{DAY_MS, HOUR_MS, MINUTE_MS};
 use shipshape_server::health::service::HealthService;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::store::{RecordedCheck, Store};
+use shipshape_types::health::{HealthChange, HealthLevel, StatusGrouping};
 
 /// 2026-11-20T00:00Z.
 const START: i64 = 1_795_132_800_000;

@@ -4,7 +4,7 @@ mod common;
 
 use common::{ManualClock, TestDb, services};
 use shipshape_server::fleet::FleetService;
-use shipshape_server::store::ServiceOrigin;
+use shipshape_types::model::ServiceOrigin;
 use std::path::Path;
 
 #[tokio::test]

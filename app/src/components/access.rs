@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::load_current_user;
-use crate::auth::{CurrentUser, Role};
+use shipshape_types::auth::{CurrentUser, Role};
 
 /// The caller, read once per page load and shared by every component.
 #[derive(Clone, Copy)]

@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::alerts::AlertView;
 use crate::api::load_firing_alerts;
-use crate::format::plural;
+use shipshape_types::alerts::AlertView;
+use shipshape_types::format::plural;
 
 #[component]
 pub fn FiringAlertsBanner(

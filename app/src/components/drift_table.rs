@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api::{load_service_drift, refresh_service_now};
-use crate::auth::Role;
 use crate::components::access::IfAllowed;
 use crate::components::service_bits::ErrorPanel;
 use crate::components::trend_chart::TrendChart;
-use crate::drift::{DependencyView, ServiceDrift, SortKey, sort_dependencies};
-use crate::format::utc_timestamp;
+use shipshape_types::auth::Role;
+use shipshape_types::drift::{DependencyView, ServiceDrift, SortKey, sort_dependencies};
+use shipshape_types::format::utc_timestamp;
 
 #[component]
 pub fn DriftSection(slug: String) -> impl IntoView {
@@ -126,8 +126,12 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
     let gap_filter = RwSignal::new(String::new());
     let kind_filter = RwSignal::new(String::new());
     let ecosystem_filter = RwSignal::new(String::new());
-    let kinds = choices(dependencies.iter().map(|d| d.kind.clone()));
-    let ecosystems = choices(dependencies.iter().map(|d| d.ecosystem.clone()));
+    let kinds = choices(dependencies.iter().map(|d| d.kind.name().to_string()));
+    let ecosystems = choices(
+        dependencies
+            .iter()
+            .map(|d| d.ecosystem.config_name().to_string()),
+    );
     let all = StoredValue::new(dependencies);
     // `None` keeps the server's order (by manifest, then package).
     let sort: RwSignal<Option<(SortKey, bool)>> = RwSignal::new(None);
@@ -137,8 +141,8 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                 (gap_filter.get(), kind_filter.get(), ecosystem_filter.get());
             rows.iter()
                 .filter(|d| gap.is_empty() || d.gap_or_unknown() == gap)
-                .filter(|d| kind.is_empty() || d.kind == kind)
-                .filter(|d| ecosystem.is_empty() || d.ecosystem == ecosystem)
+                .filter(|d| kind.is_empty() || d.kind.name() == kind)
+                .filter(|d| ecosystem.is_empty() || d.ecosystem.config_name() == ecosystem)
                 .cloned()
                 .collect::<Vec<_>>()
         });
@@ -200,11 +204,11 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                         view! {
                             <tr data-gap=gap.clone() data-package=d.name.clone()>
                                 <td>
-                                    <span class="ecosystem">{d.ecosystem.clone()}</span>" "
+                                    <span class="ecosystem">{d.ecosystem.config_name()}</span>" "
                                     <strong>{d.name.clone()}</strong>
                                     <div class="muted small">{d.manifest.clone()}</div>
                                 </td>
-                                <td>{d.kind.clone()}{d.optional.then_some(" (optional)")}</td>
+                                <td>{d.kind.name()}{d.optional.then_some(" (optional)")}</td>
                                 <td><code>{d.current.clone().unwrap_or_else(|| "-".into())}</code></td>
                                 <td><code>{d.wanted.clone().unwrap_or_else(|| "-".into())}</code></td>
                                 <td><code>{d.latest.clone().unwrap_or_else(|| "-".into())}</code></td>

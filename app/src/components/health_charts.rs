@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::format::{utc_date, utc_timestamp};
-use crate::health::{DayCell, HealthLevel, LatencyPoint, day_class, percent};
+use shipshape_types::format::{utc_date, utc_timestamp};
+use shipshape_types::health::{DayCell, HealthLevel, LatencyPoint, day_class, percent};
 
 /// A level in colour and words (never colour alone).
 #[component]

@@ -8,8 +8,8 @@ use crate::api::load_service_health;
 use crate::components::health_charts::{HealthPill, LatencyChart, UptimeBar};
 use crate::components::live_health::LiveHealth;
 use crate::components::service_bits::ErrorPanel;
-use crate::format::utc_timestamp;
-use crate::health::{
+use shipshape_types::format::utc_timestamp;
+use shipshape_types::health::{
     EndpointHealth, IncidentView, ServiceHealth, UptimeFigures, duration_words, percent,
 };
 

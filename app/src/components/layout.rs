@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::auth::Role;
 use crate::components::access::{IfAllowed, UserMenu};
+use shipshape_types::auth::Role;
 
 /// The frame of every page: the brand, the navigation and the content.
 #[component]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::health::{HealthChange, HealthLevel};
+use shipshape_types::health::{HealthChange, HealthLevel};
 
 #[derive(Clone, Copy)]
 pub struct LiveHealth(RwSignal<HashMap<String, HealthChange>>);

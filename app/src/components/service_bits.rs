@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::RepositoryView;
+use shipshape_types::model::RepositoryView;
 
 #[component]
 pub fn TagList(tags: Vec<String>) -> impl IntoView {

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 
-use crate::drift::DriftSummary;
-use crate::format::utc_timestamp;
+use shipshape_types::drift::DriftSummary;
+use shipshape_types::format::utc_timestamp;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;

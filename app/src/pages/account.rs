@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{ChangeMyPassword, EndMySessions, load_my_account};
-use crate::auth::{AccountOutcome, MyAccount};
 use crate::components::service_bits::ErrorPanel;
+use shipshape_types::auth::{AccountOutcome, MyAccount};
 
 /// The outcome line of a form on this page, once it has been answered.
 fn outcome_line(

@@ -9,8 +9,8 @@ use crate::api::{
     ChangeAccountRole, CreateAccount, CreateApiToken, DeleteAccount, EndAccountSessions,
     RevokeApiToken, SetAccountDisabled, SetAccountPassword, load_admin,
 };
-use crate::auth::{AccountOutcome, AccountView, AdminOverview, Role};
 use crate::components::service_bits::ErrorPanel;
+use shipshape_types::auth::{AccountOutcome, AccountView, AdminOverview, Role};
 
 /// The Admin page's account forms, and the outcome of whichever ran last.
 #[derive(Clone, Copy)]

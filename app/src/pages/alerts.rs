@@ -6,14 +6,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::alerts::{
-    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, RuleView, SilenceView,
-};
 use crate::api::{CreateSilence, ExpireSilence, load_alerts};
-use crate::auth::Role;
 use crate::components::access::Me;
 use crate::components::service_bits::ErrorPanel;
-use crate::format::utc_timestamp;
+use shipshape_types::alerts::{
+    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, RuleView, SilenceView,
+};
+use shipshape_types::auth::Role;
+use shipshape_types::format::utc_timestamp;
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {

@@ -11,9 +11,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::search_packages;
 use crate::components::in_place;
 use crate::components::service_bits::ErrorPanel;
-use crate::drift::{PackageSearch, PackageUse};
-use crate::format::plural;
-use crate::model::encode_query_value;
+use shipshape_types::drift::{PackageSearch, PackageUse};
+use shipshape_types::format::plural;
+use shipshape_types::model::encode_query_value;
 
 /// Beyond this many packages the page asks for a narrower search instead of
 /// rendering the whole fleet's dependency list.
@@ -176,7 +176,7 @@ fn PackageRow(package: PackageUse) -> impl IntoView {
     view! {
         <tr data-testid="package" data-package=name_attribute>
             <th scope="row"><code>{name}</code></th>
-            <td>{package.ecosystem}</td>
+            <td>{package.ecosystem.config_name()}</td>
             <td>{latest.clone().unwrap_or_else(|| "unknown".into())}</td>
             <td><ul class="versions">{versions}</ul></td>
         </tr>

@@ -8,9 +8,9 @@ use crate::components::health_charts::{HealthPill, Sparkline};
 use crate::components::in_place;
 use crate::components::live_health::LiveHealth;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
-use crate::format::{plural, utc_timestamp};
-use crate::health::percent;
-use crate::model::{
+use shipshape_types::format::{plural, utc_timestamp};
+use shipshape_types::health::percent;
+use shipshape_types::model::{
     FleetFileStatus, FleetFilter, FleetOverview, OrgDiscoveryStatus, ServiceSummary,
 };
 

@@ -7,9 +7,9 @@ use crate::components::alert_banner::FiringAlertsBanner;
 use crate::components::drift_table::DriftSection;
 use crate::components::health_section::HealthSection;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TagList, TierBadge};
-use crate::format::utc_timestamp;
-use crate::model::{HealthEndpointView, ServiceDetail};
 use crate::pages::not_found::NotFound;
+use shipshape_types::format::utc_timestamp;
+use shipshape_types::model::{HealthEndpointView, ServiceDetail};
 
 #[component]
 pub fn ServicePage() -> impl IntoView {

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use crate::api::load_fleet_overview;
 use crate::components::service_bits::{ErrorPanel, RepositoryLink, TierBadge};
-use crate::model::ServiceSummary;
+use shipshape_types::model::ServiceSummary;
 
 /// Every service in one table, for reading across attributes.
 #[component]

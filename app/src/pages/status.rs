@@ -11,8 +11,10 @@ use crate::api::load_status_page;
 use crate::components::health_charts::{HealthPill, UptimeBar};
 use crate::components::health_section::IncidentList;
 use crate::components::service_bits::ErrorPanel;
-use crate::format::utc_timestamp;
-use crate::health::{HealthLevel, StatusGrouping, StatusPageView, StatusService, percent};
+use shipshape_types::format::utc_timestamp;
+use shipshape_types::health::{
+    HealthLevel, StatusGrouping, StatusPageView, StatusService, percent,
+};
 
 #[component]
 pub fn StatusPage() -> impl IntoView {

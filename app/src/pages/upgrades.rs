@@ -7,11 +7,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{CreateUpgradeWave, RunUpgradesNow, load_upgrades};
-use crate::auth::Role;
 use crate::components::access::Me;
 use crate::components::service_bits::ErrorPanel;
-use crate::format::{plural, utc_timestamp};
-use crate::upgrades::{
+use shipshape_types::auth::Role;
+use shipshape_types::format::{plural, utc_timestamp};
+use shipshape_types::upgrades::{
     GroupPreviewView, RunOutcomeView, ScheduleEntryView, ServicePreviewView, UpgradePrView,
     UpgradeRunView, UpgradesOverview, WaveView,
 };

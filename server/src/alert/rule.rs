@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use shipshape_app::drift::DependencyView;
-use shipshape_app::health::duration_words;
+use shipshape_types::drift::{DependencyView, Gap};
+use shipshape_types::health::duration_words;
 
 use crate::health::state::HealthState;
 
@@ -243,7 +243,7 @@ pub fn evaluate(condition: &Condition, service: &ServiceFacts, now_ms: i64) -> O
             let behind: Vec<String> = service
                 .dependencies
                 .iter()
-                .filter(|d| d.gap.as_deref() == Some("major"))
+                .filter(|d| d.gap == Some(Gap::Major))
                 .filter(|d| package.as_ref().is_none_or(|p| &d.name == p))
                 .map(|d| format!("{} → {}", version_of(d), d.latest.as_deref().unwrap_or("?")))
                 .collect();
@@ -291,6 +291,7 @@ pub fn evaluate(condition: &Condition, service: &ServiceFacts, now_ms: i64) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shipshape_types::drift::Ecosystem;
 
     const NOW: i64 = 1_800_000_000_000;
     const MINUTE: i64 = 60_000;
@@ -313,13 +314,12 @@ mod tests {
         }
     }
 
-    fn dependency(name: &str, gap: &str) -> DependencyView {
+    fn dependency(name: &str, gap: Gap) -> DependencyView {
         DependencyView {
-            name: name.into(),
             current: Some("1.0.0".into()),
             latest: Some("2.0.0".into()),
-            gap: Some(gap.into()),
-            ..DependencyView::default()
+            gap: Some(gap),
+            ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", name)
         }
     }
 
@@ -363,7 +363,10 @@ mod tests {
             evaluate(&Condition::DriftOver { libyears: 10.0 }, &facts, NOW).as_deref(),
             Some("drift is 12.3 libyears, over the budget of 10")
         );
-        facts.dependencies = vec![dependency("serde", "major"), dependency("tokio", "minor")];
+        facts.dependencies = vec![
+            dependency("serde", Gap::Major),
+            dependency("tokio", Gap::Minor),
+        ];
         let any = Condition::MajorBehind { package: None };
         assert_eq!(
             evaluate(&any, &facts, NOW).as_deref(),

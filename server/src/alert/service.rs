@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use shipshape_app::alerts::{
+use shipshape_types::alerts::{
     AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, NewSilence, RuleView,
     SilenceView,
 };
-use shipshape_app::health::{HealthLevel, duration_words};
+use shipshape_types::health::{HealthLevel, duration_words};
 use tokio_util::sync::CancellationToken;
 
 use super::channel::{Channel, EmailChannel, SlackChannel, WebhookChannel};
@@ -726,8 +726,8 @@ impl AlertService {
                 when: match &w.when {
                     WindowTime::Once { start_ms, end_ms } => format!(
                         "{} to {}",
-                        shipshape_app::format::utc_timestamp(*start_ms),
-                        shipshape_app::format::utc_timestamp(*end_ms)
+                        shipshape_types::format::utc_timestamp(*start_ms),
+                        shipshape_types::format::utc_timestamp(*end_ms)
                     ),
                     WindowTime::Recurring { schedule, duration } => format!(
                         "`{}` ({}) for {}",

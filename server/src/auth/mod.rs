@@ -9,4 +9,4 @@ pub mod policy;
 pub mod secret;
 pub mod service;
 
-pub use shipshape_app::auth::Role;
+pub use shipshape_types::auth::Role;

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use shipshape_app::auth::{
+use shipshape_types::auth::{
     AccountView, AuditEntryView, CreatedToken, MyAccount, SessionView, TokenView,
 };
-use shipshape_app::format::utc_timestamp;
+use shipshape_types::format::utc_timestamp;
 
 use super::Role;
 use super::limiter::AttemptLimiter;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use shipshape_app::drift::DependencyView;
+use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
 
 use crate::store::event_types as types;
 
@@ -17,14 +17,10 @@ pub struct DriftChange {
     pub payload: Value,
 }
 
-type Key<'a> = (&'a str, &'a str, &'a str);
+type Key<'a> = (Ecosystem, &'a str, &'a str);
 
 fn key(dependency: &DependencyView) -> Key<'_> {
-    (
-        &dependency.ecosystem,
-        &dependency.manifest,
-        &dependency.name,
-    )
+    (dependency.ecosystem, &dependency.manifest, &dependency.name)
 }
 
 fn described(dependency: &DependencyView) -> Value {
@@ -65,9 +61,9 @@ pub fn drift_changes(
     let mut changes = Vec::new();
     for dependency in current {
         let was = before.get(&key(dependency));
-        let is_major = dependency.gap.as_deref() == Some("major");
+        let is_major = dependency.gap == Some(Gap::Major);
         let was_major_to_same =
-            was.is_some_and(|w| w.gap.as_deref() == Some("major") && w.latest == dependency.latest);
+            was.is_some_and(|w| w.gap == Some(Gap::Major) && w.latest == dependency.latest);
         if is_major && !was_major_to_same {
             changes.push(DriftChange {
                 event_type: types::DEPENDENCY_MAJOR_BEHIND,
@@ -127,18 +123,15 @@ mod tests {
         name: &str,
         current: &str,
         latest: &str,
-        gap: &str,
+        gap: Gap,
         libyears: f64,
     ) -> DependencyView {
         DependencyView {
-            ecosystem: "cargo".into(),
-            manifest: "Cargo.toml".into(),
-            name: name.into(),
             current: Some(current.into()),
             latest: Some(latest.into()),
-            gap: Some(gap.into()),
+            gap: Some(gap),
             libyears: Some(libyears),
-            ..DependencyView::default()
+            ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", name)
         }
     }
 
@@ -148,8 +141,8 @@ mod tests {
 
     #[test]
     fn a_dependency_falling_a_major_behind_is_reported_once() {
-        let before = [dependency("serde", "1.0.0", "1.0.5", "patch", 0.1)];
-        let after = [dependency("serde", "1.0.0", "2.0.0", "major", 1.0)];
+        let before = [dependency("serde", "1.0.0", "1.0.5", Gap::Patch, 0.1)];
+        let after = [dependency("serde", "1.0.0", "2.0.0", Gap::Major, 1.0)];
         let changes = drift_changes(Some(&before), &after, None);
         assert_eq!(kinds(&changes), [types::DEPENDENCY_MAJOR_BEHIND]);
         assert_eq!(changes[0].payload["package"], "serde");
@@ -157,7 +150,7 @@ mod tests {
         // The next refresh finds the same: nothing new to say.
         assert!(drift_changes(Some(&after), &after, None).is_empty());
         // A newer major still is news.
-        let further = [dependency("serde", "1.0.0", "3.0.0", "major", 2.0)];
+        let further = [dependency("serde", "1.0.0", "3.0.0", Gap::Major, 2.0)];
         assert_eq!(
             kinds(&drift_changes(Some(&after), &further, None)),
             [types::DEPENDENCY_MAJOR_BEHIND]
@@ -166,7 +159,7 @@ mod tests {
 
     #[test]
     fn yanks_and_new_advisories_are_reported() {
-        let before = [dependency("tokio", "1.2.0", "1.2.0", "up-to-date", 0.0)];
+        let before = [dependency("tokio", "1.2.0", "1.2.0", Gap::UpToDate, 0.0)];
         let mut after = before.clone();
         after[0].yanked = true;
         after[0].advisories = vec!["RUSTSEC-2026-0001".into()];
@@ -188,8 +181,8 @@ mod tests {
 
     #[test]
     fn the_budget_is_reported_when_crossed_either_way() {
-        let low = [dependency("a", "1.0.0", "1.1.0", "minor", 2.0)];
-        let high = [dependency("a", "1.0.0", "1.9.0", "minor", 12.5)];
+        let low = [dependency("a", "1.0.0", "1.1.0", Gap::Minor, 2.0)];
+        let high = [dependency("a", "1.0.0", "1.9.0", Gap::Minor, 12.5)];
         assert_eq!(
             kinds(&drift_changes(Some(&low), &high, Some(10.0))),
             [types::DRIFT_OVER_BUDGET]

@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use futures::future::join_all;
-use shipshape_app::drift::DependencyView;
+use shipshape_types::drift::DependencyView;
 
 use super::analyze::{Outcome, analyze};
 use super::model::Ecosystem;
 use super::read::FoundDependency;
 use super::registry::answers::PackageInfo;
 use super::registry::client::Registry;
-use super::version::{Gap, Pep440Scheme, VersionScheme};
+use super::version::{Pep440Scheme, VersionScheme};
 
 /// One registry per ecosystem.
 #[derive(Clone, Default)]
@@ -71,16 +71,6 @@ impl Registries {
     }
 }
 
-/// The gap as config, the API and the UI name it.
-pub fn gap_name(gap: Gap) -> &'static str {
-    match gap {
-        Gap::UpToDate => "up-to-date",
-        Gap::Patch => "patch",
-        Gap::Minor => "minor",
-        Gap::Major => "major",
-    }
-}
-
 /// Advisories that affect `current`: PyPI lists the versions that fix each;
 /// one is in effect while the version in use is older than a fix.
 fn affecting(info: &PackageInfo, ecosystem: Ecosystem, current: &str) -> Vec<String> {
@@ -121,25 +111,16 @@ pub fn measure_all(
                 None => (None, None),
             };
             let mut row = DependencyView {
-                ecosystem: dependency.ecosystem.config_name().to_string(),
-                manifest: dependency.manifest.clone(),
-                name: dependency.declared.name.clone(),
                 requirement: dependency.declared.requirement.clone(),
-                kind: dependency.declared.kind.name().to_string(),
+                kind: dependency.declared.kind,
                 optional: dependency.declared.optional,
                 source: dependency.declared.non_registry_source.clone(),
                 locked: dependency.locked.clone(),
-                current: None,
-                wanted: None,
-                latest: None,
-                gap: None,
-                releases_behind: None,
-                libyears: None,
-                age_days: None,
-                yanked: false,
-                deprecated: None,
-                advisories: Vec::new(),
-                note: None,
+                ..DependencyView::unmeasured(
+                    dependency.ecosystem,
+                    dependency.manifest.clone(),
+                    dependency.declared.name.clone(),
+                )
             };
             match analyze(
                 dependency.ecosystem,
@@ -154,7 +135,7 @@ pub fn measure_all(
                         row.deprecated = info.deprecated.get(&drift.current).cloned();
                         row.advisories = affecting(info, dependency.ecosystem, &drift.current);
                     }
-                    row.gap = Some(gap_name(drift.gap).to_string());
+                    row.gap = Some(drift.gap);
                     row.releases_behind = i64::try_from(drift.releases_behind).ok();
                     row.libyears = drift.libyears.map(|y| (y * 100.0).round() / 100.0);
                     row.age_days = drift.age_days;
@@ -175,22 +156,18 @@ pub fn measure_all(
 
 /// A stored row back to what the manifest declared, so that an unchanged
 /// repository is measured again without being read again.
-pub fn found_from_row(row: &DependencyView) -> Option<FoundDependency> {
-    use super::model::{DeclaredDependency, DependencyKind};
-    Some(FoundDependency {
-        ecosystem: Ecosystem::from_config_name(&row.ecosystem)?,
+pub fn found_from_row(row: &DependencyView) -> FoundDependency {
+    use super::model::DeclaredDependency;
+    FoundDependency {
+        ecosystem: row.ecosystem,
         manifest: row.manifest.clone(),
         declared: DeclaredDependency {
             name: row.name.clone(),
             requirement: row.requirement.clone(),
-            kind: match row.kind.as_str() {
-                "dev" => DependencyKind::Dev,
-                "build" => DependencyKind::Build,
-                _ => DependencyKind::Normal,
-            },
+            kind: row.kind,
             optional: row.optional,
             non_registry_source: row.source.clone(),
         },
         locked: row.locked.clone(),
-    })
+    }
 }

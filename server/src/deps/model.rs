@@ -1,61 +1,6 @@
 //! What a manifest declares, independent of the ecosystem.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Ecosystem {
-    Cargo,
-    Npm,
-    Python,
-    Go,
-    Ruby,
-    Maven,
-}
-
-impl Ecosystem {
-    pub const ALL: [Ecosystem; 6] = [
-        Ecosystem::Cargo,
-        Ecosystem::Npm,
-        Ecosystem::Python,
-        Ecosystem::Go,
-        Ecosystem::Ruby,
-        Ecosystem::Maven,
-    ];
-    /// Names in config, the API and the UI.
-    pub const CONFIG_NAMES: [&'static str; 6] = ["cargo", "npm", "python", "go", "ruby", "maven"];
-
-    pub fn config_name(self) -> &'static str {
-        match self {
-            Ecosystem::Cargo => "cargo",
-            Ecosystem::Npm => "npm",
-            Ecosystem::Python => "python",
-            Ecosystem::Go => "go",
-            Ecosystem::Ruby => "ruby",
-            Ecosystem::Maven => "maven",
-        }
-    }
-
-    pub fn from_config_name(name: &str) -> Option<Ecosystem> {
-        Ecosystem::ALL.into_iter().find(|e| e.config_name() == name)
-    }
-}
-
-impl DependencyKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            DependencyKind::Normal => "normal",
-            DependencyKind::Dev => "dev",
-            DependencyKind::Build => "build",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum DependencyKind {
-    Normal,
-    Dev,
-    Build,
-}
+pub use shipshape_types::drift::{DependencyKind, Ecosystem};
 
 /// One dependency as a manifest declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use shipshape_app::drift::{DependencyView, DriftSummary};
+use shipshape_types::drift::{DependencyView, DriftSummary, Gap};
 
 use super::crawl::measure_all;
 use super::read::read_snapshot;
@@ -54,16 +54,11 @@ fn cell(value: Option<&str>) -> &str {
 /// A plain-text table, one dependency a line, worst gaps first.
 pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
     let mut rows: Vec<&DependencyView> = result.dependencies.iter().collect();
-    let rank = |gap: Option<&str>| match gap {
-        Some("major") => 0,
-        Some("minor") => 1,
-        Some("patch") => 2,
-        Some("up-to-date") => 3,
-        _ => 4,
-    };
+    // Worst first; unmeasured rows last.
+    let rank = |gap: Option<Gap>| gap.map_or(0, |gap| 4 - gap as u8);
     rows.sort_by(|a, b| {
-        rank(a.gap.as_deref())
-            .cmp(&rank(b.gap.as_deref()))
+        rank(b.gap)
+            .cmp(&rank(a.gap))
             .then(
                 b.libyears
                     .unwrap_or(0.0)
@@ -86,9 +81,9 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
                 flags.push(note.clone());
             }
             [
-                d.ecosystem.clone(),
+                d.ecosystem.config_name().to_string(),
                 d.name.clone(),
-                d.kind.clone(),
+                d.kind.name().to_string(),
                 cell(d.current.as_deref()).to_string(),
                 cell(d.wanted.as_deref()).to_string(),
                 cell(d.latest.as_deref()).to_string(),
@@ -163,7 +158,7 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
 pub fn over_budget(
     dependencies: &[DependencyView],
     max_libyears: Option<f64>,
-    fail_on: Option<&str>,
+    fail_on: Option<Gap>,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
     let total: f64 = dependencies.iter().filter_map(|d| d.libyears).sum();
@@ -173,21 +168,15 @@ pub fn over_budget(
         reasons.push(format!("{total:.2} libyears is over the budget of {max}"));
     }
     if let Some(fail_on) = fail_on {
-        let threshold = shipshape_app::drift::GAPS
-            .iter()
-            .position(|g| *g == fail_on)
-            .unwrap_or(3);
         for d in dependencies {
-            let at = d
-                .gap
-                .as_deref()
-                .and_then(|g| shipshape_app::drift::GAPS.iter().position(|x| *x == g));
-            if at.is_some_and(|at| at >= threshold && at > 0) {
+            if d.gap
+                .is_some_and(|gap| gap >= fail_on && gap > Gap::UpToDate)
+            {
                 reasons.push(format!(
                     "{} {} is {} behind ({} → {})",
                     d.name,
                     cell(d.current.as_deref()),
-                    d.gap.as_deref().unwrap_or_default(),
+                    d.gap_or_unknown(),
                     cell(d.current.as_deref()),
                     cell(d.latest.as_deref())
                 ));
@@ -200,37 +189,28 @@ pub fn over_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shipshape_types::drift::Ecosystem;
 
-    fn dep(name: &str, gap: Option<&str>, libyears: Option<f64>) -> DependencyView {
+    fn dep(name: &str, gap: Option<Gap>, libyears: Option<f64>) -> DependencyView {
         DependencyView {
-            ecosystem: "cargo".into(),
-            manifest: "Cargo.toml".into(),
-            name: name.into(),
             requirement: Some("1".into()),
-            kind: "normal".into(),
-            optional: false,
-            source: None,
-            locked: vec![],
             current: Some("1.0.0".into()),
             wanted: Some("1.2.0".into()),
             latest: Some("2.0.0".into()),
-            gap: gap.map(str::to_string),
+            gap,
             releases_behind: Some(3),
             libyears,
             age_days: Some(400),
-            yanked: false,
-            deprecated: None,
-            advisories: vec![],
-            note: None,
+            ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", name)
         }
     }
 
     #[test]
     fn the_budget_fails_on_libyears_and_on_gaps_at_or_above_the_threshold() {
         let deps = [
-            dep("a", Some("major"), Some(2.5)),
-            dep("b", Some("minor"), Some(1.0)),
-            dep("c", Some("up-to-date"), None),
+            dep("a", Some(Gap::Major), Some(2.5)),
+            dep("b", Some(Gap::Minor), Some(1.0)),
+            dep("c", Some(Gap::UpToDate), None),
         ];
         assert!(over_budget(&deps, Some(4.0), None).is_empty());
         assert_eq!(
@@ -238,18 +218,18 @@ mod tests {
             ["3.50 libyears is over the budget of 3"]
         );
         assert_eq!(
-            over_budget(&deps, None, Some("major")),
+            over_budget(&deps, None, Some(Gap::Major)),
             ["a 1.0.0 is major behind (1.0.0 → 2.0.0)"]
         );
-        assert_eq!(over_budget(&deps, None, Some("minor")).len(), 2);
+        assert_eq!(over_budget(&deps, None, Some(Gap::Minor)).len(), 2);
     }
 
     #[test]
     fn the_table_lists_worst_first_with_totals_and_problems() {
         let result = ScanResult {
             dependencies: vec![
-                dep("small", Some("patch"), Some(0.1)),
-                dep("big", Some("major"), Some(2.0)),
+                dep("small", Some(Gap::Patch), Some(0.1)),
+                dep("big", Some(Gap::Major), Some(2.0)),
             ],
             problems: vec!["Cargo.toml:3: bad".into()],
         };

@@ -14,7 +14,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use shipshape_app::drift::{DependencyView, PackageUse, ServiceDrift};
+use shipshape_types::drift::{DependencyView, PackageUse, ServiceDrift};
 
 use super::crawl::{Registries, found_from_row, measure_all};
 use super::model::Ecosystem;
@@ -360,11 +360,7 @@ impl DriftService {
                 let previous = previous.unwrap_or_default();
                 Read::Read {
                     revision,
-                    found: previous
-                        .dependencies
-                        .iter()
-                        .filter_map(found_from_row)
-                        .collect(),
+                    found: previous.dependencies.iter().map(found_from_row).collect(),
                     problems: previous.problems,
                     unchanged: true,
                 }
@@ -413,19 +409,16 @@ impl DriftService {
         let rows = self.inner.store.fleet_dependencies().await?;
         let rows = rows
             .into_iter()
-            .filter(
-                |(_, row)| match (query, Ecosystem::from_config_name(&row.ecosystem)) {
-                    (None, _) => true,
-                    (Some(query), Some(ecosystem)) => {
-                        query.matches_package(ecosystem, &row.name)
-                            && row
-                                .current
-                                .as_deref()
-                                .is_some_and(|v| query.matches_version(ecosystem, v))
-                    }
-                    (Some(_), None) => false,
-                },
-            )
+            .filter(|(_, row)| match query {
+                None => true,
+                Some(query) => {
+                    query.matches_package(row.ecosystem, &row.name)
+                        && row
+                            .current
+                            .as_deref()
+                            .is_some_and(|v| query.matches_version(row.ecosystem, v))
+                }
+            })
             .collect();
         Ok(group_packages(rows))
     }
@@ -433,7 +426,7 @@ impl DriftService {
     /// Adds each service's latest drift totals to an overview.
     pub async fn annotate(
         &self,
-        services: &mut [shipshape_app::model::ServiceSummary],
+        services: &mut [shipshape_types::model::ServiceSummary],
     ) -> Result<(), DriftError> {
         let mut summaries = self.inner.store.latest_drift_summaries().await?;
         for service in services {
@@ -448,15 +441,15 @@ impl DriftService {
 
 /// Groups dependency rows by package, then by version in use.
 pub fn group_packages(rows: Vec<(String, DependencyView)>) -> Vec<PackageUse> {
-    let mut packages: BTreeMap<(String, String), PackageUse> = BTreeMap::new();
+    let mut packages: BTreeMap<(Ecosystem, String), PackageUse> = BTreeMap::new();
     for (slug, row) in rows {
         let Some(current) = row.current.clone() else {
             continue;
         };
         let package = packages
-            .entry((row.ecosystem.clone(), row.name.clone()))
+            .entry((row.ecosystem, row.name.clone()))
             .or_insert_with(|| PackageUse {
-                ecosystem: row.ecosystem.clone(),
+                ecosystem: row.ecosystem,
                 name: row.name.clone(),
                 latest: row.latest.clone(),
                 versions: Vec::new(),

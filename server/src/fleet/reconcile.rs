@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use super::spec::ServiceSpec;
-use crate::store::{ServiceOrigin, StoredService};
+use shipshape_types::model::ServiceOrigin;
+
+use crate::store::StoredService;
 
 /// A service the configuration declares, and how: written in the fleet
 /// file, or found in a GitHub organisation the file names.

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-use shipshape_app::model::{
+use shipshape_types::model::{
     FleetFileStatus, FleetOverview, HealthEndpointView, OrgDiscoveryStatus, RepositoryView,
-    ServiceDetail, ServiceOrigin as OriginView, ServiceSummary,
+    ServiceDetail, ServiceOrigin, ServiceSummary,
 };
 
 use super::github_org::{self, OrgRule};
@@ -15,7 +15,7 @@ use super::reconcile::{self, DeclaredService, FleetPlan};
 use super::spec::{RepositorySource, ServiceSpec};
 use crate::clock::Clock;
 use crate::deps::source::github::GitHubClient;
-use crate::store::{ServiceOrigin, Store, StoreError, StoredService};
+use crate::store::{Store, StoreError, StoredService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
@@ -127,11 +127,7 @@ impl FleetService {
         };
         Ok(Some(ServiceDetail {
             summary: summary(&stored),
-            origin: match stored.origin {
-                ServiceOrigin::FleetFile => OriginView::FleetFile,
-                ServiceOrigin::Api => OriginView::Api,
-                ServiceOrigin::GitHubOrg => OriginView::GitHubOrg,
-            },
+            origin: stored.origin,
             health_endpoints: stored
                 .spec
                 .health_endpoints

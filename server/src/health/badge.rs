@@ -1,7 +1,7 @@
 //! Shields-style SVG badges (`health | up`, `uptime 30d | 99.95%`) for
 //! READMEs. Pure.
 
-use shipshape_app::health::{HealthLevel, percent};
+use shipshape_types::health::{HealthLevel, percent};
 
 /// Colours of shields.io's palette, so badges sit well beside others.
 const GREEN: &str = "#4c1";

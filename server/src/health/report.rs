@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use shipshape_app::health::{ComponentView, DayCell, HealthLevel, LatencyPoint};
+use shipshape_types::health::{ComponentView, DayCell, HealthLevel, LatencyPoint};
 
 use super::rollup::{Bucket, LatencyHistogram, Sample, StateCounts, roll_up};
 use super::state::HealthState;

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use shipshape_app::health::{
+use shipshape_types::health::{
     EndpointHealth, HealthChange, HealthLevel, HealthSummary, IncidentView, ServiceHealth,
     StatusGroup, StatusGrouping, StatusPageView, StatusService, UptimeFigures,
 };
-use shipshape_app::model::ServiceSummary;
+use shipshape_types::model::ServiceSummary;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 

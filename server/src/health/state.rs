@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use shipshape_app::health::HealthLevel;
+use shipshape_types::health::HealthLevel;
 
 use super::format::Verdict;
 

@@ -6,12 +6,14 @@
 
 use std::collections::HashMap;
 
-use shipshape_app::drift::{DependencyView, DriftSummary, ServiceDrift};
+use shipshape_types::drift::{
+    DependencyKind, DependencyView, DriftSummary, Ecosystem, Gap, ServiceDrift,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::events::{Journal, Subject};
-use super::{QueryContext, Store, StoreError};
+use super::{QueryContext, Store, StoreError, decode_named};
 use crate::deps::changes::drift_changes;
 
 const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note";
@@ -40,18 +42,25 @@ fn dependency_from_row(row: &AnyRow) -> Result<DependencyView, sqlx::Error> {
             .collect()
     };
     Ok(DependencyView {
-        ecosystem: row.try_get("ecosystem")?,
+        ecosystem: decode_named(
+            row.try_get("ecosystem")?,
+            Ecosystem::from_config_name,
+            "ecosystem",
+        )?,
         manifest: row.try_get("manifest")?,
         name: row.try_get("name")?,
         requirement: row.try_get("requirement")?,
-        kind: row.try_get("kind")?,
+        kind: decode_named(row.try_get("kind")?, DependencyKind::parse, "kind")?,
         optional: row.try_get::<i64, _>("optional")? != 0,
         source: row.try_get("source")?,
         locked: list(row.try_get("locked")?),
         current: row.try_get("current_version")?,
         wanted: row.try_get("wanted")?,
         latest: row.try_get("latest")?,
-        gap: row.try_get("gap")?,
+        gap: row
+            .try_get::<Option<String>, _>("gap")?
+            .map(|gap| decode_named(gap, Gap::parse, "gap"))
+            .transpose()?,
         releases_behind: row.try_get("releases_behind")?,
         libyears: row.try_get("libyears")?,
         age_days: row.try_get("age_days")?,
@@ -402,18 +411,18 @@ async fn insert_rows(
     for d in rows {
         query = query
             .bind(snapshot_id)
-            .bind(d.ecosystem.clone())
+            .bind(d.ecosystem.config_name())
             .bind(d.manifest.clone())
             .bind(d.name.clone())
             .bind(d.requirement.clone())
-            .bind(d.kind.clone())
+            .bind(d.kind.name())
             .bind(i64::from(d.optional))
             .bind(d.source.clone())
             .bind(d.locked.join(","))
             .bind(d.current.clone())
             .bind(d.wanted.clone())
             .bind(d.latest.clone())
-            .bind(d.gap.clone())
+            .bind(d.gap.map(Gap::name))
             .bind(d.releases_behind)
             .bind(d.libyears)
             .bind(d.age_days)

@@ -28,7 +28,7 @@ pub use alerts::{
 pub use drift::LatestDrift;
 pub use events::{EventFilter, MAX_EVENTS_PER_READ, StoredEvent, Subject, types as event_types};
 pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};
-pub use services::{ServiceOrigin, StoredService};
+pub use services::StoredService;
 pub use upgrades::{NewPr, RunEvent, StoredPr, StoredRun, StoredWave};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -96,6 +96,21 @@ impl<T> QueryContext<T> for Result<T, sqlx::Error> {
     fn during(self, action: &'static str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Query { action, source })
     }
+}
+
+/// Reads a text column that holds one of an enum's names (`cargo`,
+/// `major`, …) back into the enum; any other text is a decoding error that
+/// names the column, as a corrupt value deserves.
+pub(crate) fn decode_named<T>(
+    text: String,
+    parse: impl Fn(&str) -> Option<T>,
+    column: &'static str,
+) -> Result<T, sqlx::Error> {
+    parse(&text).ok_or_else(|| {
+        sqlx::Error::Decode(
+            format!("column {column} holds `{text}`, which is not a known value").into(),
+        )
+    })
 }
 
 #[derive(Clone, Debug)]

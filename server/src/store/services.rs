@@ -6,37 +6,11 @@ use std::time::Duration;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use shipshape_types::model::ServiceOrigin;
+
 use super::{QueryContext, Store, StoreError};
 use crate::fleet::reconcile::FleetPlan;
 use crate::fleet::spec::{Expectations, HealthEndpointSpec, RepositorySource, ServiceSpec};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceOrigin {
-    FleetFile,
-    Api,
-    GitHubOrg,
-}
-
-impl ServiceOrigin {
-    fn as_str(self) -> &'static str {
-        match self {
-            ServiceOrigin::FleetFile => "fleet_file",
-            ServiceOrigin::Api => "api",
-            ServiceOrigin::GitHubOrg => "github_org",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self, StoreError> {
-        match text {
-            "fleet_file" => Ok(ServiceOrigin::FleetFile),
-            "api" => Ok(ServiceOrigin::Api),
-            "github_org" => Ok(ServiceOrigin::GitHubOrg),
-            other => Err(StoreError::Corrupt(format!(
-                "unknown service origin `{other}`"
-            ))),
-        }
-    }
-}
 
 /// A service as the store holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +86,7 @@ impl Store {
             .bind(i64::from(spec.tier))
             .bind(repo_kind)
             .bind(repo_location)
-            .bind(declared.origin.as_str())
+            .bind(declared.origin.name())
             .bind(now_ms)
             .bind(i64::from(spec.public))
             .fetch_one(&mut *tx)
@@ -134,7 +108,7 @@ impl Store {
             .bind(i64::from(spec.tier))
             .bind(repo_kind)
             .bind(repo_location)
-            .bind(update.origin.as_str())
+            .bind(update.origin.name())
             .bind(now_ms)
             .bind(i64::from(spec.public))
             .execute(&mut *tx)
@@ -267,7 +241,8 @@ fn service_from_row(
             health_endpoints,
             public: row.try_get::<i64, _>("public").during(READING)? != 0,
         },
-        origin: ServiceOrigin::parse(&origin)?,
+        origin: ServiceOrigin::parse(&origin)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown service origin `{origin}`")))?,
         created_ms: row.try_get("created_ms").during(READING)?,
         updated_ms: row.try_get("updated_ms").during(READING)?,
         retired_ms: row.try_get("retired_ms").during(READING)?,

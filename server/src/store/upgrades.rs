@@ -2,6 +2,7 @@
 //! written before anything is sent to GitHub and saved after every step,
 //! so the next run picks up where a killed one stopped.
 
+use shipshape_types::drift::Ecosystem;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -59,7 +60,7 @@ pub struct StoredPr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredWave {
     pub id: i64,
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     pub package: String,
     pub target: String,
     pub soak_ms: i64,
@@ -116,7 +117,11 @@ fn pr_from_row(row: &AnyRow) -> Result<StoredPr, sqlx::Error> {
 fn wave_from_row(row: &AnyRow) -> Result<StoredWave, sqlx::Error> {
     Ok(StoredWave {
         id: row.try_get("id")?,
-        ecosystem: row.try_get("ecosystem")?,
+        ecosystem: super::decode_named(
+            row.try_get("ecosystem")?,
+            Ecosystem::from_config_name,
+            "ecosystem",
+        )?,
         package: row.try_get("package")?,
         target: row.try_get("target")?,
         soak_ms: row.try_get("soak_ms")?,
@@ -409,7 +414,7 @@ impl Store {
 
     pub async fn create_wave(
         &self,
-        ecosystem: &str,
+        ecosystem: Ecosystem,
         package: &str,
         target: &str,
         soak_ms: i64,
@@ -418,7 +423,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO upgrade_waves (ecosystem, package, target, soak_ms, created_ms, state) VALUES ($1, $2, $3, $4, $5, 'active') RETURNING id",
         )
-        .bind(ecosystem)
+        .bind(ecosystem.config_name())
         .bind(package)
         .bind(target)
         .bind(soak_ms)

@@ -4,7 +4,6 @@
 
 use super::plan::{PlannedGroup, Proposal};
 use super::policy::Policy;
-use crate::deps::crawl::gap_name;
 use crate::deps::model::Ecosystem;
 
 const DAY_MS: i64 = 86_400_000;
@@ -129,7 +128,7 @@ pub fn pr_texts(
             proposal.manifest,
             proposal.from,
             proposal.to,
-            gap_name(proposal.gap),
+            proposal.gap.name(),
             age(proposal, now_ms),
             links.join(" · ")
         ));

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use shipshape_app::format::utc_date;
+use shipshape_types::format::utc_date;
 
 use super::policy::{Policy, glob_matches};
 use super::versions::{Target, allows, choose_targets};

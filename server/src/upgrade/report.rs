@@ -1,6 +1,6 @@
 //! A run's outcome as text for the terminal (`shipshape upgrade`). Pure.
 
-use shipshape_app::upgrades::RunOutcomeView;
+use shipshape_types::upgrades::RunOutcomeView;
 
 pub fn render_outcome(outcome: &RunOutcomeView) -> String {
     let mut out = String::new();

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, on};
 use leptos::server_fn::ServerFn;
 use serde_json::json;
-use shipshape_app::auth::CurrentUser;
+use shipshape_types::auth::CurrentUser;
 
 use super::AppState;
 use crate::auth::Role;

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
-use shipshape_app::alerts::{AlertsOverview, NewSilence, SilenceView};
+use shipshape_types::alerts::{AlertsOverview, NewSilence, SilenceView};
 
 use super::access::ApiRoutes;
 use super::error::{ApiError, json_body};

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use shipshape_app::drift::{DependencyView, DriftSummary, PackageUse, ServiceDrift};
-use shipshape_app::model::{FleetFilter, ServiceDetail, ServiceSummary};
+use shipshape_types::drift::{DependencyView, DriftSummary, PackageUse, ServiceDrift};
+use shipshape_types::model::{FleetFilter, ServiceDetail, ServiceSummary};
 
 use super::access::ApiRoutes;
 use super::error::ApiError;
@@ -94,8 +94,8 @@ async fn get_dependencies(
             .into_iter()
             .filter(|d| {
                 wanted("gap", d.gap_or_unknown())
-                    && wanted("kind", &d.kind)
-                    && wanted("ecosystem", &d.ecosystem)
+                    && wanted("kind", d.kind.name())
+                    && wanted("ecosystem", d.ecosystem.config_name())
             })
             .collect(),
     ))

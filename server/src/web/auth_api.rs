@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shipshape_app::auth::{
+use shipshape_types::auth::{
     AccountView, AuditEntryView, CreatedToken, CurrentUser, MyAccount, SessionView, TokenView,
 };
 

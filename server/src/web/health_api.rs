@@ -13,7 +13,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use serde_json::{Value, json};
-use shipshape_app::health::{HealthSummary, IncidentView, ServiceHealth};
+use shipshape_types::health::{HealthSummary, IncidentView, ServiceHealth};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::access::ApiRoutes;

@@ -2,13 +2,13 @@
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use shipshape_app::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
-use shipshape_app::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
 use shipshape_app::backend::{AccountAction, BackendError, OwnAccountAction, UiBackend};
-use shipshape_app::drift::{PackageSearch, ServiceDrift};
-use shipshape_app::health::{ServiceHealth, StatusGrouping, StatusPageView};
-use shipshape_app::model::{FleetOverview, ServiceDetail};
-use shipshape_app::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
+use shipshape_types::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
+use shipshape_types::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
+use shipshape_types::drift::{PackageSearch, ServiceDrift};
+use shipshape_types::health::{ServiceHealth, StatusGrouping, StatusPageView};
+use shipshape_types::model::{FleetOverview, ServiceDetail};
+use shipshape_types::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
 
 use crate::alert::service::{AlertError, AlertService};
 use crate::auth::Role;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use serde::Deserialize;
-use shipshape_app::upgrades::{
+use shipshape_types::upgrades::{
     RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview, WaveView,
 };
 

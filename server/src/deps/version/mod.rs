@@ -15,17 +15,7 @@ pub use npm::{NpmRange, NpmScheme};
 pub use pep440::{Pep440Scheme, Pep440Specifiers, Pep440Version, parse_pep440};
 pub use ruby::{GemRequirement, GemVersion, RubyScheme, parse_gem_version};
 
-use serde::{Deserialize, Serialize};
-
-/// How far a version in use is behind a newer one, in the ecosystem's own
-/// terms of compatibility.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Gap {
-    UpToDate,
-    Patch,
-    Minor,
-    Major,
-}
+pub use shipshape_types::drift::Gap;
 
 pub trait VersionScheme {
     type Version: Ord + Clone + std::fmt::Display;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use shipshape_app::health::HealthLevel;
-use shipshape_app::upgrades::{WaveServiceView, WaveTierView, WaveView};
+use shipshape_types::health::HealthLevel;
+use shipshape_types::upgrades::{WaveServiceView, WaveTierView, WaveView};
 
 use super::{PrError, PrTarget, RunCause, UpgradeError, UpgradeService, github_base};
 use crate::deps::model::Ecosystem;
@@ -32,7 +32,7 @@ pub struct NewWave<'a> {
 /// What every wave reads of the fleet.
 struct FleetNow {
     /// (slug, dependency) of every active service's latest snapshot.
-    dependencies: Vec<(String, shipshape_app::drift::DependencyView)>,
+    dependencies: Vec<(String, shipshape_types::drift::DependencyView)>,
     /// Slug → its health, for services with healthchecks.
     health: HashMap<String, HealthFact>,
     services: Vec<StoredService>,
@@ -66,7 +66,7 @@ impl UpgradeService {
             .fleet_dependencies()
             .await?
             .into_iter()
-            .filter(|(_, d)| d.ecosystem == new.ecosystem && d.name == package)
+            .filter(|(_, d)| d.ecosystem == ecosystem && d.name == package)
             .count();
         if users == 0 {
             return Err(invalid(format!(
@@ -85,7 +85,7 @@ impl UpgradeService {
             .inner
             .store
             .create_wave(
-                new.ecosystem,
+                ecosystem,
                 package,
                 target,
                 i64::try_from(soak.as_millis()).unwrap_or(i64::MAX),
@@ -176,12 +176,7 @@ impl UpgradeService {
 
     async fn wave_facts(&self, wave: &StoredWave, fleet: &FleetNow) -> Result<Facts, UpgradeError> {
         let store = &self.inner.store;
-        let Some(ecosystem) = Ecosystem::from_config_name(&wave.ecosystem) else {
-            return Err(UpgradeError::Invalid(format!(
-                "unknown ecosystem {}",
-                wave.ecosystem
-            )));
-        };
+        let ecosystem = wave.ecosystem;
         let mut in_use: HashMap<String, String> = HashMap::new();
         for (slug, dependency) in &fleet.dependencies {
             if dependency.ecosystem != wave.ecosystem || dependency.name != wave.package {
@@ -327,7 +322,7 @@ impl UpgradeService {
         let host = self
             .github()
             .ok_or("the GitHub client could not be set up (see the server's log)")?;
-        let ecosystem = Ecosystem::from_config_name(&wave.ecosystem).ok_or("unknown ecosystem")?;
+        let ecosystem = wave.ecosystem;
         let (base_branch, head) = github_base(host.as_ref(), &repo)
             .await
             .map_err(|e| format!("{repo}: {e}"))?;
@@ -423,7 +418,7 @@ impl UpgradeService {
 fn wave_view(wave: &StoredWave, facts: &Facts, decision: &WaveDecision) -> WaveView {
     WaveView {
         id: wave.id,
-        ecosystem: wave.ecosystem.clone(),
+        ecosystem: wave.ecosystem,
         package: wave.package.clone(),
         target: wave.target.clone(),
         soak_ms: wave.soak_ms,

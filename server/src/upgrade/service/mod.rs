@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
-use shipshape_app::upgrades::{
+use shipshape_types::upgrades::{
     BumpView, FileDiffView, GroupPreviewView, HeldView, RunEventView, RunOutcomeView,
     ScheduleEntryView, ServicePreviewView, UpgradePrView, UpgradeRunView, UpgradesOverview,
 };
@@ -21,7 +21,7 @@ use super::plan::Proposal;
 use super::prepare::{PreparedGroup, Repository, prepare};
 use crate::clock::Clock;
 use crate::config::UpgradeSettings;
-use crate::deps::crawl::{Registries, gap_name};
+use crate::deps::crawl::Registries;
 use crate::deps::read::read_snapshot;
 use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::deps::service::Sources;
@@ -88,12 +88,12 @@ impl RunCause {
 
 fn bump_view(p: &Proposal) -> BumpView {
     BumpView {
-        ecosystem: p.ecosystem.config_name().to_string(),
+        ecosystem: p.ecosystem,
         manifest: p.manifest.clone(),
         name: p.name.clone(),
         from: p.from.clone(),
         to: p.to.clone(),
-        gap: gap_name(p.gap).to_string(),
+        gap: p.gap,
         published_ms: p.published_ms,
     }
 }
@@ -350,7 +350,7 @@ impl UpgradeService {
         }
         for held in &prepared.plan.held {
             run.preview.held.push(HeldView {
-                ecosystem: held.ecosystem.config_name().to_string(),
+                ecosystem: held.ecosystem,
                 name: held.name.clone(),
                 version: held.version.clone(),
                 reason: held.reason.clone(),

@@ -1,20 +1,127 @@
-//! Dependency drift as the UI and the API show it. Shared by the server
-//! (which fills it from the store) and the browser; no I/O here.
+//! Dependency drift as the UI and the API show it, and the words for it:
+//! ecosystems, dependency kinds and gaps. Shared by the server (which fills
+//! it from the store) and the browser; no I/O here.
 
 use serde::{Deserialize, Serialize};
 
+/// A package ecosystem: its manifests, lock files and registry. In JSON,
+/// config, URLs and the database it is its lower-case name (`cargo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Cargo,
+    Npm,
+    Python,
+    Go,
+    Ruby,
+    Maven,
+}
+
+impl Ecosystem {
+    pub const ALL: [Ecosystem; 6] = [
+        Ecosystem::Cargo,
+        Ecosystem::Npm,
+        Ecosystem::Python,
+        Ecosystem::Go,
+        Ecosystem::Ruby,
+        Ecosystem::Maven,
+    ];
+    /// Names in config, the API and the UI.
+    pub const CONFIG_NAMES: [&'static str; 6] = ["cargo", "npm", "python", "go", "ruby", "maven"];
+
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Python => "python",
+            Ecosystem::Go => "go",
+            Ecosystem::Ruby => "ruby",
+            Ecosystem::Maven => "maven",
+        }
+    }
+
+    pub fn from_config_name(name: &str) -> Option<Ecosystem> {
+        Ecosystem::ALL.into_iter().find(|e| e.config_name() == name)
+    }
+}
+
+impl std::fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.config_name())
+    }
+}
+
+/// Why a dependency is there: to run, to develop or test, or to build.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyKind {
+    #[default]
+    Normal,
+    Dev,
+    Build,
+}
+
+impl DependencyKind {
+    pub const ALL: [DependencyKind; 3] = [
+        DependencyKind::Normal,
+        DependencyKind::Dev,
+        DependencyKind::Build,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DependencyKind::Normal => "normal",
+            DependencyKind::Dev => "dev",
+            DependencyKind::Build => "build",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DependencyKind> {
+        DependencyKind::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+/// How far a version in use is behind a newer one, in the ecosystem's own
+/// terms of compatibility. Ordered from up to date to a major behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gap {
+    UpToDate,
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Gap {
+    pub const ALL: [Gap; 4] = [Gap::UpToDate, Gap::Patch, Gap::Minor, Gap::Major];
+
+    /// `up-to-date`, `patch`, `minor` or `major`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Gap::UpToDate => "up-to-date",
+            Gap::Patch => "patch",
+            Gap::Minor => "minor",
+            Gap::Major => "major",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Gap> {
+        Gap::ALL.into_iter().find(|g| g.name() == text)
+    }
+}
+
 /// One dependency of a service in its latest snapshot.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DependencyView {
-    /// `cargo`, `npm`, `python`, `go`, `ruby` or `maven`.
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     /// The manifest that declares it, from the repository's root.
     pub manifest: String,
     pub name: String,
     /// As written in the manifest.
     pub requirement: Option<String>,
-    /// `normal`, `dev` or `build`.
-    pub kind: String,
+    pub kind: DependencyKind,
     pub optional: bool,
     /// A path or git source: not from a registry, so not measured.
     pub source: Option<String>,
@@ -26,8 +133,8 @@ pub struct DependencyView {
     pub wanted: Option<String>,
     /// Newest stable version.
     pub latest: Option<String>,
-    /// `up-to-date`, `patch`, `minor` or `major`; `None` when not measured.
-    pub gap: Option<String>,
+    /// `None` when not measured.
+    pub gap: Option<Gap>,
     pub releases_behind: Option<i64>,
     pub libyears: Option<f64>,
     pub age_days: Option<i64>,
@@ -41,13 +148,40 @@ pub struct DependencyView {
 }
 
 impl DependencyView {
+    /// A dependency as its manifest names it, with nothing measured yet.
+    pub fn unmeasured(
+        ecosystem: Ecosystem,
+        manifest: impl Into<String>,
+        name: impl Into<String>,
+    ) -> DependencyView {
+        DependencyView {
+            ecosystem,
+            manifest: manifest.into(),
+            name: name.into(),
+            requirement: None,
+            kind: DependencyKind::Normal,
+            optional: false,
+            source: None,
+            locked: Vec::new(),
+            current: None,
+            wanted: None,
+            latest: None,
+            gap: None,
+            releases_behind: None,
+            libyears: None,
+            age_days: None,
+            yanked: false,
+            deprecated: None,
+            advisories: Vec::new(),
+            note: None,
+        }
+    }
+
     /// The gap, or `unknown` when drift could not be measured.
-    pub fn gap_or_unknown(&self) -> &str {
-        self.gap.as_deref().unwrap_or("unknown")
+    pub fn gap_or_unknown(&self) -> &'static str {
+        self.gap.map_or("unknown", Gap::name)
     }
 }
-
-pub const GAPS: [&str; 4] = ["up-to-date", "patch", "minor", "major"];
 
 /// Totals of one snapshot.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -75,12 +209,12 @@ impl DriftSummary {
         };
         for dependency in dependencies {
             summary.libyears += dependency.libyears.unwrap_or(0.0);
-            match dependency.gap.as_deref() {
-                Some("up-to-date") => summary.up_to_date += 1,
-                Some("patch") => summary.patch += 1,
-                Some("minor") => summary.minor += 1,
-                Some("major") => summary.major += 1,
-                _ => summary.unknown += 1,
+            match dependency.gap {
+                Some(Gap::UpToDate) => summary.up_to_date += 1,
+                Some(Gap::Patch) => summary.patch += 1,
+                Some(Gap::Minor) => summary.minor += 1,
+                Some(Gap::Major) => summary.major += 1,
+                None => summary.unknown += 1,
             }
         }
         summary.libyears = (summary.libyears * 100.0).round() / 100.0;
@@ -124,7 +258,7 @@ pub struct PackageSearch {
 /// One package across the fleet: which versions are in use, and where.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PackageUse {
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     pub name: String,
     pub latest: Option<String>,
     /// (version in use, slugs of the services on it), newest version first.
@@ -149,13 +283,13 @@ impl SortKey {
 }
 
 /// How far behind a gap is, for sorting: unknown sorts below up to date.
-fn gap_rank(gap: Option<&str>) -> u8 {
+fn gap_rank(gap: Option<Gap>) -> u8 {
     match gap {
-        Some("major") => 4,
-        Some("minor") => 3,
-        Some("patch") => 2,
-        Some("up-to-date") => 1,
-        _ => 0,
+        Some(Gap::Major) => 4,
+        Some(Gap::Minor) => 3,
+        Some(Gap::Patch) => 2,
+        Some(Gap::UpToDate) => 1,
+        None => 0,
     }
 }
 
@@ -187,7 +321,7 @@ pub fn sort_dependencies(rows: &mut [DependencyView], key: SortKey, descending: 
         let primary = match key {
             SortKey::Package => directed(by_name(a, b)),
             SortKey::Gap => {
-                let (ra, rb) = (gap_rank(a.gap.as_deref()), gap_rank(b.gap.as_deref()));
+                let (ra, rb) = (gap_rank(a.gap), gap_rank(b.gap));
                 match (ra, rb) {
                     (0, 0) => Ordering::Equal,
                     (0, _) => Ordering::Greater,
@@ -206,20 +340,20 @@ pub fn sort_dependencies(rows: &mut [DependencyView], key: SortKey, descending: 
 mod tests {
     use super::*;
 
-    fn dependency(name: &str, gap: Option<&str>, libyears: Option<f64>) -> DependencyView {
+    fn dependency(name: &str, gap: Option<Gap>, libyears: Option<f64>) -> DependencyView {
         DependencyView {
-            ecosystem: "cargo".into(),
+            ecosystem: Ecosystem::Cargo,
             manifest: "Cargo.toml".into(),
             name: name.into(),
             requirement: None,
-            kind: "normal".into(),
+            kind: DependencyKind::Normal,
             optional: false,
             source: None,
             locked: vec![],
             current: None,
             wanted: None,
             latest: None,
-            gap: gap.map(String::from),
+            gap,
             releases_behind: None,
             libyears,
             age_days: libyears.map(|y| (y * 365.0) as i64),
@@ -236,11 +370,11 @@ mod tests {
 
     fn rows() -> Vec<DependencyView> {
         vec![
-            dependency("tokio", Some("patch"), Some(0.1)),
-            dependency("Axum", Some("major"), Some(2.5)),
+            dependency("tokio", Some(Gap::Patch), Some(0.1)),
+            dependency("Axum", Some(Gap::Major), Some(2.5)),
             dependency("private-crate", None, None),
-            dependency("serde", Some("up-to-date"), Some(0.0)),
-            dependency("hyper", Some("major"), Some(1.0)),
+            dependency("serde", Some(Gap::UpToDate), Some(0.0)),
+            dependency("hyper", Some(Gap::Major), Some(1.0)),
         ]
     }
 

@@ -3,16 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::drift::{Ecosystem, Gap};
+
 /// One bump of one dependency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BumpView {
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     pub manifest: String,
     pub name: String,
     pub from: String,
     pub to: String,
-    /// `patch`, `minor` or `major`.
-    pub gap: String,
+    pub gap: Gap,
     /// When `to` was released (Unix ms), when the registry says.
     pub published_ms: Option<i64>,
 }
@@ -92,7 +93,7 @@ pub struct GroupPreviewView {
 /// A bump not proposed this time, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldView {
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     pub name: String,
     pub version: String,
     pub reason: String,
@@ -151,7 +152,7 @@ pub struct WaveTierView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveView {
     pub id: i64,
-    pub ecosystem: String,
+    pub ecosystem: Ecosystem,
     pub package: String,
     pub target: String,
     pub soak_ms: i64,

@@ -49,6 +49,27 @@ pub enum ServiceOrigin {
 }
 
 impl ServiceOrigin {
+    pub const ALL: [ServiceOrigin; 3] = [
+        ServiceOrigin::FleetFile,
+        ServiceOrigin::Api,
+        ServiceOrigin::GitHubOrg,
+    ];
+
+    /// The name the database stores.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceOrigin::FleetFile => "fleet_file",
+            ServiceOrigin::Api => "api",
+            ServiceOrigin::GitHubOrg => "github_org",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ServiceOrigin> {
+        ServiceOrigin::ALL
+            .into_iter()
+            .find(|origin| origin.name() == text)
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             ServiceOrigin::FleetFile => "fleet file",
