@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shipshape_fakes::{FakePackage, FakeRepo, FakeState, Fakes};
-use shipshape_server::clock::SystemClock;
-use shipshape_server::config::secret::DatabaseUrl;
+use shipshape_server::common::clock::SystemClock;
+use shipshape_server::common::secret::DatabaseUrl;
 use shipshape_server::config::{Config, RegistryConfig};
 use shipshape_server::deps::model::Ecosystem;
 use shipshape_server::deps::service::{DriftService, registries_from_config, sources_from_config};

@@ -19,9 +19,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shipshape_server::clock::{Clock, SystemClock};
+use shipshape_server::common::clock::{Clock, SystemClock};
+use shipshape_server::common::secret::DatabaseUrl;
 use shipshape_server::config::parse_fleet_file;
-use shipshape_server::config::secret::DatabaseUrl;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::health::monitor::HealthMonitor;
 use shipshape_server::health::schedule::first_due;

@@ -18,7 +18,7 @@ use axum::routing::{any, post};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, SystemClock};
+use crate::common::clock::{Clock, SystemClock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DemoFormat {

@@ -14,16 +14,15 @@
 
 pub mod alert;
 pub mod auth;
-pub mod clock;
+pub mod common;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod fleet;
 pub mod health;
-pub mod outbound;
+pub mod integrations;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
-pub mod tls;
 pub mod upgrade;
 pub mod web;

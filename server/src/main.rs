@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use shipshape_server::auth::Role;
 use shipshape_server::auth::service::AuthService;
-use shipshape_server::clock::SystemClock;
+use shipshape_server::common::clock::SystemClock;
 use shipshape_server::config::{self, ENV_SETTINGS};
 use shipshape_server::deps::scan;
 use shipshape_server::serve;
@@ -182,7 +182,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve::serve(config, fleet_text, &env).await,
             Command::Scan { target, json } => {
-                let now = shipshape_server::clock::Clock::now_ms(&SystemClock);
+                let now = shipshape_server::common::clock::Clock::now_ms(&SystemClock);
                 let result = scan::scan(&target, &config.drift, &env, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot scan {target}: {e}"))?;
@@ -197,7 +197,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Check { target, max_libyear, fail_on } => {
-                let now = shipshape_server::clock::Clock::now_ms(&SystemClock);
+                let now = shipshape_server::common::clock::Clock::now_ms(&SystemClock);
                 let result = scan::scan(&target, &config.drift, &env, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot check {target}: {e}"))?;

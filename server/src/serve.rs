@@ -11,7 +11,7 @@ use leptos::prelude::LeptosOptions;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::SystemClock;
+use crate::common::clock::SystemClock;
 use crate::config::Config;
 use crate::deps::service::{DriftService, registries_from_config, sources_from_config};
 use crate::fleet::FleetService;
@@ -279,7 +279,7 @@ async fn refresh_on_interval(
                 Some(github) => {
                     tokio::select! {
                         () = cancel.cancelled() => return,
-                        result = fleet.discover_orgs(&github) => match result {
+                        result = fleet.discover_orgs(&github, crate::deps::discover::is_manifest) => match result {
                             Ok(plan) => tracing::info!("GitHub organisations discovered: {}", plan.summary()),
                             Err(error) => tracing::error!("could not store the discovered services: {error}"),
                         },

@@ -589,7 +589,8 @@ async fn anonymous_callers_see_only_public_things_unless_allowed_to_view() {
 async fn urls_entered_through_the_api_may_not_lead_to_the_machine_or_metadata() {
     let db = TestDb::sqlite().await;
     let mut state = state_for(&db, AuthSettings::default()).await;
-    state.outbound = std::sync::Arc::new(shipshape_server::outbound::NetworkPolicy::default());
+    state.outbound =
+        std::sync::Arc::new(shipshape_server::common::outbound::NetworkPolicy::default());
     let admin = token(&state, Role::Admin).await;
     let app = routes::build(state);
     for (url, host) in [

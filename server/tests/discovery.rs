@@ -12,6 +12,7 @@ use axum::http::Request;
 use common::{ManualClock, TestDb, app_state, drift_service};
 use shipshape_fakes::{FakeRepo, Fakes, demo};
 use shipshape_server::config::parse_fleet_file;
+use shipshape_server::deps::discover::is_manifest;
 use shipshape_server::fleet::FleetService;
 use shipshape_types::model::{OrgDiscoveryStatus, ServiceOrigin};
 
@@ -108,7 +109,10 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
         );
         let github = drift.github().expect("GitHub client");
 
-        let plan = fleet.discover_orgs(&github).await.expect("discover");
+        let plan = fleet
+            .discover_orgs(&github, is_manifest)
+            .await
+            .expect("discover");
         assert_eq!(plan.create.len(), 1, "{plan:?}");
         let overview = fleet.overview().await.expect("overview");
         let slugs: Vec<&str> = overview.services.iter().map(|s| s.slug.as_str()).collect();
@@ -191,7 +195,10 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
             (state.log.len(), state.not_modified)
         };
         let before = requests_and_304s();
-        let again = fleet.discover_orgs(&github).await.expect("discover");
+        let again = fleet
+            .discover_orgs(&github, is_manifest)
+            .await
+            .expect("discover");
         assert!(again.is_empty(), "{again:?}");
         let after = requests_and_304s();
         assert!(after.0 > before.0, "discovery asked GitHub again");
@@ -204,7 +211,10 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
         // GitHub refusing the token: the services stay, the Overview says why.
         fakes.lock().github_token = Some("the-right-token".into());
         clock.set(NOW + 60_000);
-        let refused = fleet.discover_orgs(&github).await.expect("discover");
+        let refused = fleet
+            .discover_orgs(&github, is_manifest)
+            .await
+            .expect("discover");
         assert!(refused.is_empty(), "nothing is retired when GitHub fails");
         let status = status_of(&fleet, "acme");
         let error = status.error.expect("the failure is recorded");
@@ -225,7 +235,10 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
 
         // A repository deleted from the organisation retires its service.
         fakes.lock().repos.remove("acme/Billing_API");
-        let shrunk = fleet.discover_orgs(&github).await.expect("discover");
+        let shrunk = fleet
+            .discover_orgs(&github, is_manifest)
+            .await
+            .expect("discover");
         assert_eq!(shrunk.retire.len(), 1);
         assert_eq!(shrunk.retire[0].slug, "billing-api");
         assert!(fleet.service("billing-api").await.expect("read").is_none());
@@ -235,7 +248,10 @@ async fn every_repository_of_an_org_that_holds_a_manifest_becomes_a_service() {
             "acme/payments".into(),
             FakeRepo::with_files(&[("go.mod", "module acme/payments\n\ngo 1.22\n")]),
         );
-        fleet.discover_orgs(&github).await.expect("discover");
+        fleet
+            .discover_orgs(&github, is_manifest)
+            .await
+            .expect("discover");
         assert!(fleet.service("payments").await.expect("read").is_some());
         fleet.set_org_rules(vec![]).await;
         fleet

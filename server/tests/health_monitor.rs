@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{TestDb, services};
 use shipshape_fakes::{FakeHealth, FakeState, Fakes};
-use shipshape_server::clock::SystemClock;
+use shipshape_server::common::clock::SystemClock;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::health::monitor::HealthMonitor;
 use shipshape_server::health::state::{HealthState, Thresholds};

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use shipshape_fakes::{FakeHealth, FakeState, Fakes};
-use shipshape_server::config::secret::Secret;
+use shipshape_server::common::secret::Secret;
 use shipshape_server::health::format::{Format, Verdict};
 use shipshape_server::health::poll::{EXCERPT_BYTES, Outcome, Probe, check, health_client};
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use shipshape_fakes::{FakePackage, Fakes, Fault, demo};
 use shipshape_server::deps::model::Ecosystem;
 use shipshape_server::deps::registry::client::{HttpRegistry, Registry, registry_name};
-use shipshape_server::deps::registry::http::{FetchError, FetchPolicy, Fetcher, http_client};
 use shipshape_server::deps::registry::time::parse_rfc3339_ms;
+use shipshape_server::integrations::registry::{FetchError, FetchPolicy, Fetcher, http_client};
 
 const ANY_PORT: ([u8; 4], u16) = ([127, 0, 0, 1], 0);
 

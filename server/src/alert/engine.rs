@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use super::rule::{Scope, ServiceFacts, ms_of};
-use crate::upgrade::cron::CronSchedule;
+use crate::common::cron::CronSchedule;
 
 /// A firing alert as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -22,10 +22,10 @@ use super::engine::{
 use super::message::{Item, Outgoing};
 use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
 use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
-use crate::clock::Clock;
+use crate::common::clock::Clock;
+use crate::common::duration::parse_duration;
+use crate::common::secret::Secret;
 use crate::config::alerts::{AlertSettings, ChannelKind};
-use crate::config::secret::Secret;
-use crate::fleet::spec::parse_duration;
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_types as types};
@@ -190,19 +190,6 @@ pub fn event_summary(event: &StoredEvent) -> String {
     }
 }
 
-/// A subscriber's URL as shown: scheme and host only (the path or query
-/// may hold a token).
-pub fn redacted_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let host = host.rsplit('@').next().unwrap_or_default();
-            format!("{scheme}://{host}/…")
-        }
-        None => "(not a URL)".into(),
-    }
-}
-
 impl AlertService {
     pub fn new(
         store: Store,
@@ -210,7 +197,7 @@ impl AlertService {
         settings: AlertSettings,
         env: Arc<BTreeMap<String, String>>,
     ) -> Self {
-        crate::tls::install_crypto_provider();
+        crate::common::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
@@ -704,7 +691,7 @@ impl AlertService {
                 format!(
                     "subscription {} ({})",
                     subscription.id,
-                    redacted_url(&subscription.url)
+                    crate::common::url::redacted_url(&subscription.url)
                 ),
                 "subscription",
                 if subscription.types.is_empty() {

@@ -13,12 +13,12 @@ use toml::Spanned;
 
 use super::ConfigError;
 use super::file::Locator;
-use super::secret::Secret;
 use crate::alert::engine::{MaintenanceWindow, WindowTime};
 use crate::alert::rule::{Condition, Rule, Scope, Severity};
+use crate::common::cron::{CronSchedule, DEFAULT_TIME_ZONE};
+use crate::common::secret::Secret;
 use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::fleet::spec::{self, validate_tier};
-use crate::upgrade::cron::{CronSchedule, DEFAULT_TIME_ZONE};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlertSettings {
@@ -450,7 +450,7 @@ fn check_channel(
     if let Some(SecretSource::Value(url)) = &url {
         // The URL is a secret (Slack's carries its token): the message
         // says what is wrong without repeating it.
-        spec::validate_http_url(url.expose()).map_err(|_| {
+        crate::common::url::validate_http_url(url.expose()).map_err(|_| {
             locate.invalid(
                 name_span.clone(),
                 &at("url"),
@@ -770,7 +770,7 @@ pub(super) fn check_alerts(
             .dashboard_url
             .map(|url| {
                 let text = url.get_ref().trim().trim_end_matches('/').to_string();
-                spec::validate_http_url(&text)
+                crate::common::url::validate_http_url(&text)
                     .map(|()| text)
                     .map_err(|m| locate.invalid(url.span(), "alerts.dashboard_url", m))
             })

@@ -9,7 +9,7 @@ use toml::Spanned;
 use super::ConfigError;
 use super::file::Locator;
 use crate::auth::Role;
-use crate::outbound::NetworkPolicy;
+use crate::common::outbound::NetworkPolicy;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthSettings {

@@ -11,9 +11,11 @@ use toml::Spanned;
 
 use super::alerts::{AlertSettings, RawAlerts, check_alerts, check_depends_on};
 use super::auth::{AuthSettings, RawAuth, RawOutbound, check_auth, check_outbound};
-use super::secret::DatabaseUrl;
 use super::upgrades::{RawPolicy, RawUpgrades, UpgradeSettings, check_policy, check_upgrades};
-use super::{Config, ConfigError, closest};
+use super::{Config, ConfigError};
+use crate::common::secret::DatabaseUrl;
+use crate::common::suggest::closest;
+use crate::common::url::validate_http_url;
 use crate::demo::{DemoFormat, SimulatedHealthcheck};
 use crate::deps::model::Ecosystem;
 use crate::fleet::github_org::OrgRule;
@@ -36,7 +38,7 @@ pub struct FleetFile {
     /// `[auth]`: read at start-up only.
     pub auth: AuthSettings,
     /// `[outbound]`: read at start-up only.
-    pub outbound: crate::outbound::NetworkPolicy,
+    pub outbound: crate::common::outbound::NetworkPolicy,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -557,7 +559,7 @@ fn check_drift(
     };
     let url = |value: &Spanned<String>, key: &str| {
         let text = value.get_ref().trim();
-        spec::validate_http_url(text)
+        validate_http_url(text)
             .map(|()| text.trim_end_matches('/').to_string())
             .map_err(|m| locate.invalid(value.span(), key, m))
     };
@@ -665,7 +667,7 @@ fn check_service(
     let mut health_endpoints = Vec::with_capacity(raw.health.len());
     for (position, health) in raw.health.into_iter().enumerate() {
         let hkey = |field: &str| format!("service[{index}].health[{position}].{field}");
-        spec::validate_http_url(health.url.get_ref())
+        validate_http_url(health.url.get_ref())
             .map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
         let method = match health.method {
             Some(method) => spec::validate_method(method.get_ref())
@@ -800,7 +802,8 @@ impl Locator<'_> {
         value: &Spanned<String>,
         key: &str,
     ) -> Result<Duration, ConfigError> {
-        spec::parse_duration(value.get_ref()).map_err(|m| self.invalid(value.span(), key, m))
+        crate::common::duration::parse_duration(value.get_ref())
+            .map_err(|m| self.invalid(value.span(), key, m))
     }
 
     fn toml_error(&self, error: &toml::de::Error, key: Option<String>) -> ConfigError {

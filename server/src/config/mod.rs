@@ -6,7 +6,6 @@
 pub mod alerts;
 pub mod auth;
 mod file;
-pub mod secret;
 mod upgrades;
 
 use std::collections::BTreeMap;
@@ -14,12 +13,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::common::secret::DatabaseUrl;
 pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file, parse_service_json};
-use secret::DatabaseUrl;
 pub use upgrades::UpgradeSettings;
 
+use crate::common::duration::parse_duration;
 use crate::deps::model::Ecosystem;
-use crate::fleet::spec::parse_duration;
 
 pub const DEFAULT_CONFIG_FILE: &str = "shipshape.toml";
 
@@ -108,9 +107,9 @@ impl Default for Config {
                 concurrency: 16,
                 cache_dir: PathBuf::from(".shipshape-cache/repositories"),
                 registries: BTreeMap::new(),
-                github_api_url: crate::deps::source::github::DEFAULT_API_URL.to_string(),
+                github_api_url: crate::integrations::github::DEFAULT_API_URL.to_string(),
                 github_token_env: None,
-                github_writes_per_minute: crate::deps::source::github::DEFAULT_WRITES_PER_MINUTE,
+                github_writes_per_minute: crate::integrations::github::DEFAULT_WRITES_PER_MINUTE,
                 git_token_env: None,
                 git_ssh_key: None,
                 libyear_budget: None,
@@ -278,7 +277,7 @@ fn apply_env(
                 if TOOLING_ENV.contains(&tooling) || tooling.starts_with(TOOLING_ENV_PREFIX) => {}
             unknown => {
                 let known: Vec<&str> = ENV_SETTINGS.iter().map(|(name, _)| *name).collect();
-                let hint = closest(unknown, &known)
+                let hint = crate::common::suggest::closest(unknown, &known)
                     .map(|k| format!("; did you mean {k}?"))
                     .unwrap_or_default();
                 warnings.push(format!(
@@ -288,31 +287,6 @@ fn apply_env(
         }
     }
     Ok(warnings)
-}
-
-/// The candidate nearest to `word` by edit distance, when it is near enough
-/// to be a likely typo.
-pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|candidate| (edit_distance(word, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@ use toml::Spanned;
 
 use super::ConfigError;
 use super::file::Locator;
+use crate::common::cron::{CronSchedule, DEFAULT_CRON, DEFAULT_TIME_ZONE};
 use crate::deps::model::DependencyKind;
 use crate::deps::version::Gap;
-use crate::upgrade::cron::{CronSchedule, DEFAULT_CRON, DEFAULT_TIME_ZONE};
 use crate::upgrade::policy::{GroupRule, IgnoreRule, Policy, PolicyLayer};
 
 /// Upgrade settings as read from the file.
@@ -37,7 +37,7 @@ impl Default for UpgradeSettings {
             global: PolicyLayer::default(),
             teams: BTreeMap::new(),
             services: BTreeMap::new(),
-            writes_per_minute: crate::deps::source::github::DEFAULT_WRITES_PER_MINUTE,
+            writes_per_minute: crate::integrations::github::DEFAULT_WRITES_PER_MINUTE,
             sync_interval: Duration::from_secs(5 * 60),
             wave_soak: Duration::from_secs(24 * 3600),
             dashboard_url: None,
@@ -290,7 +290,7 @@ pub(super) fn check_upgrades(
         dashboard_url: raw
             .dashboard_url
             .map(|url| {
-                crate::fleet::spec::validate_http_url(url.get_ref())
+                crate::common::url::validate_http_url(url.get_ref())
                     .map(|()| url.get_ref().clone())
                     .map_err(|m| locate.invalid(url.span(), "upgrades.dashboard_url", m))
             })

@@ -69,6 +69,14 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     }
 }
 
+/// True for a path Shipshape reads as a manifest (outside vendored and
+/// generated folders).
+pub fn is_manifest(path: &str) -> bool {
+    let path = path.trim_start_matches("./");
+    ecosystem_of(file_name(path)).is_some()
+        && !path.split('/').any(|part| SKIPPED_FOLDERS.contains(&part))
+}
+
 /// Finds manifests among `paths`. A lock file is looked for beside the
 /// manifest, then in each folder above it (Cargo and npm workspaces keep
 /// one lock at the root).

@@ -21,15 +21,16 @@ use super::model::Ecosystem;
 use super::query::PackageQuery;
 use super::read::{FoundDependency, read_snapshot};
 use super::registry::client::{HttpRegistry, default_base_url, registry_name};
-use super::registry::http::{FetchPolicy, Fetcher, http_client};
 use super::source::git::{GitCredentials, GitRepository};
-use super::source::github::{GitHubClient, GitHubRepository};
+use super::source::github::GitHubRepository;
 use super::source::local::LocalFolder;
 use super::source::{Fetched, RepositoryReader};
-use crate::clock::Clock;
+use crate::common::clock::Clock;
+use crate::common::secret::Secret;
 use crate::config::DriftConfig;
-use crate::config::secret::Secret;
 use crate::fleet::spec::RepositorySource;
+use crate::integrations::github::GitHubClient;
+use crate::integrations::registry::{FetchPolicy, Fetcher, http_client};
 use crate::store::{Store, StoreError, StoredService};
 
 /// Repositories read at once.
@@ -99,7 +100,7 @@ pub fn registries_from_config(config: &DriftConfig, env: &BTreeMap<String, Strin
             format!(
                 "{} ({})",
                 registry_name(ecosystem),
-                crate::config::secret::redact_url_password(&base)
+                crate::common::secret::redact_url_password(&base)
             ),
             client.clone(),
             token,

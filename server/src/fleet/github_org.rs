@@ -6,7 +6,7 @@
 use futures::StreamExt;
 
 use super::spec::{self, RepositorySource, ServiceSpec};
-use crate::deps::source::github::{GitHubClient, GitHubRepo};
+use crate::integrations::github::{GitHubClient, GitHubRepo};
 
 /// One `[[github.orgs]]` table of the fleet file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +130,14 @@ pub fn service_for(rule: &OrgRule, repo: &GitHubRepo) -> Result<ServiceSpec, Str
 ///
 /// A repository whose tree cannot be read is kept: its service page then
 /// shows why, which is more use than a service silently missing.
-pub async fn discover(client: &GitHubClient, rule: &OrgRule) -> Result<OrgDiscovery, String> {
+///
+/// `is_manifest` says which paths are manifests Shipshape reads; the
+/// dependency readers know, and the caller passes their answer in.
+pub async fn discover(
+    client: &GitHubClient,
+    rule: &OrgRule,
+    is_manifest: fn(&str) -> bool,
+) -> Result<OrgDiscovery, String> {
     let repos = client
         .org_repositories(&rule.org)
         .await
@@ -146,19 +153,22 @@ pub async fn discover(client: &GitHubClient, rule: &OrgRule) -> Result<OrgDiscov
             None => candidates.push(repo),
         }
     }
-    let checked: Vec<(GitHubRepo, Result<Vec<String>, String>)> = futures::stream::iter(candidates)
+    // The tree answers are cached under their ETags, so the snapshot that
+    // follows for a discovered repository costs a 304.
+    let checked: Vec<(GitHubRepo, Result<bool, String>)> = futures::stream::iter(candidates)
         .map(|repo| async move {
             let branch = repo.default_branch.clone().unwrap_or_else(|| "main".into());
-            let manifests = client.manifest_paths(&repo.full_name, &branch).await;
-            (repo, manifests)
+            let holds_manifest = client
+                .tree(&repo.full_name, &branch)
+                .await
+                .map(|tree| tree.files().any(|(path, _)| is_manifest(path)));
+            (repo, holds_manifest)
         })
         .buffered(8)
         .collect()
         .await;
-    for (repo, manifests) in checked {
-        if let Ok(paths) = &manifests
-            && paths.is_empty()
-        {
+    for (repo, holds_manifest) in checked {
+        if holds_manifest == Ok(false) {
             found
                 .skipped
                 .push((repo.full_name, "holds no manifest Shipshape reads".into()));

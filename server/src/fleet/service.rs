@@ -13,8 +13,8 @@ use shipshape_types::model::{
 use super::github_org::{self, OrgRule};
 use super::reconcile::{self, DeclaredService, FleetPlan};
 use super::spec::{RepositorySource, ServiceSpec};
-use crate::clock::Clock;
-use crate::deps::source::github::GitHubClient;
+use crate::common::clock::Clock;
+use crate::integrations::github::GitHubClient;
 use crate::store::{Store, StoreError, StoredService};
 
 #[derive(Debug, thiserror::Error)]
@@ -201,11 +201,17 @@ impl FleetService {
     /// Lists every organisation the fleet file names and stores what they
     /// hold. An organisation that cannot be listed keeps the services it was
     /// last found to have, and the Overview says why.
-    pub async fn discover_orgs(&self, github: &GitHubClient) -> Result<FleetPlan, FleetError> {
+    /// `is_manifest` says which repository paths are manifests (see
+    /// [`github_org::discover`]).
+    pub async fn discover_orgs(
+        &self,
+        github: &GitHubClient,
+        is_manifest: fn(&str) -> bool,
+    ) -> Result<FleetPlan, FleetError> {
         let rules = self.declared.lock().await.org_rules.clone();
         let mut found = BTreeMap::new();
         for rule in &rules {
-            let outcome = github_org::discover(github, rule).await;
+            let outcome = github_org::discover(github, rule, is_manifest).await;
             let now = self.clock.now_ms();
             let previous = self.discovery_statuses_by_org(&rule.org);
             let status = match &outcome {

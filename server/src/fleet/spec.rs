@@ -143,18 +143,6 @@ pub fn validate_tier(tier: i64) -> Result<u8, String> {
         })
 }
 
-pub fn validate_http_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("`{url}` is not an http:// or https:// URL"))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() {
-        return Err(format!("`{url}` has no host"));
-    }
-    Ok(())
-}
-
 pub fn validate_method(method: &str) -> Result<String, String> {
     let upper = method.to_ascii_uppercase();
     match upper.as_str() {
@@ -163,33 +151,6 @@ pub fn validate_method(method: &str) -> Result<String, String> {
             "method `{method}` is not supported for healthchecks; use GET, HEAD or POST"
         )),
     }
-}
-
-/// Parses `500ms`, `30s`, `5m` or `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let hint = || {
-        format!(
-            "`{text}` is not a duration; write it like \"500ms\", \"30s\", \"5m\", \"1h\" or \"3d\""
-        )
-    };
-    let value: u64 = number.parse().map_err(|_| hint())?;
-    let duration = match unit.trim() {
-        "ms" => Duration::from_millis(value),
-        "s" => Duration::from_secs(value),
-        "m" => Duration::from_secs(value * 60),
-        "h" => Duration::from_secs(value * 3600),
-        "d" => Duration::from_secs(value * 86_400),
-        _ => return Err(hint()),
-    };
-    if duration.is_zero() {
-        return Err(format!("`{text}` is zero; a duration must be positive"));
-    }
-    Ok(duration)
 }
 
 impl RepositorySource {
@@ -280,7 +241,7 @@ impl RepositorySource {
     pub fn display(&self) -> String {
         match self {
             RepositorySource::GitHub { owner, repo } => format!("{owner}/{repo}"),
-            RepositorySource::Git { url } => crate::config::secret::redact_url_password(url),
+            RepositorySource::Git { url } => crate::common::secret::redact_url_password(url),
             RepositorySource::Local { path } => path.display().to_string(),
         }
     }
@@ -348,23 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_duration("30").unwrap_err().contains("like \"500ms\""));
-        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(3 * 86_400)));
-        assert!(parse_duration("1w").is_err());
-        assert!(parse_duration("0s").unwrap_err().contains("zero"));
-    }
-
-    #[test]
-    fn health_urls_and_methods() {
-        assert!(validate_http_url("http://127.0.0.1:8080/_internal_/healthcheck").is_ok());
-        assert!(validate_http_url("https://api.example.com").is_ok());
-        assert!(validate_http_url("ftp://x").is_err());
-        assert!(validate_http_url("http:///path").is_err());
+    fn health_methods() {
         assert_eq!(validate_method("get"), Ok("GET".to_string()));
         assert!(validate_method("DELETE").is_err());
     }

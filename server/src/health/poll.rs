@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use std::time::{Duration, Instant};
 
 use super::format::{Reading, Verdict, interpret_expecting};
-use crate::config::secret::Secret;
+use crate::common::secret::Secret;
 
 /// More than any healthcheck needs; the rest of a bigger body is not read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -74,7 +74,7 @@ pub fn redirect_refused(first: &reqwest::Url, next: &reqwest::Url) -> Option<Str
 
 /// The client every check goes through (one pool, keep-alive).
 pub fn health_client() -> reqwest::Client {
-    crate::tls::install_crypto_provider();
+    crate::common::tls::install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("shipshape-healthcheck/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::custom(|attempt| {

@@ -19,7 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions};
 
-use crate::config::secret::DatabaseUrl;
+use crate::common::secret::DatabaseUrl;
 
 pub use accounts::{AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id};
 pub use alerts::{

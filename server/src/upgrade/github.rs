@@ -10,7 +10,7 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::deps::source::github::{GitHubClient, GitHubError};
+use crate::integrations::github::{GitHubClient, GitHubError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BranchHead {

@@ -5,7 +5,6 @@
 //! (`run`).
 
 pub mod body;
-pub mod cron;
 pub mod diff;
 pub mod edit;
 pub mod github;

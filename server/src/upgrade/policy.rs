@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::cron::{CronSchedule, DEFAULT_CRON, DEFAULT_TIME_ZONE};
+use crate::common::cron::{CronSchedule, DEFAULT_CRON, DEFAULT_TIME_ZONE};
 use crate::deps::model::DependencyKind;
 use crate::deps::version::Gap;
 

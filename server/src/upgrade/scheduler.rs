@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::service::{RunCause, UpgradeService};
-use crate::clock::Clock;
+use crate::common::clock::Clock;
 
 /// Services due at the earliest next run: (when, slugs).
 async fn next_due(upgrades: &UpgradeService) -> Option<(i64, Vec<String>)> {

@@ -10,9 +10,10 @@ use shipshape_types::alerts::{AlertsOverview, NewSilence, SilenceView};
 
 use super::access::ApiRoutes;
 use super::error::{ApiError, json_body};
-use crate::alert::service::{AlertError, AlertService, redacted_url};
+use crate::alert::service::{AlertError, AlertService};
 use crate::auth::Role;
-use crate::fleet::spec::validate_http_url;
+use crate::common::url::redacted_url;
+use crate::common::url::validate_http_url;
 use crate::store::{EventFilter, MAX_EVENTS_PER_READ, Store, StoredEvent, event_types};
 
 /// Silencing is an operator's; subscriptions send the journal to any URL,
@@ -209,7 +210,7 @@ struct SubscriptionOut {
 /// POSTed to `url`, signed when a secret is given.
 async fn subscribe(
     State(alerts): State<AlertService>,
-    State(outbound): State<std::sync::Arc<crate::outbound::NetworkPolicy>>,
+    State(outbound): State<std::sync::Arc<crate::common::outbound::NetworkPolicy>>,
     body: Result<Json<NewSubscription>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<SubscriptionOut>), ApiError> {
     let new = json_body(

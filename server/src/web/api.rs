@@ -13,12 +13,12 @@ use shipshape_types::model::{FleetFilter, ServiceDetail, ServiceSummary};
 use super::access::ApiRoutes;
 use super::error::ApiError;
 use crate::auth::Role;
+use crate::common::outbound::NetworkPolicy;
 use crate::config::parse_service_json;
 use crate::deps::query::PackageQuery;
 use crate::deps::service::{DriftError, DriftService};
 use crate::fleet::FleetService;
 use crate::fleet::service::RegisterError;
-use crate::outbound::NetworkPolicy;
 
 /// Registering a service (its own CI, with an operator token) and asking
 /// for a refresh are an operator's; reading is a viewer's.

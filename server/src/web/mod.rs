@@ -20,10 +20,10 @@ use leptos::prelude::LeptosOptions;
 
 use crate::alert::service::AlertService;
 use crate::auth::service::AuthService;
+use crate::common::outbound::NetworkPolicy;
 use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
 use crate::health::service::HealthService;
-use crate::outbound::NetworkPolicy;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;

@@ -183,14 +183,15 @@ impl UiBackend for UiServices {
         soak: String,
     ) -> BoxFuture<'_, Result<WaveView, BackendError>> {
         async move {
-            let soak = match soak.trim() {
-                "" => None,
-                text => Some(crate::fleet::spec::parse_duration(text).map_err(|message| {
-                    BackendError {
-                        message: format!("soak: {message}"),
-                    }
-                })?),
-            };
+            let soak =
+                match soak.trim() {
+                    "" => None,
+                    text => Some(crate::common::duration::parse_duration(text).map_err(
+                        |message| BackendError {
+                            message: format!("soak: {message}"),
+                        },
+                    )?),
+                };
             self.upgrades
                 .create_wave(&NewWave {
                     ecosystem: &ecosystem,

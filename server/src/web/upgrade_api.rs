@@ -14,7 +14,7 @@ use shipshape_types::upgrades::{
 use super::access::ApiRoutes;
 use super::error::{ApiError, json_body};
 use crate::auth::Role;
-use crate::fleet::spec::parse_duration;
+use crate::common::duration::parse_duration;
 use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
 
 pub fn api_routes() -> ApiRoutes {

@@ -14,10 +14,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use shipshape_server::clock::Clock;
+use shipshape_server::common::clock::Clock;
+use shipshape_server::common::secret::DatabaseUrl;
 use shipshape_server::config::RegistryConfig;
 use shipshape_server::config::parse_fleet_file;
-use shipshape_server::config::secret::DatabaseUrl;
 use shipshape_server::deps::model::Ecosystem;
 use shipshape_server::deps::service::{DriftService, registries_from_config, sources_from_config};
 use shipshape_server::fleet::FleetService;
@@ -227,30 +227,30 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             .build(),
         health: shipshape_server::health::service::HealthService::new(
             store.clone(),
-            Arc::new(shipshape_server::clock::SystemClock),
+            Arc::new(shipshape_server::common::clock::SystemClock),
         ),
         // Registries and GitHub nowhere: pages and the API answer from the store.
         upgrades: upgrade_service(
             store.clone(),
-            Arc::new(shipshape_server::clock::SystemClock),
+            Arc::new(shipshape_server::common::clock::SystemClock),
             "http://127.0.0.1:9",
             &std::env::temp_dir().join("shipshape-test-cache"),
             shipshape_server::config::UpgradeSettings::default(),
         ),
         alerts: shipshape_server::alert::service::AlertService::new(
             store.clone(),
-            Arc::new(shipshape_server::clock::SystemClock),
+            Arc::new(shipshape_server::common::clock::SystemClock),
             shipshape_server::config::alerts::AlertSettings::default(),
             Arc::default(),
         ),
         auth: shipshape_server::auth::service::AuthService::new(
             store.clone(),
-            Arc::new(shipshape_server::clock::SystemClock),
+            Arc::new(shipshape_server::common::clock::SystemClock),
             shipshape_server::config::auth::AuthSettings::default(),
         ),
         // The fakes listen on loopback, which the default policy refuses;
         // `access.rs` tests the default.
-        outbound: Arc::new(shipshape_server::outbound::NetworkPolicy::open()),
+        outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
         store,
         fleet,
         drift,
@@ -275,7 +275,7 @@ pub async fn demo_state(
     let mut state = app_state(store.clone(), fleet, drift);
     state.auth = shipshape_server::auth::service::AuthService::new(
         store,
-        Arc::new(shipshape_server::clock::SystemClock),
+        Arc::new(shipshape_server::common::clock::SystemClock),
         auth,
     );
     state

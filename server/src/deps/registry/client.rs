@@ -14,10 +14,10 @@ use std::sync::Arc;
 use futures::future::{BoxFuture, join_all};
 
 use super::answers::{self, PackageInfo};
-use super::http::{CountersSnapshot, FetchError, Fetcher};
 use crate::deps::drift::Release;
 use crate::deps::model::Ecosystem;
 use crate::deps::version::{GoScheme, VersionScheme};
+use crate::integrations::registry::{CountersSnapshot, FetchError, Fetcher};
 
 pub trait Registry: Send + Sync {
     fn ecosystem(&self) -> Ecosystem;

@@ -4,5 +4,4 @@
 
 pub mod answers;
 pub mod client;
-pub mod http;
 pub mod time;

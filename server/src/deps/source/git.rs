@@ -12,7 +12,7 @@ use tokio::process::Command;
 
 use super::local::read_folder;
 use super::{Fetched, RepositoryReader, SourceError, fnv1a_hex};
-use crate::config::secret::{Secret, redact_url_password};
+use crate::common::secret::{Secret, redact_url_password};
 
 #[derive(Clone, Debug, Default)]
 pub struct GitCredentials {

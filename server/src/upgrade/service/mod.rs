@@ -19,15 +19,15 @@ use shipshape_types::upgrades::{
 use super::github::{BranchHead, CodeHost};
 use super::plan::Proposal;
 use super::prepare::{PreparedGroup, Repository, prepare};
-use crate::clock::Clock;
+use crate::common::clock::Clock;
 use crate::config::UpgradeSettings;
 use crate::deps::crawl::Registries;
 use crate::deps::read::read_snapshot;
 use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::deps::service::Sources;
-use crate::deps::source::github::{GitHubClient, GitHubError};
 use crate::deps::source::{Fetched, Snapshot};
 use crate::fleet::spec::RepositorySource;
+use crate::integrations::github::{GitHubClient, GitHubError};
 use crate::store::{NewPr, Store, StoreError, StoredPr, StoredRun, StoredService};
 
 mod campaign;

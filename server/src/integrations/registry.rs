@@ -22,7 +22,8 @@ use reqwest::header::{
 };
 use tokio::sync::Semaphore;
 
-use crate::config::secret::{Secret, redact_url_password};
+use crate::common::http::without_url;
+use crate::common::secret::{Secret, redact_url_password};
 
 #[derive(Clone, Debug)]
 pub struct FetchPolicy {
@@ -158,7 +159,7 @@ pub struct Fetcher {
 
 /// The HTTP client all registries share (one connection pool).
 pub fn http_client(user_agent: &str) -> reqwest::Client {
-    crate::tls::install_crypto_provider();
+    crate::common::tls::install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(user_agent)
         .connect_timeout(Duration::from_secs(10))
@@ -430,20 +431,6 @@ impl Fetcher {
             }
         }
     }
-}
-
-/// reqwest's error text carries the URL, which may carry credentials; the
-/// URL is reported separately (redacted), so it is stripped here. Alert
-/// channels use it too: a Slack webhook URL is itself a secret.
-pub(crate) fn without_url(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(inner) = source {
-        text = format!("{text}: {inner}");
-        source = inner.source();
-    }
-    text
 }
 
 /// `Retry-After` in seconds (the form registries and GitHub use).
