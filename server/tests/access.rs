@@ -15,7 +15,7 @@ use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use shipshape_server::auth::Role;
 use shipshape_server::auth::policy::{Access, RouteRule};
-use shipshape_server::config::auth::AuthSettings;
+use shipshape_server::auth::settings::AuthSettings;
 use shipshape_server::web::AppState;
 use shipshape_server::web::routes;
 

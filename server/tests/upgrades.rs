@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use common::{ManualClock, TestDb, services, upgrade_service};
 use shipshape_fakes::{FakePackage, FakeRepo, FakeState, Fakes};
-use shipshape_server::config::{UpgradeSettings, parse_fleet_file};
+use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::upgrade::service::{RunCause, UpgradeService};
+use shipshape_server::upgrade::settings::UpgradeSettings;
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 const REPO: &str = "acme/checkout";

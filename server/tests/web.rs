@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::TestDb;
-use shipshape_server::config::auth::AuthSettings;
+use shipshape_server::auth::settings::AuthSettings;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::store::Store;
 

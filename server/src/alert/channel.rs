@@ -14,9 +14,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 
 use super::message::{Outgoing, email, slack_message, webhook_body};
+use crate::alert::settings::{SmtpSecurity, SmtpSettings};
 use crate::common::http::without_url;
 use crate::common::secret::Secret;
-use crate::config::alerts::{SmtpSecurity, SmtpSettings};
 
 /// The signature header of webhook bodies: `sha256=` and the hex HMAC of
 /// the body under the shared secret (the scheme GitHub's webhooks use).

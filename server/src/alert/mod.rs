@@ -11,3 +11,4 @@ pub mod message;
 pub mod outbox;
 pub mod rule;
 pub mod service;
+pub mod settings;

@@ -22,10 +22,10 @@ use super::engine::{
 use super::message::{Item, Outgoing};
 use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
 use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
+use crate::alert::settings::{AlertSettings, ChannelKind};
 use crate::common::clock::Clock;
 use crate::common::duration::parse_duration;
 use crate::common::secret::Secret;
-use crate::config::alerts::{AlertSettings, ChannelKind};
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_types as types};

@@ -8,5 +8,6 @@ pub mod password;
 pub mod policy;
 pub mod secret;
 pub mod service;
+pub mod settings;
 
 pub use shipshape_types::auth::Role;

@@ -14,8 +14,8 @@ use super::Role;
 use super::limiter::AttemptLimiter;
 use super::password::{PasswordError, decoy_hash, hash_password, verify_password};
 use super::secret::{TOKEN_PREFIX, digest, new_secret};
+use crate::auth::settings::AuthSettings;
 use crate::common::clock::Clock;
-use crate::config::auth::AuthSettings;
 use crate::store::{
     AccountChange, AuditEntry, Store, StoreError, StoredSession, StoredToken, StoredUser,
     session_id,

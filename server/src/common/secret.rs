@@ -1,6 +1,7 @@
 //! Values that must never be shown: their `Debug` and `Display` say
 //! `[redacted]`, so a config printed to a log or a page cannot leak them.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -26,6 +27,27 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
+    }
+}
+
+/// A secret written in the file or named by an environment variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    Value(Secret),
+    Env(String),
+}
+
+impl SecretSource {
+    /// The value, or why there is none (naming the variable, never a value).
+    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<Secret, String> {
+        match self {
+            SecretSource::Value(secret) => Ok(secret.clone()),
+            SecretSource::Env(name) => env
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| Secret::new(v.clone()))
+                .ok_or_else(|| format!("the environment variable {name} is not set")),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! file; either way they are kept as [`SecretSource`] and never shown.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -15,149 +15,13 @@ use super::ConfigError;
 use super::file::Locator;
 use crate::alert::engine::{MaintenanceWindow, WindowTime};
 use crate::alert::rule::{Condition, Rule, Scope, Severity};
+use crate::alert::settings::{
+    AlertSettings, ChannelKind, ChannelSpec, Route, SmtpSecurity, SmtpSettings,
+};
 use crate::common::cron::{CronSchedule, DEFAULT_TIME_ZONE};
-use crate::common::secret::Secret;
+use crate::common::secret::{Secret, SecretSource};
 use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::fleet::spec::{self, validate_tier};
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct AlertSettings {
-    /// How often every rule is evaluated against every service.
-    pub evaluate_every: Duration,
-    /// How long alerts of one team wait for each other before going out
-    /// as one message.
-    pub group_wait: Duration,
-    /// The dashboard's address, linked from notifications.
-    pub dashboard_url: Option<String>,
-    pub rules: Vec<Rule>,
-    pub channels: Vec<ChannelSpec>,
-    pub routes: Vec<Route>,
-    pub smtp: Option<SmtpSettings>,
-    pub maintenance: Vec<MaintenanceWindow>,
-    /// Service slug → the services it depends on (`depends_on`).
-    pub depends_on: BTreeMap<String, Vec<String>>,
-}
-
-// Budgets are checked to be finite numbers, so equality is an equivalence.
-impl Eq for AlertSettings {}
-
-impl Default for AlertSettings {
-    fn default() -> Self {
-        AlertSettings {
-            evaluate_every: Duration::from_secs(15),
-            group_wait: Duration::from_secs(30),
-            dashboard_url: None,
-            rules: Vec::new(),
-            channels: Vec::new(),
-            routes: Vec::new(),
-            smtp: None,
-            maintenance: Vec::new(),
-            depends_on: BTreeMap::new(),
-        }
-    }
-}
-
-impl AlertSettings {
-    /// The channels a team's alerts go to: its own route's, else the
-    /// default route's.
-    pub fn channels_for(&self, team: &str) -> Vec<&ChannelSpec> {
-        let route = self
-            .routes
-            .iter()
-            .find(|r| r.team.as_deref() == Some(team))
-            .or_else(|| self.routes.iter().find(|r| r.team.is_none()));
-        route
-            .map(|r| {
-                r.channels
-                    .iter()
-                    .filter_map(|name| self.channels.iter().find(|c| &c.name == name))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-/// A secret written in the file or named by an environment variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SecretSource {
-    Value(Secret),
-    Env(String),
-}
-
-impl SecretSource {
-    /// The value, or why there is none (naming the variable, never a value).
-    pub fn resolve(&self, env: &BTreeMap<String, String>) -> Result<Secret, String> {
-        match self {
-            SecretSource::Value(secret) => Ok(secret.clone()),
-            SecretSource::Env(name) => env
-                .get(name)
-                .filter(|v| !v.is_empty())
-                .map(|v| Secret::new(v.clone()))
-                .ok_or_else(|| format!("the environment variable {name} is not set")),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelSpec {
-    pub name: String,
-    pub kind: ChannelKind,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChannelKind {
-    /// JSON body with the events, signed with an HMAC of `secret`.
-    Webhook {
-        url: SecretSource,
-        secret: Option<SecretSource>,
-    },
-    /// A Slack-compatible incoming webhook.
-    Slack { url: SecretSource },
-    /// E-mail through `[alerts.smtp]`.
-    Email { to: Vec<String> },
-}
-
-impl ChannelKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ChannelKind::Webhook { .. } => "webhook",
-            ChannelKind::Slack { .. } => "slack",
-            ChannelKind::Email { .. } => "email",
-        }
-    }
-}
-
-/// Where a team's alerts go; `team: None` is the default route.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    pub team: Option<String>,
-    pub channels: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain connection upgraded with STARTTLS (port 587); refused if the
-    /// server does not offer it.
-    StartTls,
-    /// TLS from the first byte (port 465).
-    Tls,
-    /// No encryption: only for a relay on the same machine.
-    None,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: SmtpSecurity,
-    pub username: Option<String>,
-    pub password: Option<SecretSource>,
-    pub from: String,
-    /// A CA certificate (PEM) trusted beside the system's, for relays
-    /// with an internal CA.
-    pub ca_file: Option<PathBuf>,
-    pub timeout: Duration,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

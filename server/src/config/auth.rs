@@ -1,45 +1,14 @@
 //! The `[auth]` part of the config file: anonymous access, how long a
 //! session lasts, and whether session cookies are marked `Secure`.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::ConfigError;
 use super::file::Locator;
 use crate::auth::Role;
+use crate::auth::settings::{AuthSettings, SecureCookies};
 use crate::common::outbound::NetworkPolicy;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthSettings {
-    /// The role of callers who are not signed in; `None` (the default)
-    /// lets them see only the status page, badges and the healthcheck.
-    pub anonymous: Option<Role>,
-    /// How long a sign-in lasts.
-    pub session_ttl: Duration,
-    pub secure_cookies: SecureCookies,
-}
-
-/// Whether the session cookie carries `Secure` (sent over HTTPS only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SecureCookies {
-    /// Secure, except for a server reached on a loopback address, where
-    /// plain HTTP never leaves the machine.
-    Auto,
-    Always,
-    Never,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        AuthSettings {
-            anonymous: None,
-            session_ttl: Duration::from_secs(12 * 3600),
-            secure_cookies: SecureCookies::Auto,
-        }
-    }
-}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -9,10 +9,12 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::alerts::{AlertSettings, RawAlerts, check_alerts, check_depends_on};
-use super::auth::{AuthSettings, RawAuth, RawOutbound, check_auth, check_outbound};
-use super::upgrades::{RawPolicy, RawUpgrades, UpgradeSettings, check_policy, check_upgrades};
+use super::alerts::{RawAlerts, check_alerts, check_depends_on};
+use super::auth::{RawAuth, RawOutbound, check_auth, check_outbound};
+use super::upgrades::{RawPolicy, RawUpgrades, check_policy, check_upgrades};
 use super::{Config, ConfigError};
+use crate::alert::settings::AlertSettings;
+use crate::auth::settings::AuthSettings;
 use crate::common::secret::DatabaseUrl;
 use crate::common::suggest::closest;
 use crate::common::url::validate_http_url;
@@ -23,6 +25,7 @@ use crate::fleet::spec::{
     self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, Expectations,
     HeaderSource, HealthEndpointSpec, RepositorySource, ServiceSpec,
 };
+use crate::upgrade::settings::UpgradeSettings;
 
 /// What a config file says: settings for the server and the fleet it declares.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::common::secret::DatabaseUrl;
+use crate::deps::settings::DriftConfig;
 pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file, parse_service_json};
-pub use upgrades::UpgradeSettings;
 
 use crate::common::duration::parse_duration;
 use crate::deps::model::Ecosystem;
@@ -30,35 +30,6 @@ pub struct Config {
     pub drift: DriftConfig,
     /// Simulated healthchecks the demo fleet polls (see `demo`).
     pub demo_healthchecks: Vec<crate::demo::SimulatedHealthcheck>,
-}
-
-/// Dependency drift: how often to refresh, where registries and GitHub
-/// are, and the names of the environment variables holding credentials.
-#[derive(Clone, Debug)]
-pub struct DriftConfig {
-    pub refresh_interval: Duration,
-    pub request_timeout: Duration,
-    pub cache_ttl: Duration,
-    /// Requests in flight per registry.
-    pub concurrency: u32,
-    /// Where git repositories are cloned.
-    pub cache_dir: PathBuf,
-    /// Only the ecosystems whose registry is not the public default.
-    pub registries: BTreeMap<Ecosystem, RegistryConfig>,
-    pub github_api_url: String,
-    pub github_token_env: Option<String>,
-    /// Content-creating GitHub requests a minute (`[upgrades] writes_per_minute`).
-    pub github_writes_per_minute: u32,
-    pub git_token_env: Option<String>,
-    pub git_ssh_key: Option<PathBuf>,
-    /// Libyears over which a service's drift is journaled as over budget.
-    pub libyear_budget: Option<f64>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct RegistryConfig {
-    pub url: Option<String>,
-    pub token_env: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,20 +71,7 @@ impl Default for Config {
                 watch_interval: Duration::from_secs(2),
                 initial: FleetFile::default(),
             },
-            drift: DriftConfig {
-                refresh_interval: Duration::from_secs(6 * 3600),
-                request_timeout: Duration::from_secs(15),
-                cache_ttl: Duration::from_secs(15 * 60),
-                concurrency: 16,
-                cache_dir: PathBuf::from(".shipshape-cache/repositories"),
-                registries: BTreeMap::new(),
-                github_api_url: crate::integrations::github::DEFAULT_API_URL.to_string(),
-                github_token_env: None,
-                github_writes_per_minute: crate::integrations::github::DEFAULT_WRITES_PER_MINUTE,
-                git_token_env: None,
-                git_ssh_key: None,
-                libyear_budget: None,
-            },
+            drift: DriftConfig::default(),
             demo_healthchecks: Vec::new(),
         }
     }

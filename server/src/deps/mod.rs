@@ -28,5 +28,6 @@ pub mod read;
 pub mod registry;
 pub mod scan;
 pub mod service;
+pub mod settings;
 pub mod source;
 pub mod version;

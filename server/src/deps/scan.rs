@@ -12,7 +12,7 @@ use super::crawl::measure_all;
 use super::read::read_snapshot;
 use super::service::{registries_from_config, sources_from_config};
 use super::source::Fetched;
-use crate::config::DriftConfig;
+use crate::deps::settings::DriftConfig;
 use crate::fleet::spec::RepositorySource;
 
 pub struct ScanResult {

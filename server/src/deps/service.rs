@@ -27,7 +27,7 @@ use super::source::local::LocalFolder;
 use super::source::{Fetched, RepositoryReader};
 use crate::common::clock::Clock;
 use crate::common::secret::Secret;
-use crate::config::DriftConfig;
+use crate::deps::settings::DriftConfig;
 use crate::fleet::spec::RepositorySource;
 use crate::integrations::github::GitHubClient;
 use crate::integrations::registry::{FetchPolicy, Fetcher, http_client};

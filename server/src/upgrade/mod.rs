@@ -15,5 +15,6 @@ pub mod report;
 pub mod requirement;
 pub mod scheduler;
 pub mod service;
+pub mod settings;
 pub mod versions;
 pub mod wave;

@@ -26,7 +26,7 @@ use super::AppState;
 use crate::auth::Role;
 use crate::auth::policy::{Access, Decision, Policy, RouteRule, decide, is_read, same_origin};
 use crate::auth::service::{AuthService, Caller, Via};
-use crate::config::auth::SecureCookies;
+use crate::auth::settings::SecureCookies;
 
 pub const SESSION_COOKIE: &str = "shipshape_session";
 /// Server-function bodies are kept for the audit trail up to this size.

@@ -16,10 +16,10 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use shipshape_server::common::clock::Clock;
 use shipshape_server::common::secret::DatabaseUrl;
-use shipshape_server::config::RegistryConfig;
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::deps::model::Ecosystem;
 use shipshape_server::deps::service::{DriftService, registries_from_config, sources_from_config};
+use shipshape_server::deps::settings::RegistryConfig;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::fleet::spec::ServiceSpec;
 use shipshape_server::store::Store;
@@ -177,7 +177,7 @@ pub fn upgrade_service(
     clock: Arc<dyn Clock>,
     base: &str,
     cache_dir: &Path,
-    settings: shipshape_server::config::UpgradeSettings,
+    settings: shipshape_server::upgrade::settings::UpgradeSettings,
 ) -> shipshape_server::upgrade::service::UpgradeService {
     let config = drift_config(Some(base), cache_dir);
     let env = std::collections::BTreeMap::new();
@@ -191,8 +191,11 @@ pub fn upgrade_service(
 }
 
 /// Drift settings pointing every registry (and GitHub) at the fakes.
-pub fn drift_config(base: Option<&str>, cache_dir: &Path) -> shipshape_server::config::DriftConfig {
-    let mut config = shipshape_server::config::Config::default().drift;
+pub fn drift_config(
+    base: Option<&str>,
+    cache_dir: &Path,
+) -> shipshape_server::deps::settings::DriftConfig {
+    let mut config = shipshape_server::deps::settings::DriftConfig::default();
     for (ecosystem, path) in [
         (Ecosystem::Cargo, "cargo"),
         (Ecosystem::Npm, "npm"),
@@ -235,18 +238,18 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             Arc::new(shipshape_server::common::clock::SystemClock),
             "http://127.0.0.1:9",
             &std::env::temp_dir().join("shipshape-test-cache"),
-            shipshape_server::config::UpgradeSettings::default(),
+            shipshape_server::upgrade::settings::UpgradeSettings::default(),
         ),
         alerts: shipshape_server::alert::service::AlertService::new(
             store.clone(),
             Arc::new(shipshape_server::common::clock::SystemClock),
-            shipshape_server::config::alerts::AlertSettings::default(),
+            shipshape_server::alert::settings::AlertSettings::default(),
             Arc::default(),
         ),
         auth: shipshape_server::auth::service::AuthService::new(
             store.clone(),
             Arc::new(shipshape_server::common::clock::SystemClock),
-            shipshape_server::config::auth::AuthSettings::default(),
+            shipshape_server::auth::settings::AuthSettings::default(),
         ),
         // The fakes listen on loopback, which the default policy refuses;
         // `access.rs` tests the default.
@@ -263,7 +266,7 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
 /// registries nowhere), with `auth` for accounts and anonymous access.
 pub async fn demo_state(
     store: Store,
-    auth: shipshape_server::config::auth::AuthSettings,
+    auth: shipshape_server::auth::settings::AuthSettings,
 ) -> AppState {
     let clock = ManualClock::at(1_795_424_000_000);
     let fleet = FleetService::new(store.clone(), clock.clone());

@@ -20,7 +20,6 @@ use super::github::{BranchHead, CodeHost};
 use super::plan::Proposal;
 use super::prepare::{PreparedGroup, Repository, prepare};
 use crate::common::clock::Clock;
-use crate::config::UpgradeSettings;
 use crate::deps::crawl::Registries;
 use crate::deps::read::read_snapshot;
 use crate::deps::registry::time::parse_rfc3339_ms;
@@ -29,6 +28,7 @@ use crate::deps::source::{Fetched, Snapshot};
 use crate::fleet::spec::RepositorySource;
 use crate::integrations::github::{GitHubClient, GitHubError};
 use crate::store::{NewPr, Store, StoreError, StoredPr, StoredRun, StoredService};
+use crate::upgrade::settings::UpgradeSettings;
 
 mod campaign;
 

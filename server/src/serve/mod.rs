@@ -1,6 +1,8 @@
 //! Putting the server together: config → store → fleet → HTTP, plus the
 //! background loops, all stopped in order on SIGINT or SIGTERM.
 
+mod reload;
+
 use crate::alert::service::AlertService;
 use crate::auth::service::{ADMIN_PASSWORD_ENV, ADMIN_USER_ENV, AuthService};
 use std::collections::BTreeMap;
@@ -15,7 +17,6 @@ use crate::common::clock::SystemClock;
 use crate::config::Config;
 use crate::deps::service::{DriftService, registries_from_config, sources_from_config};
 use crate::fleet::FleetService;
-use crate::fleet::watch::{FleetFileWatch, watch_fleet_file};
 use crate::health::monitor::HealthMonitor;
 use crate::health::service::HealthService;
 use crate::health::state::Thresholds;
@@ -24,6 +25,7 @@ use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
 use crate::upgrade::service::UpgradeService;
 use crate::web::{AppState, routes};
+use reload::{FleetFileWatch, watch_fleet_file};
 
 /// Opens the database and applies migrations; used by `serve` and `migrate`.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {

@@ -1,4 +1,7 @@
-//! Keeps the stored fleet in step with the fleet file while the server runs.
+//! Keeps the running server in step with the fleet file: when the file
+//! changes, its fleet is reconciled in the store and its upgrade and alert
+//! settings are handed to those services. The composition root does this,
+//! so that no capability holds another to push settings into it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,8 +9,10 @@ use std::time::Duration;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::FleetService;
+use crate::alert::service::AlertService;
 use crate::config::{FileSettings, parse_fleet_file};
+use crate::fleet::FleetService;
+use crate::upgrade::service::UpgradeService;
 
 /// The fleet file as loaded at start-up, and who takes its parts when it
 /// changes: the fleet, the upgrade settings and the alert settings.
@@ -18,8 +23,8 @@ pub struct FleetFileWatch {
     pub interval: Duration,
     pub startup_text: String,
     pub startup_settings: FileSettings,
-    pub upgrades: crate::upgrade::service::UpgradeService,
-    pub alerts: crate::alert::service::AlertService,
+    pub upgrades: UpgradeService,
+    pub alerts: AlertService,
 }
 
 /// Checks the file every `interval`; when its text changes, reads it again
