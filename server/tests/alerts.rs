@@ -23,7 +23,8 @@ use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::health::format::Verdict;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
-use shipshape_server::store::{RecordedCheck, Store};
+use shipshape_server::health::store::RecordedCheck;
+use shipshape_server::store::Store;
 use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
 
 /// 2026-11-23T12:00Z.

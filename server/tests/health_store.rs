@@ -13,7 +13,7 @@ use shipshape_server::fleet::FleetService;
 use shipshape_server::health::format::Verdict;
 use shipshape_server::health::rollup::{DAY_MS, HOUR_MS, MINUTE_MS};
 use shipshape_server::health::state::{CheckResult, HealthState, Thresholds, Tracker, classify};
-use shipshape_server::store::RecordedCheck;
+use shipshape_server::health::store::RecordedCheck;
 
 /// 2026-11-20T00:00Z.
 const START: i64 = 1_795_132_800_000;

@@ -19,7 +19,8 @@ use shipshape_server::health::format::Verdict;
 use shipshape_server::health::rollup::{DAY_MS, HOUR_MS, MINUTE_MS};
 use shipshape_server::health::service::HealthService;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
-use shipshape_server::store::{RecordedCheck, Store};
+use shipshape_server::health::store::RecordedCheck;
+use shipshape_server::store::Store;
 use shipshape_types::health::{HealthChange, HealthLevel, StatusGrouping};
 
 /// 2026-11-20T00:00Z.

@@ -12,3 +12,4 @@ pub mod outbox;
 pub mod rule;
 pub mod service;
 pub mod settings;
+pub mod store;

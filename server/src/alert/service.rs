@@ -23,12 +23,13 @@ use super::message::{Item, Outgoing};
 use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
 use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
 use crate::alert::settings::{AlertSettings, ChannelKind};
+use crate::alert::store::{NewAlert, StoredAlert};
 use crate::common::clock::Clock;
 use crate::common::duration::parse_duration;
 use crate::common::secret::Secret;
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
-use crate::store::{NewAlert, Store, StoreError, StoredAlert, StoredEvent, event_types as types};
+use crate::store::{Store, StoreError, StoredEvent, event_types as types};
 
 /// Deliveries read from the outbox per pass.
 const OUTBOX_READ: i64 = 5_000;
@@ -475,7 +476,7 @@ impl AlertService {
             .into_values()
             .filter_map(|t| t.open_until_ms.map(|until| (t.target, until)))
             .collect();
-        let by_id: HashMap<i64, &crate::store::PendingDelivery> =
+        let by_id: HashMap<i64, &crate::alert::store::PendingDelivery> =
             pending.iter().map(|p| (p.pending.id, p)).collect();
         let plain: Vec<_> = pending.iter().map(|p| p.pending.clone()).collect();
         let group_wait = ms_of(configured.settings.group_wait);

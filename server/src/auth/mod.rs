@@ -9,5 +9,6 @@ pub mod policy;
 pub mod secret;
 pub mod service;
 pub mod settings;
+pub mod store;
 
 pub use shipshape_types::auth::Role;

@@ -15,11 +15,11 @@ use super::limiter::AttemptLimiter;
 use super::password::{PasswordError, decoy_hash, hash_password, verify_password};
 use super::secret::{TOKEN_PREFIX, digest, new_secret};
 use crate::auth::settings::AuthSettings;
-use crate::common::clock::Clock;
-use crate::store::{
-    AccountChange, AuditEntry, Store, StoreError, StoredSession, StoredToken, StoredUser,
-    session_id,
+use crate::auth::store::{
+    AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id,
 };
+use crate::common::clock::Clock;
+use crate::store::{Store, StoreError};
 
 /// Failed sign-ins allowed per account, and per client address, in a window.
 const ACCOUNT_FAILURES: usize = 5;

@@ -30,4 +30,5 @@ pub mod scan;
 pub mod service;
 pub mod settings;
 pub mod source;
+pub mod store;
 pub mod version;

@@ -29,9 +29,10 @@ use crate::common::clock::Clock;
 use crate::common::secret::Secret;
 use crate::deps::settings::DriftConfig;
 use crate::fleet::spec::RepositorySource;
+use crate::fleet::spec::StoredService;
 use crate::integrations::github::GitHubClient;
 use crate::integrations::registry::{FetchPolicy, Fetcher, http_client};
-use crate::store::{Store, StoreError, StoredService};
+use crate::store::{Store, StoreError};
 
 /// Repositories read at once.
 const SOURCE_CONCURRENCY: usize = 16;

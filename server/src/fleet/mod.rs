@@ -7,5 +7,6 @@ pub mod github_org;
 pub mod reconcile;
 pub mod service;
 pub mod spec;
+pub mod store;
 
 pub use service::{FleetError, FleetService};

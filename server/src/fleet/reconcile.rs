@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::spec::ServiceSpec;
 use shipshape_types::model::ServiceOrigin;
 
-use crate::store::StoredService;
+use crate::fleet::spec::StoredService;
 
 /// A service the configuration declares, and how: written in the fleet
 /// file, or found in a GitHub organisation the file names.

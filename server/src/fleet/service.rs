@@ -14,8 +14,9 @@ use super::github_org::{self, OrgRule};
 use super::reconcile::{self, DeclaredService, FleetPlan};
 use super::spec::{RepositorySource, ServiceSpec};
 use crate::common::clock::Clock;
+use crate::fleet::spec::StoredService;
 use crate::integrations::github::GitHubClient;
-use crate::store::{Store, StoreError, StoredService};
+use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {

@@ -4,6 +4,20 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
+use shipshape_types::model::ServiceOrigin;
+
+/// A service as Shipshape keeps it: what was declared, where it came
+/// from, and when it was retired (removed services keep their history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredService {
+    pub id: i64,
+    pub spec: ServiceSpec,
+    pub origin: ServiceOrigin,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub retired_ms: Option<i64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceSpec {
     pub slug: String,

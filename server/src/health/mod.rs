@@ -15,3 +15,4 @@ pub mod rollup;
 pub mod schedule;
 pub mod service;
 pub mod state;
+pub mod store;

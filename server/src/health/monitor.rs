@@ -20,7 +20,8 @@ use super::state::{CheckResult, HealthState, Thresholds, Tracker, classify};
 use crate::common::clock::Clock;
 use crate::common::secret::Secret;
 use crate::fleet::spec::HeaderSource;
-use crate::store::{EndpointToPoll, RecordedCheck, Store};
+use crate::health::store::{EndpointToPoll, RecordedCheck};
+use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 
 const RELOAD_EVERY: Duration = Duration::from_secs(15);

@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 use super::report::{components, day_cells, group_by, latency_points, service_level, sparkline};
 use super::rollup::{Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, StateCounts, roll_up};
 use crate::common::clock::Clock;
-use crate::store::{EndpointStatus, ListedIncident, Store, StoreError};
+use crate::health::store::{EndpointStatus, ListedIncident};
+use crate::store::{Store, StoreError};
 
 /// Days in the uptime bars.
 pub const BAR_DAYS: usize = 90;

@@ -127,6 +127,28 @@ pub struct Transition {
     pub detail: Option<String>,
 }
 
+/// What a change of state does to an endpoint's incidents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncidentChange {
+    /// Leaving down ends the incident that is open, at the change.
+    pub close_open_one: bool,
+    /// Going down opens an incident that starts at this time: the first
+    /// failure of the run, not the check that crossed the threshold.
+    pub open_from_ms: Option<i64>,
+}
+
+impl Transition {
+    /// An incident is the time an endpoint is down: it opens when the
+    /// endpoint goes down and closes when it leaves down, whatever it
+    /// becomes (up, degraded, or unknown when Shipshape stops).
+    pub fn incident_change(&self) -> IncidentChange {
+        IncidentChange {
+            close_open_one: self.from == HealthState::Down,
+            open_from_ms: (self.to == HealthState::Down).then_some(self.run_started_ms),
+        }
+    }
+}
+
 /// The state of one endpoint, and the run of results pointing elsewhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracker {
@@ -218,6 +240,40 @@ impl Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn transition(from: HealthState, to: HealthState) -> Transition {
+        Transition {
+            from,
+            to,
+            at_ms: 50_000,
+            run_started_ms: 20_000,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn incidents_open_on_going_down_from_the_run_start_and_close_on_leaving_down() {
+        use HealthState::{Degraded, Down, Unknown, Up};
+        assert_eq!(
+            transition(Up, Down).incident_change(),
+            IncidentChange {
+                close_open_one: false,
+                open_from_ms: Some(20_000)
+            }
+        );
+        assert_eq!(
+            transition(Down, Up).incident_change(),
+            IncidentChange {
+                close_open_one: true,
+                open_from_ms: None
+            }
+        );
+        assert!(transition(Down, Unknown).incident_change().close_open_one);
+        assert_eq!(
+            transition(Up, Degraded).incident_change(),
+            IncidentChange::default()
+        );
+    }
 
     fn result(at_ms: i64, verdict: Option<Verdict>, latency_ms: u64) -> CheckResult {
         CheckResult {

@@ -172,7 +172,7 @@ impl Journal {
     }
 }
 
-pub(super) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, StoreError> {
+pub(crate) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, StoreError> {
     let read = || -> Result<(StoredEvent, String), sqlx::Error> {
         Ok((
             StoredEvent {

@@ -3,14 +3,13 @@
 //! SQL is kept to the subset both understand (`$1` parameters, `BIGINT`
 //! times, `ON CONFLICT`, `RETURNING`), and the few differences live in
 //! `migrations/<backend>/` and in [`Backend`].
+//!
+//! This folder holds the connection, the migrations and the event journal
+//! only, and knows no capability. Each capability keeps its own SQL in its
+//! `store.rs` as an `impl Store` block (`fleet/store.rs`, `health/store.rs`,
+//! …), so a call reads `store.record_checks(…)` wherever the SQL lives.
 
-mod accounts;
-mod alerts;
-mod drift;
-mod events;
-mod health;
-mod services;
-mod upgrades;
+pub mod events;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,15 +20,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::common::secret::DatabaseUrl;
 
-pub use accounts::{AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id};
-pub use alerts::{
-    EndpointHealthFacts, NewAlert, PendingDelivery, StoredAlert, Subscription, TargetState,
-};
-pub use drift::LatestDrift;
 pub use events::{EventFilter, MAX_EVENTS_PER_READ, StoredEvent, Subject, types as event_types};
-pub use health::{EndpointStatus, EndpointToPoll, Incident, ListedIncident, RecordedCheck};
-pub use services::StoredService;
-pub use upgrades::{NewPr, RunEvent, StoredPr, StoredRun, StoredWave};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

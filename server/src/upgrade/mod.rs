@@ -16,5 +16,6 @@ pub mod requirement;
 pub mod scheduler;
 pub mod service;
 pub mod settings;
+pub mod store;
 pub mod versions;
 pub mod wave;

@@ -12,11 +12,12 @@ use super::{PrError, PrTarget, RunCause, UpgradeError, UpgradeService, github_ba
 use crate::deps::model::Ecosystem;
 use crate::deps::read::read_snapshot;
 use crate::fleet::spec::RepositorySource;
+use crate::fleet::spec::StoredService;
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
-use crate::store::{StoredService, StoredWave};
 use crate::upgrade::plan::{PlannedGroup, Proposal, slug};
 use crate::upgrade::prepare::{Repository, prepare_group};
+use crate::upgrade::store::StoredWave;
 use crate::upgrade::versions::compare;
 use crate::upgrade::wave::{HealthFact, Participant, PrFact, WaveDecision, decide};
 
@@ -193,7 +194,7 @@ impl UpgradeService {
                 in_use.insert(slug.clone(), current.clone());
             }
         }
-        let mut prs: HashMap<i64, crate::store::StoredPr> = HashMap::new();
+        let mut prs: HashMap<i64, crate::upgrade::store::StoredPr> = HashMap::new();
         for pr in store.wave_prs(wave.id).await? {
             prs.insert(pr.service_id, pr);
         }

@@ -26,9 +26,11 @@ use crate::deps::registry::time::parse_rfc3339_ms;
 use crate::deps::service::Sources;
 use crate::deps::source::{Fetched, Snapshot};
 use crate::fleet::spec::RepositorySource;
+use crate::fleet::spec::StoredService;
 use crate::integrations::github::{GitHubClient, GitHubError};
-use crate::store::{NewPr, Store, StoreError, StoredPr, StoredRun, StoredService};
+use crate::store::{Store, StoreError};
 use crate::upgrade::settings::UpgradeSettings;
+use crate::upgrade::store::{NewPr, StoredPr, StoredRun};
 
 mod campaign;
 

@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::{Backend, QueryContext, Store, StoreError};
+use crate::store::{Backend, QueryContext, Store, StoreError};
 
 /// The advisory lock key that orders account changes on PostgreSQL, so two
 /// admins demoting each other at once cannot leave the server without one.
@@ -197,7 +197,7 @@ impl Store {
     /// an admin; on PostgreSQL such changes take turns.
     async fn begin_account_change(&self) -> Result<Transaction<'static, Any>, StoreError> {
         let mut tx = self.pool().begin().await.during("changing an account")?;
-        if self.backend == Backend::Postgres {
+        if self.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(ACCOUNTS_LOCK)
                 .execute(&mut *tx)

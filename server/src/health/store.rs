@@ -7,15 +7,15 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::events::{Journal, Subject, types};
-use super::services::expectations;
-use super::{QueryContext, Store, StoreError};
 use crate::fleet::spec::Expectations;
+use crate::fleet::store::expectations;
 use crate::health::rollup::{
     Bucket, DAY_MS, HOUR_MS, LatencyHistogram, MINUTE_MS, RETENTION, Sample, StateCounts, coarsen,
     cover, roll_up, tally,
 };
 use crate::health::state::{HealthState, Transition};
+use crate::store::events::{Journal, Subject, types};
+use crate::store::{QueryContext, Store, StoreError};
 
 /// An endpoint of a service in the fleet, as the poller needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,8 +168,8 @@ impl Store {
     }
 
     /// Stores a batch of checks in one transaction: their results, each
-    /// endpoint's current state, state changes, and incidents (opened on
-    /// going down, at the first failure of the run; closed on leaving down).
+    /// endpoint's current state, state changes, and what each change does
+    /// to incidents (`Transition::incident_change`).
     pub async fn record_checks(&self, checks: &[RecordedCheck]) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await.during("starting a transaction")?;
         let mut journal = Journal::new(self.backend());
@@ -243,7 +243,8 @@ impl Store {
                         &changed,
                     )
                     .await?;
-                if transition.from == HealthState::Down {
+                let incidents = transition.incident_change();
+                if incidents.close_open_one {
                     sqlx::query(
                         "UPDATE health_incidents SET ended_ms = $2 WHERE endpoint_id = $1 AND ended_ms IS NULL",
                     )
@@ -266,19 +267,19 @@ impl Store {
                         )
                         .await?;
                 }
-                if transition.to == HealthState::Down {
+                if let Some(started_ms) = incidents.open_from_ms {
                     sqlx::query(
                         "INSERT INTO health_incidents (endpoint_id, started_ms, first_detail) VALUES ($1, $2, $3)",
                     )
                     .bind(check.endpoint_id)
-                    .bind(transition.run_started_ms)
+                    .bind(started_ms)
                     .bind(&transition.detail)
                     .execute(&mut *tx)
                     .await
                     .during("opening an incident")?;
                     let opened = serde_json::json!({
                         "endpoint_id": check.endpoint_id,
-                        "started_ms": transition.run_started_ms,
+                        "started_ms": started_ms,
                         "detail": transition.detail,
                     });
                     journal

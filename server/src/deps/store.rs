@@ -12,9 +12,9 @@ use shipshape_types::drift::{
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use super::events::{Journal, Subject};
-use super::{QueryContext, Store, StoreError, decode_named};
 use crate::deps::changes::drift_changes;
+use crate::store::events::{Journal, Subject};
+use crate::store::{QueryContext, Store, StoreError, decode_named};
 
 const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note";
 const DEPENDENCY_COLUMN_COUNT: usize = 19;

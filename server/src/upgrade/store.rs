@@ -6,8 +6,8 @@ use shipshape_types::drift::Ecosystem;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::events::{Journal, Subject, types};
-use super::{QueryContext, Store, StoreError};
+use crate::store::events::{Journal, Subject, types};
+use crate::store::{QueryContext, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRun {
@@ -117,7 +117,7 @@ fn pr_from_row(row: &AnyRow) -> Result<StoredPr, sqlx::Error> {
 fn wave_from_row(row: &AnyRow) -> Result<StoredWave, sqlx::Error> {
     Ok(StoredWave {
         id: row.try_get("id")?,
-        ecosystem: super::decode_named(
+        ecosystem: crate::store::decode_named(
             row.try_get("ecosystem")?,
             Ecosystem::from_config_name,
             "ecosystem",

@@ -9,10 +9,10 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::events::{Journal, StoredEvent, Subject, event_from_row, types};
-use super::{QueryContext, Store, StoreError};
 use crate::alert::engine::Silence;
 use crate::alert::outbox::Pending;
+use crate::store::events::{Journal, StoredEvent, Subject, event_from_row, types};
+use crate::store::{QueryContext, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredAlert {
@@ -500,7 +500,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<usize, StoreError> {
         let events = self
-            .events(&super::EventFilter {
+            .events(&crate::store::EventFilter {
                 after: subscription.cursor,
                 limit,
                 types: subscription.types.clone(),

@@ -8,20 +8,11 @@ use sqlx::{Any, Row, Transaction};
 
 use shipshape_types::model::ServiceOrigin;
 
-use super::{QueryContext, Store, StoreError};
 use crate::fleet::reconcile::FleetPlan;
-use crate::fleet::spec::{Expectations, HealthEndpointSpec, RepositorySource, ServiceSpec};
-
-/// A service as the store holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredService {
-    pub id: i64,
-    pub spec: ServiceSpec,
-    pub origin: ServiceOrigin,
-    pub created_ms: i64,
-    pub updated_ms: i64,
-    pub retired_ms: Option<i64>,
-}
+use crate::fleet::spec::{
+    Expectations, HealthEndpointSpec, RepositorySource, ServiceSpec, StoredService,
+};
+use crate::store::{QueryContext, Store, StoreError};
 
 const SERVICE_COLUMNS: &str = "id, slug, name, team, tier, repo_kind, repo_location, origin, public, created_ms, updated_ms, retired_ms";
 
@@ -253,7 +244,7 @@ fn expect_json(expect: &Expectations) -> String {
     serde_json::to_string(expect).unwrap_or_else(|_| "{}".into())
 }
 
-pub(super) fn expectations(text: &str) -> Result<Expectations, StoreError> {
+pub(crate) fn expectations(text: &str) -> Result<Expectations, StoreError> {
     serde_json::from_str(text).map_err(|e| {
         StoreError::Corrupt(format!(
             "a health endpoint's expectations are not readable: {e}"
