@@ -26,6 +26,9 @@ CARGO_LEPTOS_VERSION="0.3.11"
 # toolchain older than that cannot install it, whatever targets it has.
 MIN_RUSTC_MINOR=96
 WASM_OPT_NPM_VERSION="132.0.0"
+# The API conformance tester the test suite runs against the real server.
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_BIN="$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis"
 
 say() { printf '\033[1;34m[shipshape]\033[0m %s\n' "$*" >&2; }
 fail() { printf '\033[1;31m[shipshape] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -114,4 +117,19 @@ select_toolchain() {
 # The cargo-leptos command line for a build: `leptos_build [--release]`.
 leptos_build() {
   (cd "$REPO_ROOT" && cargo leptos build "${LEPTOS_LIB_ARGS[@]}" "$@")
+}
+
+# Every fresh clone is a new path, so cargo builds the workspace's own
+# crates (never their dependencies) under new names in the shared target
+# directory; CI runs from fresh clones would pile those copies up until
+# the disk fills. Before a CI build, the workspace crates' artifacts are
+# removed: this clone builds them anew anyway, and dependencies stay.
+prune_workspace_artifacts() {
+  [ -d "$CARGO_TARGET_DIR" ] || return 0
+  local removed
+  removed="$(find "$CARGO_TARGET_DIR" -maxdepth 5 \( -path '*/deps/*' -o -path '*/.fingerprint/*' -o -path '*/build/*' -o -path '*/incremental/*' \) \
+    \( -name 'shipshape*' -o -name 'libshipshape*' \) -prune -print 2>/dev/null | wc -l)"
+  find "$CARGO_TARGET_DIR" -maxdepth 5 \( -path '*/deps/*' -o -path '*/.fingerprint/*' -o -path '*/build/*' -o -path '*/incremental/*' \) \
+    \( -name 'shipshape*' -o -name 'libshipshape*' \) -prune -exec rm -rf {} + 2>/dev/null || true
+  say "removed $removed artifacts of the workspace's own crates from earlier clones ($(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1) left in $CARGO_TARGET_DIR)"
 }

@@ -1,150 +1,74 @@
-//! The one door from the UI's server functions into the server's service
-//! layer. The server crate implements [`UiBackend`] over its `AppState` and
-//! provides it as context; this crate never sees a database, so nothing
-//! server-only can reach the browser bundle.
+//! The one door from the UI's server functions into the server. The server
+//! crate implements [`UiBackend`] over its operations (the same ones the
+//! REST API calls, which check the caller) and provides it as context; this
+//! crate never sees a database, so nothing server-only reaches the browser
+//! bundle. Every call names its caller and answers a [`Problem`] when it
+//! cannot be done, in words fit for the person who asked.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-
-use shipshape_types::alerts::{AlertView, AlertsOverview, NewSilence, SilenceOutcome};
-use shipshape_types::auth::{AccountOutcome, AdminOverview, CurrentUser, MyAccount, TokenOutcome};
-use shipshape_types::drift::{PackageSearch, ServiceDrift};
+use shipshape_types::alerts::{AlertView, AlertsOverview, NewSilence};
+use shipshape_types::auth::{
+    AdminOverview, Caller, CreatedToken, MyAccount, NewAccount, NewToken, PasswordChange,
+};
+use shipshape_types::drift::{PackageUse, ServiceDrift};
 use shipshape_types::health::{ServiceHealth, StatusGrouping, StatusPageView};
 use shipshape_types::model::{FleetOverview, ServiceDetail};
-use shipshape_types::upgrades::{RunOutcomeView, UpgradesOverview, WaveView};
+use shipshape_types::page::Problem;
+use shipshape_types::upgrades::{NewWave, RunOutcomeView, StartRun, UpgradesOverview, WaveView};
 
-/// Why a UI request could not be answered, in words fit for the person who
-/// asked. The internal cause has already been logged by the server.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BackendError {
-    pub message: String,
-}
-
-impl std::fmt::Display for BackendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+pub type Answer<'a, T> = BoxFuture<'a, Result<T, Problem>>;
 
 pub trait UiBackend: Send + Sync {
-    fn fleet_overview(&self) -> BoxFuture<'_, Result<FleetOverview, BackendError>>;
-    fn service_detail(
-        &self,
-        slug: String,
-    ) -> BoxFuture<'_, Result<Option<ServiceDetail>, BackendError>>;
-    fn service_drift(
-        &self,
-        slug: String,
-    ) -> BoxFuture<'_, Result<Option<ServiceDrift>, BackendError>>;
+    fn fleet_overview(&self, caller: Caller) -> Answer<'_, FleetOverview>;
+    /// `None` for a slug not in the fleet.
+    fn service_detail(&self, caller: Caller, slug: String) -> Answer<'_, Option<ServiceDetail>>;
+    fn service_drift(&self, caller: Caller, slug: String) -> Answer<'_, Option<ServiceDrift>>;
     /// Queues a refresh of one service ("refresh now").
-    fn refresh_service(&self, slug: String) -> BoxFuture<'_, Result<(), BackendError>>;
+    fn refresh_service(&self, caller: Caller, slug: String) -> Answer<'_, ()>;
     /// Packages matching a search such as `serde <1.0.200` (all when empty).
-    fn packages(&self, query: String) -> BoxFuture<'_, Result<PackageSearch, BackendError>>;
-    fn service_health(
-        &self,
-        slug: String,
-    ) -> BoxFuture<'_, Result<Option<ServiceHealth>, BackendError>>;
+    fn packages(&self, caller: Caller, query: String) -> Answer<'_, Vec<PackageUse>>;
+    fn service_health(&self, caller: Caller, slug: String) -> Answer<'_, Option<ServiceHealth>>;
     /// The public status page.
-    fn status_page(
-        &self,
-        grouping: StatusGrouping,
-    ) -> BoxFuture<'_, Result<StatusPageView, BackendError>>;
-    /// The Upgrades page: schedule, runs, PRs and waves.
-    fn upgrades(&self) -> BoxFuture<'_, Result<UpgradesOverview, BackendError>>;
-    /// Runs upgrades now for one service or (`None`) the fleet.
-    fn run_upgrades(
-        &self,
-        service: Option<String>,
-        dry_run: bool,
-    ) -> BoxFuture<'_, Result<RunOutcomeView, BackendError>>;
-    /// Starts an upgrade wave; `soak` like `24h` (empty: the configured default).
-    fn create_wave(
-        &self,
-        ecosystem: String,
-        package: String,
-        target: String,
-        soak: String,
-    ) -> BoxFuture<'_, Result<WaveView, BackendError>>;
-    /// The Alerts page: alerts, rules, channels, silences, events.
-    fn alerts(&self) -> BoxFuture<'_, Result<AlertsOverview, BackendError>>;
+    fn status_page(&self, grouping: StatusGrouping) -> Answer<'_, StatusPageView>;
+    fn upgrades(&self, caller: Caller) -> Answer<'_, UpgradesOverview>;
+    fn run_upgrades(&self, caller: Caller, run: StartRun) -> Answer<'_, RunOutcomeView>;
+    fn create_wave(&self, caller: Caller, wave: NewWave) -> Answer<'_, WaveView>;
+    fn alerts(&self, caller: Caller) -> Answer<'_, AlertsOverview>;
     /// Alerts firing now, of one service or (`None`) all.
-    fn firing_alerts(
-        &self,
-        service: Option<String>,
-    ) -> BoxFuture<'_, Result<Vec<AlertView>, BackendError>>;
-    /// Creates a silence; a request that is not valid is answered with
-    /// its problem in the outcome.
-    fn create_silence(
-        &self,
-        silence: NewSilence,
-    ) -> BoxFuture<'_, Result<SilenceOutcome, BackendError>>;
-    fn expire_silence(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
+    fn firing_alerts(&self, caller: Caller, service: Option<String>) -> Answer<'_, Vec<AlertView>>;
+    fn create_silence(&self, caller: Caller, silence: NewSilence) -> Answer<'_, i64>;
+    fn expire_silence(&self, caller: Caller, id: i64) -> Answer<'_, ()>;
     /// The Admin page: accounts, tokens, the audit trail.
-    fn admin(&self) -> BoxFuture<'_, Result<AdminOverview, BackendError>>;
-    /// A new API token; `role` is a role's name, checked here.
-    fn create_token(
-        &self,
-        name: String,
-        role: String,
-        created_by: String,
-    ) -> BoxFuture<'_, Result<TokenOutcome, BackendError>>;
-    fn revoke_token(&self, id: i64) -> BoxFuture<'_, Result<(), BackendError>>;
-    /// Account changes an admin makes; a change that cannot be made (a
-    /// taken name, the last admin) is answered in the outcome.
-    fn manage_account(
-        &self,
-        change: AccountAction,
-    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>>;
+    fn admin(&self, caller: Caller) -> Answer<'_, AdminOverview>;
+    fn create_token(&self, caller: Caller, token: NewToken) -> Answer<'_, CreatedToken>;
+    fn revoke_token(&self, caller: Caller, id: i64) -> Answer<'_, ()>;
+    /// An admin's change to an account; answers a line saying what was done.
+    fn manage_account(&self, caller: Caller, change: AccountAction) -> Answer<'_, String>;
     /// The signed-in caller's account and sessions (`None` for a token or
     /// an anonymous caller).
-    fn my_account(
-        &self,
-        user: CurrentUser,
-    ) -> BoxFuture<'_, Result<Option<MyAccount>, BackendError>>;
-    /// A change the signed-in caller makes to their own account.
-    fn change_my_account(
-        &self,
-        user: CurrentUser,
-        change: OwnAccountAction,
-    ) -> BoxFuture<'_, Result<AccountOutcome, BackendError>>;
+    fn my_account(&self, caller: Caller) -> Answer<'_, Option<MyAccount>>;
+    /// A change the signed-in caller makes to their own account; answers a
+    /// line saying what was done.
+    fn change_my_account(&self, caller: Caller, change: OwnAccountAction) -> Answer<'_, String>;
 }
 
 /// What an admin does to accounts from the Admin page.
 #[derive(Clone, Debug)]
 pub enum AccountAction {
-    Create {
-        username: String,
-        password: String,
-        role: String,
-    },
-    SetRole {
-        id: i64,
-        role: String,
-    },
-    SetDisabled {
-        id: i64,
-        disabled: bool,
-    },
-    SetPassword {
-        id: i64,
-        password: String,
-    },
-    EndSessions {
-        id: i64,
-    },
-    Delete {
-        id: i64,
-    },
+    Create(NewAccount),
+    SetRole { id: i64, role: String },
+    SetDisabled { id: i64, disabled: bool },
+    SetPassword { id: i64, password: String },
+    EndSessions { id: i64 },
+    Delete { id: i64 },
 }
 
 /// What a signed-in person does to their own account.
 #[derive(Clone, Debug)]
 pub enum OwnAccountAction {
-    ChangePassword {
-        current: String,
-        new: String,
-    },
+    ChangePassword(PasswordChange),
     /// One session by id, or (`None`) every session but this one.
     EndSessions {
         only: Option<String>,

@@ -103,7 +103,7 @@ describe('alerts', () => {
       await page.click('[data-testid="silence-expire"]');
       await page.locator('[data-testid="silence"][data-active="false"]').waitFor({ timeout: 10_000 });
       assert.equal(await page.evaluate(() => window.stillTheSamePage), true, 'ended in place');
-      const silences = await (await shipshape.api(`/api/v1/silences`)).json();
+      const silences = (await (await shipshape.api(`/api/v1/silences`)).json()).items;
       assert.equal(silences.length, 1);
       assert.equal(silences[0].active, false);
     });

@@ -19,7 +19,7 @@ before(async () => {
   // Every demo service is polled and up (two good checks) before the tests look.
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const fleet = await (await shipshape.api(`/api/v1/health`)).json();
+    const fleet = (await (await shipshape.api(`/api/v1/health`)).json()).items;
     if (fleet.length === 6 && fleet.every((s) => s.health.level === 'up')) break;
     if (Date.now() > deadline) throw new Error(`the demo did not come up: ${JSON.stringify(fleet)}\n${shipshape.log.join('')}`);
     await new Promise((r) => setTimeout(r, 250));

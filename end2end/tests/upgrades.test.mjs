@@ -44,7 +44,7 @@ describe('upgrades', () => {
       assert.match(diff, /^-serde = \{ version = "1\.0\.197", features = \["derive"\] \}$/m);
       assert.match(diff, /^\+serde = \{ version = "1\.0\.230", features = \["derive"\] \}$/m);
       await screenshot(page, 'upgrades-preview');
-      const prsAfterPreview = await (await shipshape.api(`/api/v1/upgrades/prs`)).json();
+      const prsAfterPreview = (await (await shipshape.api(`/api/v1/upgrades/prs`)).json()).items;
       assert.deepEqual(prsAfterPreview, [], 'a preview writes nothing');
 
       await page.selectOption('[data-testid="run-service"]', 'payments-api');
@@ -81,7 +81,7 @@ describe('upgrades', () => {
       assert.ok(tiers.length >= 1, 'the tiers are listed');
       assert.ok(['rolling-out', 'halted', 'done'].includes(tiers[0]), `the least critical tier moves first: ${tiers}`);
       assert.ok(tiers.slice(1).every((state) => ['waiting', 'done'].includes(state)), `later tiers wait: ${tiers}`);
-      const api = await (await shipshape.api(`/api/v1/upgrades/waves`)).json();
+      const api = (await (await shipshape.api(`/api/v1/upgrades/waves`)).json()).items;
       assert.equal(api[0].package, 'serde');
       assert.equal(api[0].soak_ms, 2 * 3600 * 1000);
       await screenshot(page, 'upgrades-wave');

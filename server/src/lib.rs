@@ -21,6 +21,7 @@ pub mod deps;
 pub mod fleet;
 pub mod health;
 pub mod integrations;
+pub mod operations;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

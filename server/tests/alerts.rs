@@ -286,7 +286,7 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
         let (status, all) = get_json(&app, "/api/v1/events").await;
         assert_eq!(status, StatusCode::OK, "{label}");
         assert_eq!(
-            types_of(&all["events"]),
+            types_of(&all["items"]),
             [
                 "health.changed",
                 "incident.opened",
@@ -297,49 +297,52 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
             ],
             "{label}"
         );
-        let first = &all["events"][0];
+        let first = &all["items"][0];
         assert_eq!(first["service"], "checkout", "{label}");
         assert_eq!(first["team"], "payments", "{label}");
         assert_eq!(first["payload"]["from"], "unknown", "{label}");
         assert_eq!(first["payload"]["to"], "down", "{label}");
         assert_eq!(first["at"], "2026-11-23T12:00:00Z", "{label}");
-        assert_eq!(all["events"][4]["payload"]["package"], "serde", "{label}");
-        assert_eq!(all["events"][5]["payload"]["libyears"], 3.5, "{label}");
+        assert_eq!(all["items"][4]["payload"]["package"], "serde", "{label}");
+        assert_eq!(all["items"][5]["payload"]["libyears"], 3.5, "{label}");
 
         // Page by page with the cursor.
         let (_, page) = get_json(&app, "/api/v1/events?limit=4").await;
-        assert_eq!(page["events"].as_array().unwrap().len(), 4, "{label}");
-        let cursor = page["next_cursor"].as_i64().unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 4, "{label}");
+        let cursor = page["next_cursor"].as_str().expect("a cursor");
         let (_, rest) = get_json(&app, &format!("/api/v1/events?after={cursor}")).await;
         assert_eq!(
-            types_of(&rest["events"]),
+            types_of(&rest["items"]),
             ["dependency.major_behind", "drift.over_budget"],
             "{label}"
         );
         let (_, empty) = get_json(
             &app,
-            &format!("/api/v1/events?after={}", rest["next_cursor"]),
+            &format!(
+                "/api/v1/events?after={}",
+                rest["next_cursor"].as_str().expect("a cursor")
+            ),
         )
         .await;
-        assert_eq!(empty["events"], json!([]), "{label}");
+        assert_eq!(empty["items"], json!([]), "{label}");
         assert_eq!(empty["next_cursor"], rest["next_cursor"], "{label}");
 
         // Filters.
         let (_, incidents) =
             get_json(&app, "/api/v1/events?type=incident.opened,incident.closed").await;
         assert_eq!(
-            types_of(&incidents["events"]),
+            types_of(&incidents["items"]),
             ["incident.opened", "incident.closed"],
             "{label}"
         );
         let (_, ledger) = get_json(&app, "/api/v1/events?service=ledger").await;
-        assert_eq!(ledger["events"].as_array().unwrap().len(), 2, "{label}");
+        assert_eq!(ledger["items"].as_array().unwrap().len(), 2, "{label}");
         let (_, search) = get_json(&app, "/api/v1/events?team=search").await;
-        assert_eq!(search["events"], json!([]), "{label}");
+        assert_eq!(search["items"], json!([]), "{label}");
         let (status, error) = get_json(&app, "/api/v1/events?type=health.change").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}");
         assert!(
-            error["error"]
+            error["detail"]
                 .as_str()
                 .unwrap_or_default()
                 .contains("`health.change` is not an event type"),
@@ -361,7 +364,7 @@ async fn the_journal_records_each_change_with_it_and_reads_by_cursor() {
         ))
         .await;
         let (_, again) = get_json(&app, "/api/v1/events").await;
-        assert_eq!(again["events"], all["events"], "{label}");
+        assert_eq!(again["items"], all["items"], "{label}");
         reopened.close().await;
         db.cleanup().await;
     }
@@ -703,7 +706,7 @@ async fn silences_and_subscriptions_through_the_api() {
                 Path::new("/tmp"),
             ),
         );
-        state.alerts = setup.alerts.clone();
+        state.ops.alerts = setup.alerts.clone();
         let app = common::admin_app(state).await;
 
         // A subscriber of alert events, with a secret.

@@ -259,8 +259,13 @@ fn api_and_config_input_never_panics() {
         "service registration",
         &[r#"{"slug":"payments-api","team":"payments","tags":["rust"],"tier":2,"repository":"github:demo-org/payments-api","health":[{"url":"http://10.0.0.1/_internal_/healthcheck","interval":"30s","expect_status":[200,"204-299"],"headers":{"authorization":{"env":"TOKEN"}}}]}"#.to_string()],
         |text| {
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-                let _ = shipshape_server::config::parse_service_json(&value);
+            if let Ok(declared) =
+                serde_json::from_str::<shipshape_types::model::ServiceRegistration>(text)
+            {
+                let _ = shipshape_server::fleet::registration::check_service(
+                    &declared,
+                    Path::new("/fuzz"),
+                );
             }
         },
     );

@@ -255,7 +255,7 @@ async fn two_days_of_checks_read_back_as_summaries_history_badges_and_status() {
                 Path::new("/nonexistent"),
             ),
         );
-        state.health = health.clone();
+        state.ops.health = health.clone();
         let app = common::admin_app(state).await;
 
         let (code, body) = get_json(&app, &format!("/api/v1/services/checkout-api/health/history?from={START}&until={NOW}&resolution=day")).await;
@@ -304,9 +304,9 @@ async fn two_days_of_checks_read_back_as_summaries_history_badges_and_status() {
         .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            body["error"]
+            body["detail"]
                 .as_str()
-                .is_some_and(|e| e.contains("`minute`, `hour` or `day`")),
+                .is_some_and(|e| e.contains("resolution: must be minute, hour or day")),
             "{body}"
         );
         let (code, _) = get_json(&app, "/api/v1/services/nope/health/history").await;
@@ -314,11 +314,14 @@ async fn two_days_of_checks_read_back_as_summaries_history_badges_and_status() {
 
         let (code, body) = get_json(&app, "/api/v1/services/checkout-api/incidents").await;
         assert_eq!(code, StatusCode::OK);
-        assert_eq!(body.as_array().map(Vec::len), Some(2));
-        assert_eq!(body[1]["started_ms"].as_i64(), Some(START + 10 * HOUR_MS));
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            body["items"][1]["started_ms"].as_i64(),
+            Some(START + 10 * HOUR_MS)
+        );
         let (_, open) = get_json(&app, "/api/v1/incidents?open=true").await;
         assert_eq!(
-            open.as_array().map(Vec::len),
+            open["items"].as_array().map(Vec::len),
             Some(0),
             "both incidents are over"
         );
@@ -327,14 +330,14 @@ async fn two_days_of_checks_read_back_as_summaries_history_badges_and_status() {
 
         let (code, body) = get_json(&app, "/api/v1/health").await;
         assert_eq!(code, StatusCode::OK);
-        let slugs: Vec<&str> = body
+        let slugs: Vec<&str> = body["items"]
             .as_array()
-            .expect("list")
+            .expect("a page")
             .iter()
             .filter_map(|s| s["slug"].as_str())
             .collect();
         assert_eq!(slugs, ["checkout-api", "ledger"]);
-        assert_eq!(body[0]["health"]["level"], "up");
+        assert_eq!(body["items"][0]["health"]["level"], "up");
 
         // Badges: shields-style SVG, cached a minute, revalidated by ETag.
         let (code, headers, svg) = get(&app, "/badge/checkout-api/health.svg", &[]).await;
@@ -412,7 +415,7 @@ async fn open_pages_hear_of_a_change_through_the_event_stream() {
         fleet,
         common::drift_service(store.clone(), clock, None, Path::new("/nonexistent")),
     );
-    state.health = health.clone();
+    state.ops.health = health.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -94,7 +94,7 @@ async fn services_registered_through_the_api_are_polled_and_owned_by_the_api() {
         wrong["health"][0]["interval"] = json!("often");
         let (status, body) = send(&app, "POST", "/api/v1/services", Some(wrong)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let error = body["error"].as_str().expect("error");
+        let error = body["detail"].as_str().expect("a problem");
         assert!(error.starts_with("health[0].interval: "), "{error}");
         let (status, body) = send(
             &app,
@@ -105,7 +105,7 @@ async fn services_registered_through_the_api_are_polled_and_owned_by_the_api() {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
-            body["error"]
+            body["detail"]
                 .as_str()
                 .is_some_and(|e| e.contains("did you mean `tier`")),
             "{body}"
@@ -129,7 +129,7 @@ async fn services_registered_through_the_api_are_polled_and_owned_by_the_api() {
         .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(
-            body["error"],
+            body["detail"],
             "`checkout-api` is declared in the fleet file; change it there"
         );
         let (status, _) = send(&app, "DELETE", "/api/v1/services/checkout-api", None).await;

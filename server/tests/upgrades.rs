@@ -548,7 +548,7 @@ async fn the_api_runs_lists_and_explains() {
         cache.path(),
     );
     let mut state = common::app_state(store, fleet, drift);
-    state.upgrades = setup.upgrades.clone();
+    state.ops.upgrades = setup.upgrades.clone();
     let app = common::admin_app(state).await;
     let post = |body: &str| {
         Request::post("/api/v1/upgrades/runs")
@@ -579,7 +579,8 @@ async fn the_api_runs_lists_and_explains() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let runs: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let runs = &page["items"];
     assert_eq!(runs[0]["status"], "done");
     assert!(
         runs[0]["events"][0]["message"]
@@ -597,7 +598,8 @@ async fn the_api_runs_lists_and_explains() {
             .expect("request"),
     )
     .await;
-    let prs: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let prs = &page["items"];
     assert_eq!(prs.as_array().map(Vec::len), Some(3), "{body}");
     assert!(
         prs[0]["url"]
@@ -612,7 +614,8 @@ async fn the_api_runs_lists_and_explains() {
             .expect("request"),
     )
     .await;
-    let schedule: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let schedule = &page["items"];
     assert_eq!(schedule[0]["expression"], "0 6 * * MON");
     // The clock stands at Monday 2026-11-23 08:53 UTC: past this week's
     // 06:00, so next Monday's (2026-11-30T06:00:00Z).
@@ -693,11 +696,11 @@ repository = "github:acme/ledger"
 
         let wave = setup
             .upgrades
-            .create_wave(&shipshape_server::upgrade::service::NewWave {
-                ecosystem: "cargo",
-                package: "serde",
-                target: "1.0.210",
-                soak: Some(std::time::Duration::from_secs(3600)),
+            .create_wave(&shipshape_types::upgrades::NewWave {
+                ecosystem: "cargo".into(),
+                package: "serde".into(),
+                target: "1.0.210".into(),
+                soak: Some("1h".into()),
             })
             .await
             .expect("wave");
@@ -766,10 +769,10 @@ async fn a_wave_for_a_package_nobody_uses_is_refused_with_why() {
     let setup = setup(&db, FLEET).await;
     let error = setup
         .upgrades
-        .create_wave(&shipshape_server::upgrade::service::NewWave {
-            ecosystem: "cargo",
-            package: "left-pad",
-            target: "1.0.0",
+        .create_wave(&shipshape_types::upgrades::NewWave {
+            ecosystem: "cargo".into(),
+            package: "left-pad".into(),
+            target: "1.0.0".into(),
             soak: None,
         })
         .await
@@ -780,10 +783,10 @@ async fn a_wave_for_a_package_nobody_uses_is_refused_with_why() {
     );
     let error = setup
         .upgrades
-        .create_wave(&shipshape_server::upgrade::service::NewWave {
-            ecosystem: "cobol",
-            package: "x",
-            target: "1",
+        .create_wave(&shipshape_types::upgrades::NewWave {
+            ecosystem: "cobol".into(),
+            package: "x".into(),
+            target: "1".into(),
             soak: None,
         })
         .await

@@ -23,7 +23,7 @@ async fn demo_app() -> TestApp {
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let state = common::demo_state(store.clone(), AuthSettings::default()).await;
-    let fleet = state.fleet.clone();
+    let fleet = state.ops.fleet.clone();
     let router = common::admin_app(state).await;
     TestApp {
         router,
@@ -200,9 +200,9 @@ async fn rest_api_lists_filters_and_reads_services() {
     let (status, body) = get(&app.router, "/api/v1/services?team=payments").await;
     assert_eq!(status, StatusCode::OK);
     let list: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let slugs: Vec<&str> = list
+    let slugs: Vec<&str> = list["items"]
         .as_array()
-        .expect("array")
+        .expect("a page of services")
         .iter()
         .map(|s| s["slug"].as_str().expect("slug"))
         .collect();
@@ -217,7 +217,7 @@ async fn rest_api_lists_filters_and_reads_services() {
     let (status, body) = get(&app.router, "/api/v1/services/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&body).expect("json")["error"],
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")["detail"],
         "no service with slug `nope`"
     );
 }
@@ -259,7 +259,10 @@ async fn a_database_failure_is_an_error_page_not_a_crash() {
     assert!(html.contains("The fleet could not be loaded"), "{html}");
     let (status, body) = get(&app.router, "/api/v1/services").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body.contains("could not finish listing services"));
+    assert!(
+        body.contains("could not finish reading the fleet"),
+        "{body}"
+    );
     assert!(
         !body.contains("sqlite"),
         "internals are not shown to clients: {body}"

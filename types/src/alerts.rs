@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One alert: a rule holding for a service, firing or resolved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertView {
     pub id: i64,
     pub rule: String,
@@ -26,6 +27,7 @@ pub struct AlertView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleView {
     pub name: String,
     /// `unhealthy`, `degraded`, `drift`, `major_behind`, `yanked`,
@@ -41,6 +43,7 @@ pub struct RuleView {
 
 /// Where notifications go, and how that is going.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelView {
     pub name: String,
     /// `webhook`, `slack`, `email` or `subscription`.
@@ -62,6 +65,7 @@ pub struct ChannelView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SilenceView {
     pub id: i64,
     pub rule: Option<String>,
@@ -74,6 +78,7 @@ pub struct SilenceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaintenanceView {
     pub name: String,
     pub scope: String,
@@ -83,6 +88,7 @@ pub struct MaintenanceView {
 
 /// A journal event, for the history list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub id: i64,
     pub event_type: String,
@@ -92,6 +98,7 @@ pub struct EventView {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertsOverview {
     pub firing: Vec<AlertView>,
     pub resolved: Vec<AlertView>,
@@ -105,6 +112,8 @@ pub struct AlertsOverview {
 /// A silence to create. Empty matchers match everything of their kind;
 /// at least one must be given.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewSilence {
     pub rule: Option<String>,
     pub service: Option<String>,
@@ -114,9 +123,42 @@ pub struct NewSilence {
     pub comment: String,
 }
 
+/// A subscription to the event journal (`POST /api/v1/subscriptions`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscription {
+    /// Where the events are POSTed (http or https).
+    pub url: String,
+    /// Signs each delivery (HMAC-SHA256) when given.
+    pub secret: Option<String>,
+    /// Only these event types; all when empty.
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+/// A subscription as shown: the URL reduced to its host, the secret never.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriptionView {
+    pub id: i64,
+    pub url: String,
+    pub types: Vec<String>,
+    pub signed: bool,
+    pub created_ms: i64,
+}
+
+/// The id of something just created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Created {
+    pub id: i64,
+}
+
 /// What became of a silence asked for from the page: its id, or what is
 /// wrong with the request (a person's mistake, not a server failure).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SilenceOutcome {
     pub id: Option<i64>,
     pub problem: Option<String>,

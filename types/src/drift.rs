@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A package ecosystem: its manifests, lock files and registry. In JSON,
 /// config, URLs and the database it is its lower-case name (`cargo`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
     Cargo,
@@ -55,6 +56,7 @@ impl std::fmt::Display for Ecosystem {
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum DependencyKind {
     #[default]
@@ -86,6 +88,7 @@ impl DependencyKind {
 /// How far a version in use is behind a newer one, in the ecosystem's own
 /// terms of compatibility. Ordered from up to date to a major behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Gap {
     UpToDate,
@@ -114,6 +117,7 @@ impl Gap {
 
 /// One dependency of a service in its latest snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DependencyView {
     pub ecosystem: Ecosystem,
     /// The manifest that declares it, from the repository's root.
@@ -185,6 +189,7 @@ impl DependencyView {
 
 /// Totals of one snapshot.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DriftSummary {
     pub taken_ms: i64,
     pub revision: String,
@@ -224,6 +229,7 @@ impl DriftSummary {
 
 /// The state of a service's refreshes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshView {
     /// A refresh of this service is under way.
     pub running: bool,
@@ -237,6 +243,7 @@ pub struct RefreshView {
 
 /// Everything the service page shows about drift.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceDrift {
     pub latest: Option<DriftSummary>,
     pub dependencies: Vec<DependencyView>,
@@ -250,6 +257,7 @@ pub struct ServiceDrift {
 /// The answer to a package search on the Dependencies page. A query that
 /// cannot be read is an answer too (with why), not a failure of the server.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageSearch {
     pub packages: Vec<PackageUse>,
     pub query_error: Option<String>,
@@ -257,12 +265,56 @@ pub struct PackageSearch {
 
 /// One package across the fleet: which versions are in use, and where.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageUse {
     pub ecosystem: Ecosystem,
     pub name: String,
     pub latest: Option<String>,
     /// (version in use, slugs of the services on it), newest version first.
     pub versions: Vec<(String, Vec<String>)>,
+}
+
+/// Which dependencies of a service to list; each absent field matches all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DependencyFilter {
+    /// `up-to-date`, `patch`, `minor`, `major` or `unknown`.
+    pub gap: Option<String>,
+    /// `normal`, `dev` or `build`.
+    pub kind: Option<String>,
+    /// `cargo`, `npm`, `python`, `go`, `ruby` or `maven`.
+    pub ecosystem: Option<String>,
+}
+
+impl DependencyFilter {
+    /// Whether `dependency` is one the filter asks for. Values are checked
+    /// first (see [`DependencyFilter::problem`]).
+    pub fn matches(&self, dependency: &DependencyView) -> bool {
+        let wanted =
+            |asked: &Option<String>, value: &str| asked.as_deref().is_none_or(|a| a == value);
+        wanted(&self.gap, dependency.gap_or_unknown())
+            && wanted(&self.kind, dependency.kind.name())
+            && wanted(&self.ecosystem, dependency.ecosystem.config_name())
+    }
+
+    /// What is wrong with the filter's values, if anything: a misspelt
+    /// gap would otherwise match nothing and look like "none".
+    pub fn problem(&self) -> Option<String> {
+        let check = |key: &str, value: &Option<String>, known: &[&str]| {
+            value
+                .as_deref()
+                .filter(|v| !known.contains(v))
+                .map(|v| format!("{key}: `{v}` is not one of {}", known.join(", ")))
+        };
+        check(
+            "gap",
+            &self.gap,
+            &["up-to-date", "patch", "minor", "major", "unknown"],
+        )
+        .or_else(|| check("kind", &self.kind, &["normal", "dev", "build"]))
+        .or_else(|| check("ecosystem", &self.ecosystem, &Ecosystem::CONFIG_NAMES))
+    }
 }
 
 /// A column the dependency table can be sorted by.

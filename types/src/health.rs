@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A service's or an endpoint's health. Always shown with its words, never
 /// by colour alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum HealthLevel {
     Up,
@@ -72,6 +73,7 @@ impl HealthLevel {
 
 /// Share of checks that were up or degraded, from 0 to 1, per window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UptimeFigures {
     pub day: Option<f64>,
     pub week: Option<f64>,
@@ -81,6 +83,7 @@ pub struct UptimeFigures {
 
 /// What the Overview shows of a service's health.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthSummary {
     pub level: HealthLevel,
     /// Unix ms since which the worst endpoint has been in its state.
@@ -93,6 +96,7 @@ pub struct HealthSummary {
 
 /// A live change of a service's health, sent to open pages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthChange {
     pub slug: String,
     pub level: HealthLevel,
@@ -100,6 +104,7 @@ pub struct HealthChange {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentView {
     pub name: String,
     /// `pass`, `warn`, `fail` or `unknown`.
@@ -109,6 +114,7 @@ pub struct ComponentView {
 
 /// One healthcheck of a service, with its last answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EndpointHealth {
     pub id: i64,
     pub url: String,
@@ -136,6 +142,7 @@ pub struct EndpointHealth {
 
 /// One day of the 90-day uptime bar.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayCell {
     pub start_ms: i64,
     pub uptime: Option<f64>,
@@ -145,6 +152,7 @@ pub struct DayCell {
 
 /// Latency percentiles of one stretch of the latency chart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatencyPoint {
     pub start_ms: i64,
     pub p50_ms: Option<u64>,
@@ -153,6 +161,7 @@ pub struct LatencyPoint {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncidentView {
     pub endpoint_url: String,
     pub started_ms: i64,
@@ -163,6 +172,7 @@ pub struct IncidentView {
 
 /// Everything the service page shows of health.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceHealth {
     pub level: Option<HealthLevel>,
     pub uptime: UptimeFigures,
@@ -177,6 +187,7 @@ pub struct ServiceHealth {
 
 /// A public service on `/status`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusService {
     pub slug: String,
     pub name: String,
@@ -187,6 +198,7 @@ pub struct StatusService {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusGroup {
     pub name: String,
     pub services: Vec<StatusService>,
@@ -194,6 +206,7 @@ pub struct StatusGroup {
 
 /// How `/status` groups its services (`?by=team` or `?by=tag`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StatusGrouping {
     #[default]
     Team,
@@ -210,11 +223,71 @@ impl StatusGrouping {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusPageView {
     pub groups: Vec<StatusGroup>,
     /// The worst level among the public services, for the banner.
     pub overall: Option<HealthLevel>,
     pub generated_ms: i64,
+}
+
+/// A service's current health (`GET /api/v1/health`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServiceHealthSummary {
+    pub slug: String,
+    pub health: HealthSummary,
+}
+
+/// An incident of the fleet, with its service (`GET /api/v1/incidents`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentListItem {
+    pub service: String,
+    pub endpoint_url: String,
+    pub started_ms: i64,
+    /// `None` while it is still open.
+    pub ended_ms: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub first_detail: Option<String>,
+}
+
+/// One bucket of an endpoint's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryPoint {
+    pub start_ms: i64,
+    pub up: u64,
+    pub degraded: u64,
+    pub down: u64,
+    pub unknown: u64,
+    pub no_data: u64,
+    /// Share of checks up or degraded; `None` without checks.
+    pub uptime: Option<f64>,
+    pub p50_ms: Option<u64>,
+    pub p95_ms: Option<u64>,
+    pub p99_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndpointHistoryView {
+    pub endpoint_id: i64,
+    pub url: String,
+    pub points: Vec<HistoryPoint>,
+}
+
+/// A service's health over a time range
+/// (`GET /api/v1/services/{slug}/health/history`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HealthHistory {
+    pub service: String,
+    pub from: i64,
+    pub until: i64,
+    /// `minute`, `hour` or `day`.
+    pub resolution: String,
+    pub endpoints: Vec<EndpointHistoryView>,
 }
 
 /// `99.95 %` with as many decimals as the figure deserves; `—` without data.

@@ -11,4 +11,5 @@ pub mod drift;
 pub mod format;
 pub mod health;
 pub mod model;
+pub mod page;
 pub mod upgrades;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One service of the fleet, as listed on the Overview and the Services page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceSummary {
     pub slug: String,
     pub name: String,
@@ -28,6 +29,7 @@ pub struct ServiceSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RepositoryView {
     /// `github`, `git` or `local`.
     pub kind: String,
@@ -39,6 +41,7 @@ pub struct RepositoryView {
 
 /// Where a service was declared, so a person knows where to change it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServiceOrigin {
     /// Declared in the fleet file.
     FleetFile,
@@ -80,6 +83,7 @@ impl ServiceOrigin {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthEndpointView {
     pub url: String,
     pub method: String,
@@ -89,6 +93,7 @@ pub struct HealthEndpointView {
 
 /// Everything the service page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceDetail {
     pub summary: ServiceSummary,
     pub origin: ServiceOrigin,
@@ -98,9 +103,95 @@ pub struct ServiceDetail {
     pub updated_ms: i64,
 }
 
+/// A service registered through the API (`POST /api/v1/services`), in the
+/// shape of a fleet-file `[[service]]` table: each field as the file
+/// writes it, checked by the same rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRegistration {
+    /// Lowercase letters, digits and hyphens, starting with a letter. A
+    /// replacement (`PUT /services/{slug}`) may leave it out.
+    #[serde(default)]
+    pub slug: String,
+    /// Shown instead of the slug; the slug when absent.
+    pub name: Option<String>,
+    pub team: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// 1 (most critical) to 5; 3 when absent.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+    pub tier: Option<i64>,
+    /// `github:owner/repo` or a git URL.
+    pub repository: Option<String>,
+    /// Shown on the public status page.
+    #[serde(default)]
+    pub public: bool,
+    #[serde(default)]
+    pub health: Vec<HealthEndpointRegistration>,
+}
+
+/// One healthcheck of a registered service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HealthEndpointRegistration {
+    pub url: String,
+    /// `GET` (default), `HEAD` or `POST`.
+    pub method: Option<String>,
+    /// Like `30s` (default) or `5m`.
+    pub interval: Option<String>,
+    /// Like `10s` (default).
+    pub timeout: Option<String>,
+    /// Status codes or ranges counted as an answer (default 200-399).
+    #[serde(default)]
+    pub expect_status: Vec<StatusExpectation>,
+    /// Text the body must contain to be up.
+    pub body_contains: Option<String>,
+    /// Answers slower than this (`800ms`) are degraded.
+    pub slow_after: Option<String>,
+    /// Failed checks in a row before down (1 to 100, default 3).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+    pub down_after: Option<i64>,
+    /// Good checks in a row before up again (1 to 100, default 2).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
+    pub up_after: Option<i64>,
+    /// Headers sent with each check.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, HeaderValueSource>,
+}
+
+/// `200` or `"200-299"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum StatusExpectation {
+    Code(i64),
+    Range(String),
+}
+
+/// A header's value: written out, or read from an environment variable of
+/// the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum HeaderValueSource {
+    Value(String),
+    Env { env: String },
+}
+
+/// What registering a service did: the service, and whether it is new.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    pub created: bool,
+    pub service: ServiceDetail,
+}
+
 /// The state of the last attempt to load the fleet file, shown on the
 /// Overview so that a typo in `shipshape.toml` is seen by whoever looks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FleetFileStatus {
     pub path: String,
     /// `None` when the last load succeeded.
@@ -110,6 +201,7 @@ pub struct FleetFileStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FleetOverview {
     pub services: Vec<ServiceSummary>,
     pub fleet_file: Option<FleetFileStatus>,
@@ -120,6 +212,7 @@ pub struct FleetOverview {
 
 /// The last discovery of one GitHub organisation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgDiscoveryStatus {
     pub org: String,
     /// Repositories the organisation lists, and how many hold a manifest

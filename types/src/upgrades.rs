@@ -7,6 +7,7 @@ use crate::drift::{Ecosystem, Gap};
 
 /// One bump of one dependency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BumpView {
     pub ecosystem: Ecosystem,
     pub manifest: String,
@@ -20,6 +21,7 @@ pub struct BumpView {
 
 /// An upgrade PR Shipshape keeps on GitHub.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpgradePrView {
     pub service: String,
     pub repository: String,
@@ -44,6 +46,7 @@ pub struct UpgradePrView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunEventView {
     pub at_ms: i64,
     pub service: Option<String>,
@@ -53,6 +56,7 @@ pub struct RunEventView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpgradeRunView {
     pub id: i64,
     /// `schedule`, `manual` or `wave`.
@@ -70,6 +74,7 @@ pub struct UpgradeRunView {
 
 /// A changed file of a previewed PR.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileDiffView {
     pub path: String,
     /// Unified diff.
@@ -78,6 +83,7 @@ pub struct FileDiffView {
 
 /// A PR as a run would write it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupPreviewView {
     pub group: String,
     pub branch: String,
@@ -92,6 +98,7 @@ pub struct GroupPreviewView {
 
 /// A bump not proposed this time, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeldView {
     pub ecosystem: Ecosystem,
     pub name: String,
@@ -100,6 +107,7 @@ pub struct HeldView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServicePreviewView {
     pub service: String,
     pub repository: Option<String>,
@@ -111,6 +119,7 @@ pub struct ServicePreviewView {
 
 /// What a run did (or, for a dry run, would do).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunOutcomeView {
     pub run: UpgradeRunView,
     pub services: Vec<ServicePreviewView>,
@@ -118,6 +127,7 @@ pub struct RunOutcomeView {
 
 /// When a service's next scheduled run is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduleEntryView {
     pub service: String,
     pub team: String,
@@ -129,6 +139,7 @@ pub struct ScheduleEntryView {
 
 /// One service's part in a wave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaveServiceView {
     pub service: String,
     pub tier: u8,
@@ -142,6 +153,7 @@ pub struct WaveServiceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaveTierView {
     pub tier: u8,
     /// `waiting`, `rolling-out`, `soaking` or `done`.
@@ -150,6 +162,7 @@ pub struct WaveTierView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaveView {
     pub id: i64,
     pub ecosystem: Ecosystem,
@@ -164,6 +177,7 @@ pub struct WaveView {
 
 /// Everything the Upgrades page shows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpgradesOverview {
     pub schedule: Vec<ScheduleEntryView>,
     pub runs: Vec<UpgradeRunView>,
@@ -171,4 +185,31 @@ pub struct UpgradesOverview {
     pub waves: Vec<WaveView>,
     /// GitHub is configured, so real runs can write PRs.
     pub can_write: bool,
+}
+
+/// A run asked for now (`POST /api/v1/upgrades/runs`, "Run now").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    /// One service's slug; absent (or empty) for the whole fleet.
+    pub service: Option<String>,
+    /// Show what would be written; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// A wave asked for (`POST /api/v1/upgrades/waves`, the Upgrades page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWave {
+    /// `cargo`, `npm`, `python`, `go`, `ruby` or `maven`.
+    pub ecosystem: String,
+    pub package: String,
+    /// The version every service moves to.
+    pub target: String,
+    /// How long a tier stays merged and healthy before the next (`24h`,
+    /// `3d`); absent or empty: `[upgrades] wave_soak`.
+    pub soak: Option<String>,
 }

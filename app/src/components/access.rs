@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 
 use crate::api::load_current_user;
-use shipshape_types::auth::{CurrentUser, Role};
+use shipshape_types::auth::{Caller, Role};
 
 /// The caller, read once per page load and shared by every component.
 #[derive(Clone, Copy)]
-pub struct Me(pub Resource<Result<CurrentUser, ServerFnError>>);
+pub struct Me(pub Resource<Result<Caller, ServerFnError>>);
 
 pub fn provide_me() {
     provide_context(Me(Resource::new(|| (), |_| load_current_user())));
@@ -50,7 +50,7 @@ pub fn UserMenu() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || me.map(|me| Suspend::new(async move {
                 match me.0.await {
-                    Ok(user) if user.signed_in => view! {
+                    Ok(user) if user.signed_in() => view! {
                         <div class="user-menu" data-testid="user-menu">
                             <a href="/account" class="muted small" data-testid="signed-in-as" title="Your account">
                                 {format!("{} ({})", user.name, user.role.map_or("no role", Role::name))}

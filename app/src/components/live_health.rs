@@ -2,7 +2,9 @@
 //! wasm runs, an `EventSource` on `/api/v1/health/events` feeds a signal
 //! that cards read before what the page was rendered with. Rendered on the
 //! server (or without JavaScript) the signal stays empty and the page shows
-//! what it loaded.
+//! what it loaded. When the server says the stream fell behind (`lagged`:
+//! changes were dropped), the page loads again, so what it shows is never
+//! a mix of old and new.
 
 use std::collections::HashMap;
 
@@ -58,18 +60,26 @@ fn subscribe(changes: RwSignal<HashMap<String, HealthChange>>) {
                 Err(error) => leptos::logging::warn!("live health: unreadable change: {error}"),
             }
         });
-    if source
+    let on_lagged = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|_| {
+        leptos::logging::warn!("live health: changes were missed; loading the page again");
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    let listening = source
         .add_event_listener_with_callback("health", on_change.as_ref().unchecked_ref())
-        .is_err()
-    {
+        .and_then(|()| {
+            source.add_event_listener_with_callback("lagged", on_lagged.as_ref().unchecked_ref())
+        });
+    if listening.is_err() {
         return;
     }
     // The browser reconnects by itself after a network blip; the stream
-    // and its callback go when the component does.
-    let held = SendWrapper::new((source, on_change));
+    // and its callbacks go when the component does.
+    let held = SendWrapper::new((source, on_change, on_lagged));
     on_cleanup(move || {
-        let (source, on_change) = held.take();
+        let (source, on_change, on_lagged) = held.take();
         source.close();
-        drop(on_change);
+        drop((on_change, on_lagged));
     });
 }

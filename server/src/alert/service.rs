@@ -9,8 +9,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use shipshape_types::alerts::{
-    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, NewSilence, RuleView,
-    SilenceView,
+    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, NewSilence,
+    NewSubscription, RuleView, SilenceView, SubscriptionView,
 };
 use shipshape_types::health::{HealthLevel, duration_words};
 use tokio_util::sync::CancellationToken;
@@ -27,9 +27,10 @@ use crate::alert::store::{NewAlert, StoredAlert};
 use crate::common::clock::Clock;
 use crate::common::duration::parse_duration;
 use crate::common::secret::Secret;
+use crate::common::url::{redacted_url, validate_http_url};
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
-use crate::store::{Store, StoreError, StoredEvent, event_types as types};
+use crate::store::{Store, StoreError, StoredEvent, event_types, event_types as types};
 
 /// Deliveries read from the outbox per pass.
 const OUTBOX_READ: i64 = 5_000;
@@ -692,7 +693,7 @@ impl AlertService {
                 format!(
                     "subscription {} ({})",
                     subscription.id,
-                    crate::common::url::redacted_url(&subscription.url)
+                    redacted_url(&subscription.url)
                 ),
                 "subscription",
                 if subscription.types.is_empty() {
@@ -844,11 +845,73 @@ impl AlertService {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    /// Sends the events journaled from now on (of `types`, or all) to
+    /// `url`, signed when a secret is given. The URL is checked by the
+    /// caller's outbound policy before it gets here.
+    pub async fn subscribe(&self, new: &NewSubscription) -> Result<SubscriptionView, AlertError> {
+        let url = new.url.trim();
+        // The URL may carry a token: the message does not repeat it.
+        validate_http_url(url)
+            .map_err(|_| AlertError::Invalid("url: must be an http:// or https:// URL".into()))?;
+        let types = event_types_from(&new.types)?;
+        let secret = new.secret.as_deref().filter(|s| !s.is_empty());
+        let now = self.inner.clock.now_ms();
+        let id = self
+            .inner
+            .store
+            .create_subscription(url, secret, &types, now)
+            .await?;
+        Ok(SubscriptionView {
+            id,
+            url: redacted_url(url),
+            types,
+            signed: secret.is_some(),
+            created_ms: now,
+        })
     }
 
-    pub fn now_ms(&self) -> i64 {
-        self.inner.clock.now_ms()
+    /// Every subscription, each URL reduced to its host, no secret.
+    pub async fn subscriptions(&self) -> Result<Vec<SubscriptionView>, AlertError> {
+        Ok(self
+            .inner
+            .store
+            .subscriptions()
+            .await?
+            .into_iter()
+            .map(|s| SubscriptionView {
+                id: s.id,
+                url: redacted_url(&s.url),
+                signed: s.secret.is_some(),
+                types: s.types,
+                created_ms: s.created_ms,
+            })
+            .collect())
     }
+
+    pub async fn unsubscribe(&self, id: i64) -> Result<(), AlertError> {
+        let now = self.inner.clock.now_ms();
+        if self.inner.store.delete_subscription(id, now).await? {
+            Ok(())
+        } else {
+            Err(AlertError::NotFound(format!("subscription {id}")))
+        }
+    }
+}
+
+/// Event type names, each checked against the journal's.
+pub fn event_types_from(names: &[String]) -> Result<Vec<String>, AlertError> {
+    let mut types = Vec::new();
+    for name in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
+        if name.is_empty() {
+            continue;
+        }
+        if !event_types::ALL.contains(&name) {
+            return Err(AlertError::Invalid(format!(
+                "`{name}` is not an event type; use one of {}",
+                event_types::ALL.join(", ")
+            )));
+        }
+        types.push(name.to_string());
+    }
+    Ok(types)
 }

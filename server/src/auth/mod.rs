@@ -11,4 +11,4 @@ pub mod service;
 pub mod settings;
 pub mod store;
 
-pub use shipshape_types::auth::Role;
+pub use shipshape_types::auth::{Caller, Denied, Role, Via};

@@ -1,5 +1,6 @@
 //! The access policy: which role each route needs, decided in one place for
-//! REST endpoints, server functions and pages alike. Reads (`GET`, `HEAD`)
+//! REST endpoints, server functions and pages alike (whether a caller has
+//! it is `Caller::require`). Reads (`GET`, `HEAD`)
 //! need a viewer unless a route is declared public; any other method needs
 //! the role its route declares, and an undeclared one needs an admin, so a
 //! route someone forgets to declare is closed rather than open.
@@ -24,17 +25,6 @@ pub struct RouteRule {
     pub method: Method,
     pub path: String,
     pub access: Access,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Allow,
-    /// Nobody is signed in (or the credentials were not valid).
-    Unauthenticated,
-    /// Signed in, but the role is not enough.
-    Forbidden {
-        needed: Role,
-    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -80,17 +70,6 @@ impl Policy {
 
 pub fn is_read(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// `role`: the caller's role, `None` when nobody is signed in and anonymous
-/// access is off.
-pub fn decide(access: Access, role: Option<Role>, authenticated: bool) -> Decision {
-    match (access, role) {
-        (Access::Public, _) => Decision::Allow,
-        (Access::Needs(needed), Some(role)) if role.allows(needed) => Decision::Allow,
-        (Access::Needs(_), _) if !authenticated => Decision::Unauthenticated,
-        (Access::Needs(needed), _) => Decision::Forbidden { needed },
-    }
 }
 
 /// Cross-site request forgery check for a write made by a browser with a
@@ -167,25 +146,6 @@ mod tests {
             policy.required(&Method::POST, None),
             Access::Needs(Role::Admin)
         );
-    }
-
-    #[test]
-    fn decisions_tell_signing_in_from_a_missing_role() {
-        let operator = Access::Needs(Role::Operator);
-        assert_eq!(decide(operator, Some(Role::Admin), true), Decision::Allow);
-        assert_eq!(decide(operator, None, false), Decision::Unauthenticated);
-        assert_eq!(
-            decide(operator, Some(Role::Viewer), false),
-            Decision::Unauthenticated,
-            "anonymous viewers are asked to sign in"
-        );
-        assert_eq!(
-            decide(operator, Some(Role::Viewer), true),
-            Decision::Forbidden {
-                needed: Role::Operator
-            }
-        );
-        assert_eq!(decide(Access::Public, None, false), Decision::Allow);
     }
 
     #[test]

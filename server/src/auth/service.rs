@@ -14,6 +14,7 @@ use super::Role;
 use super::limiter::AttemptLimiter;
 use super::password::{PasswordError, decoy_hash, hash_password, verify_password};
 use super::secret::{TOKEN_PREFIX, digest, new_secret};
+use super::{Caller, Via};
 use crate::auth::settings::AuthSettings;
 use crate::auth::store::{
     AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id,
@@ -29,31 +30,6 @@ const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 /// The environment variables that create the first admin on first start.
 pub const ADMIN_USER_ENV: &str = "SHIPSHAPE_ADMIN_USER";
 pub const ADMIN_PASSWORD_ENV: &str = "SHIPSHAPE_ADMIN_PASSWORD";
-
-/// Who made a request, once their credentials were checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    /// The account's name, `token:NAME`, or `anonymous`.
-    pub name: String,
-    pub role: Option<Role>,
-    pub via: Via,
-    /// The id of the session a browser came with (not its secret).
-    pub session: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Via {
-    Anonymous,
-    /// A browser session cookie: writes must pass the forgery check.
-    Session,
-    Token,
-}
-
-impl Caller {
-    pub fn authenticated(&self) -> bool {
-        self.via != Via::Anonymous
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -145,13 +121,9 @@ impl AuthService {
         &self.settings
     }
 
+    /// A caller who is not signed in, with what `[auth] anonymous` grants.
     pub fn anonymous(&self) -> Caller {
-        Caller {
-            name: "anonymous".to_string(),
-            role: self.settings.anonymous,
-            via: Via::Anonymous,
-            session: None,
-        }
+        Caller::anonymous(self.settings.anonymous)
     }
 
     pub async fn add_user(
@@ -547,7 +519,7 @@ impl AuthService {
     ) -> Result<Vec<AuditEntryView>, StoreError> {
         Ok(self
             .store
-            .audit_entries(before, limit.clamp(1, 500))
+            .audit_entries(before, limit.clamp(1, 1000))
             .await?
             .into_iter()
             .map(audit_view)

@@ -21,11 +21,12 @@ use crate::common::url::validate_http_url;
 use crate::demo::{DemoFormat, SimulatedHealthcheck};
 use crate::deps::model::Ecosystem;
 use crate::fleet::github_org::OrgRule;
-use crate::fleet::spec::{
-    self, DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTH_TIMEOUT, DEFAULT_TIER, Expectations,
-    HeaderSource, HealthEndpointSpec, RepositorySource, ServiceSpec,
-};
+use crate::fleet::registration::{check_service as check_declared_service, clean_tags};
+use crate::fleet::spec::{self, DEFAULT_TIER, ServiceSpec};
 use crate::upgrade::settings::UpgradeSettings;
+use shipshape_types::model::{
+    HeaderValueSource, HealthEndpointRegistration, ServiceRegistration, StatusExpectation,
+};
 
 /// What a config file says: settings for the server and the fleet it declares.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -308,36 +309,6 @@ enum RawHeader {
     Env { env: String },
 }
 
-/// Reads a service sent to the API as JSON, in the shape of a
-/// `[[service]]` table of the fleet file (with `health` an array of
-/// endpoints), checked by the same rules. Errors name the key:
-/// `health[0].interval: ...`.
-pub fn parse_service_json(value: &serde_json::Value) -> Result<ServiceSpec, String> {
-    if !value.is_object() {
-        return Err("the body must be a JSON object describing one service".into());
-    }
-    let wrapped = serde_json::json!({ "service": [value] });
-    let text = toml::to_string(&wrapped).map_err(|e| {
-        format!("the body cannot be read as a service (null values are not accepted): {e}")
-    })?;
-    match parse_fleet_file(Path::new("request"), &text) {
-        Ok(mut file) => file
-            .services
-            .pop()
-            .ok_or_else(|| "the body describes no service".to_string()),
-        Err(ConfigError::Invalid { key, message, .. }) => {
-            let key = key.strip_prefix("service[0].").unwrap_or(&key);
-            let key = key.strip_prefix("service[0]").unwrap_or(key);
-            Err(if key.is_empty() {
-                message
-            } else {
-                format!("{key}: {message}")
-            })
-        }
-        Err(other) => Err(other.to_string()),
-    }
-}
-
 /// Parses and checks the text of a config file. `path` is used in messages
 /// and as the base of relative repository paths.
 pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigError> {
@@ -540,18 +511,6 @@ fn check_orgs(locate: &Locator<'_>, raw: &[RawOrg]) -> Result<Vec<OrgRule>, Conf
     Ok(rules)
 }
 
-/// Trimmed, without empties, sorted and without repeats.
-fn clean_tags(tags: &[String]) -> Vec<String> {
-    let mut tags: Vec<String> = tags
-        .iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    tags
-}
-
 fn check_drift(
     locate: &Locator<'_>,
     raw: &RawFile,
@@ -642,131 +601,114 @@ fn check_service(
     raw: RawService,
     base_dir: &Path,
 ) -> Result<ServiceSpec, ConfigError> {
-    let key = |field: &str| format!("service[{index}].{field}");
-    let slug = raw.slug.get_ref().trim().to_string();
-    spec::validate_slug(&slug).map_err(|m| locate.invalid(raw.slug.span(), &key("slug"), m))?;
-    let team = raw.team.get_ref().trim().to_string();
-    if team.is_empty() {
-        return Err(locate.invalid(
-            raw.team.span(),
-            &key("team"),
-            "the owning team cannot be empty".into(),
-        ));
-    }
-    let tier = match raw.tier {
-        Some(tier) => spec::validate_tier(*tier.get_ref())
-            .map_err(|m| locate.invalid(tier.span(), &key("tier"), m))?,
-        None => DEFAULT_TIER,
-    };
-    let repository = raw
-        .repository
-        .map(|repo| {
-            RepositorySource::parse(repo.get_ref(), base_dir)
-                .map_err(|m| locate.invalid(repo.span(), &key("repository"), m))
-        })
-        .transpose()?;
-    let tags = clean_tags(&raw.tags);
-
-    let mut health_endpoints = Vec::with_capacity(raw.health.len());
-    for (position, health) in raw.health.into_iter().enumerate() {
-        let hkey = |field: &str| format!("service[{index}].health[{position}].{field}");
-        validate_http_url(health.url.get_ref())
-            .map_err(|m| locate.invalid(health.url.span(), &hkey("url"), m))?;
-        let method = match health.method {
-            Some(method) => spec::validate_method(method.get_ref())
-                .map_err(|m| locate.invalid(method.span(), &hkey("method"), m))?,
-            None => "GET".to_string(),
-        };
-        let duration = |value: Option<Spanned<String>>, field: &str, default: Duration| match value
-        {
-            Some(value) => locate.duration(&value, &hkey(field)),
-            None => Ok(default),
-        };
-        let interval = duration(health.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
-        let timeout = duration(health.timeout, "timeout", DEFAULT_HEALTH_TIMEOUT)?;
-        let mut status = Vec::with_capacity(health.expect_status.len());
-        for code in &health.expect_status {
-            let text = match code.get_ref() {
-                RawStatus::Code(code) => code.to_string(),
-                RawStatus::Range(range) => range.clone(),
-            };
-            status.push(
-                spec::parse_status_range(&text)
-                    .map_err(|m| locate.invalid(code.span(), &hkey("expect_status"), m))?,
-            );
-        }
-        let slow_after_ms = health
-            .slow_after
-            .as_ref()
-            .map(|slow| {
-                locate
-                    .duration(slow, &hkey("slow_after"))
-                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            })
-            .transpose()?;
-        let in_a_row = |value: &Option<Spanned<i64>>, key: &str| {
-            value
-                .as_ref()
-                .map(|n| match u32::try_from(*n.get_ref()) {
-                    Ok(count @ 1..=100) => Ok(count),
-                    _ => Err(locate.invalid(
-                        n.span(),
-                        &hkey(key),
-                        format!(
-                            "must be a number of checks from 1 to 100, not {}",
-                            n.get_ref()
-                        ),
-                    )),
-                })
-                .transpose()
-        };
-        let down_after = in_a_row(&health.down_after, "down_after")?;
-        let up_after = in_a_row(&health.up_after, "up_after")?;
-        let mut headers = Vec::with_capacity(health.headers.len());
-        for (name, value) in health.headers {
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(locate.invalid(
-                    health.url.span(),
-                    &hkey("headers"),
-                    format!("`{name}` is not an HTTP header name"),
-                ));
-            }
-            let source = match value {
-                RawHeader::Value(value) => HeaderSource::Value(value),
-                RawHeader::Env { env } => HeaderSource::Env(env),
-            };
-            headers.push((name, source));
-        }
-        health_endpoints.push(HealthEndpointSpec {
-            url: health.url.into_inner(),
-            method,
-            interval,
-            timeout,
-            expect: Expectations {
-                status,
-                headers,
-                body_contains: health.body_contains.filter(|b| !b.is_empty()),
-                slow_after_ms,
-                down_after,
-                up_after,
-            },
-        });
-    }
-
-    Ok(ServiceSpec {
-        name: raw
-            .name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| slug.clone()),
-        slug,
-        team,
-        tags,
-        tier,
-        repository,
-        health_endpoints,
+    let spanned = |value: &Spanned<String>| value.get_ref().clone();
+    let declared = ServiceRegistration {
+        slug: spanned(&raw.slug),
+        name: raw.name.clone(),
+        team: spanned(&raw.team),
+        tags: raw.tags.clone(),
+        tier: raw.tier.as_ref().map(|tier| *tier.get_ref()),
+        repository: raw.repository.as_ref().map(spanned),
         public: raw.public,
+        health: raw
+            .health
+            .iter()
+            .map(|health| HealthEndpointRegistration {
+                url: spanned(&health.url),
+                method: health.method.as_ref().map(spanned),
+                interval: health.interval.as_ref().map(spanned),
+                timeout: health.timeout.as_ref().map(spanned),
+                expect_status: health
+                    .expect_status
+                    .iter()
+                    .map(|code| match code.get_ref() {
+                        RawStatus::Code(code) => StatusExpectation::Code(*code),
+                        RawStatus::Range(range) => StatusExpectation::Range(range.clone()),
+                    })
+                    .collect(),
+                body_contains: health.body_contains.clone(),
+                slow_after: health.slow_after.as_ref().map(spanned),
+                down_after: health.down_after.as_ref().map(|n| *n.get_ref()),
+                up_after: health.up_after.as_ref().map(|n| *n.get_ref()),
+                headers: health
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        let source = match value {
+                            RawHeader::Value(value) => HeaderValueSource::Value(value.clone()),
+                            RawHeader::Env { env } => HeaderValueSource::Env { env: env.clone() },
+                        };
+                        (name.clone(), source)
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    check_declared_service(&declared, base_dir).map_err(|error| {
+        let span = span_of(&raw, &error.key);
+        locate.invalid(
+            span,
+            &format!("service[{index}].{}", error.key),
+            error.message,
+        )
     })
+}
+
+/// Where in the file the field a [`FieldError`] names was written (the
+/// service's slug when the field itself has no position).
+fn span_of(raw: &RawService, key: &str) -> std::ops::Range<usize> {
+    let fallback = raw.slug.span();
+    let optional =
+        |value: &Option<Spanned<String>>| value.as_ref().map_or(fallback.clone(), Spanned::span);
+    match key {
+        "slug" => raw.slug.span(),
+        "team" => raw.team.span(),
+        "tier" => raw.tier.as_ref().map_or(fallback.clone(), Spanned::span),
+        "repository" => optional(&raw.repository),
+        _ => {
+            let Some((endpoint, field)) = key
+                .strip_prefix("health[")
+                .and_then(|rest| rest.split_once("]."))
+            else {
+                return fallback;
+            };
+            let Some(health) = endpoint
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| raw.health.get(i))
+            else {
+                return fallback;
+            };
+            let optional_count = |value: &Option<Spanned<i64>>| {
+                value.as_ref().map_or(health.url.span(), Spanned::span)
+            };
+            match field {
+                "method" => health
+                    .method
+                    .as_ref()
+                    .map_or(health.url.span(), Spanned::span),
+                "interval" => health
+                    .interval
+                    .as_ref()
+                    .map_or(health.url.span(), Spanned::span),
+                "timeout" => health
+                    .timeout
+                    .as_ref()
+                    .map_or(health.url.span(), Spanned::span),
+                "slow_after" => health
+                    .slow_after
+                    .as_ref()
+                    .map_or(health.url.span(), Spanned::span),
+                "down_after" => optional_count(&health.down_after),
+                "up_after" => optional_count(&health.up_after),
+                "expect_status" => health
+                    .expect_status
+                    .first()
+                    .map_or(health.url.span(), Spanned::span),
+                _ => health.url.span(),
+            }
+        }
+    }
 }
 
 pub(super) struct Locator<'a> {
@@ -849,6 +791,7 @@ fn unknown_field(message: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::spec::{DEFAULT_HEALTH_TIMEOUT, RepositorySource};
 
     fn parse(text: &str) -> Result<FleetFile, String> {
         parse_fleet_file(Path::new("/srv/fleet/shipshape.toml"), text).map_err(|e| e.to_string())

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::common::secret::DatabaseUrl;
 use crate::deps::settings::DriftConfig;
-pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file, parse_service_json};
+pub use file::{DriftSettings, FileSettings, FleetFile, parse_fleet_file};
 
 use crate::common::duration::parse_duration;
 use crate::deps::model::Ecosystem;

@@ -54,11 +54,11 @@ fn cell(value: Option<&str>) -> &str {
 /// A plain-text table, one dependency a line, worst gaps first.
 pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
     let mut rows: Vec<&DependencyView> = result.dependencies.iter().collect();
-    // Worst first; unmeasured rows last.
-    let rank = |gap: Option<Gap>| gap.map_or(0, |gap| 4 - gap as u8);
+    // Worst first (major, minor, patch, up to date); unmeasured rows last.
+    let rank = |gap: Option<Gap>| gap.map_or(4, |gap| Gap::Major as u8 - gap as u8);
     rows.sort_by(|a, b| {
-        rank(b.gap)
-            .cmp(&rank(a.gap))
+        rank(a.gap)
+            .cmp(&rank(b.gap))
             .then(
                 b.libyears
                     .unwrap_or(0.0)

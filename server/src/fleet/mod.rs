@@ -5,6 +5,7 @@
 
 pub mod github_org;
 pub mod reconcile;
+pub mod registration;
 pub mod service;
 pub mod spec;
 pub mod store;

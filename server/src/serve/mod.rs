@@ -20,6 +20,7 @@ use crate::fleet::FleetService;
 use crate::health::monitor::HealthMonitor;
 use crate::health::service::HealthService;
 use crate::health::state::Thresholds;
+use crate::operations::Operations;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
@@ -171,14 +172,16 @@ pub async fn serve(
     let checks = Arc::new(CheckMetrics::default());
     let state = AppState {
         leptos_options: leptos_options(&config),
-        store: store.clone(),
-        fleet: fleet.clone(),
-        drift: drift.clone(),
-        health: health.clone(),
-        upgrades: upgrades.clone(),
-        alerts: alerts.clone(),
-        auth,
-        outbound: Arc::new(config.fleet.initial.outbound.clone()),
+        ops: Operations {
+            fleet: fleet.clone(),
+            drift: drift.clone(),
+            health: health.clone(),
+            upgrades: upgrades.clone(),
+            alerts: alerts.clone(),
+            auth,
+            outbound: Arc::new(config.fleet.initial.outbound.clone()),
+            store: store.clone(),
+        },
         metrics: Arc::new(HttpMetrics::default()),
         checks: checks.clone(),
     };

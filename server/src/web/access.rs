@@ -9,34 +9,42 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{MethodFilter, on};
 use leptos::server_fn::ServerFn;
-use serde_json::json;
-use shipshape_types::auth::CurrentUser;
+use shipshape_types::page::Problem;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Operation, PathItem, Paths};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa_axum::router::UtoipaMethodRouter;
 
 use super::AppState;
-use crate::auth::Role;
-use crate::auth::policy::{Access, Decision, Policy, RouteRule, decide, is_read, same_origin};
-use crate::auth::service::{AuthService, Caller, Via};
+use super::error::problem_response;
+use crate::auth::policy::{Access, Policy, RouteRule, is_read, same_origin};
+use crate::auth::service::AuthService;
 use crate::auth::settings::SecureCookies;
+use crate::auth::{Caller, Denied, Role, Via};
+use crate::operations::OperationError;
 
 pub const SESSION_COOKIE: &str = "shipshape_session";
 /// Server-function bodies are kept for the audit trail up to this size.
 const AUDITED_ARGUMENTS_MAX: usize = 2_000;
 
-/// A router whose routes carry their access rule, so that the policy and
-/// the tests read the same list the router was built from.
+/// A router whose routes carry their access rule and their OpenAPI
+/// description, so that the policy, the published document and the tests
+/// all read the list the router was built from. Each route is a handler
+/// described with `#[utoipa::path]` and added with `utoipa_axum::routes!`:
+/// its method and path are written once, in that description.
 pub struct ApiRoutes {
     router: Router<AppState>,
     rules: Vec<RouteRule>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
 impl Default for ApiRoutes {
@@ -44,73 +52,55 @@ impl Default for ApiRoutes {
         ApiRoutes {
             router: Router::new(),
             rules: Vec::new(),
+            paths: Paths::new(),
+            schemas: Vec::new(),
         }
     }
 }
 
+/// The parts of one described route, as `utoipa_axum::routes!` gives them.
+pub type Described = UtoipaMethodRouter<AppState>;
+
 impl ApiRoutes {
-    /// A read any viewer may make.
-    pub fn read<H, T>(self, path: &'static str, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add(Method::GET, path, handler, Access::Needs(Role::Viewer))
+    /// A route anyone may use, signed in or not.
+    pub fn public(self, route: Described) -> Self {
+        self.add(Access::Public, route)
     }
 
-    /// A read anyone may make, signed in or not.
-    pub fn public_read<H, T>(self, path: &'static str, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add(Method::GET, path, handler, Access::Public)
+    /// A route that needs `role`.
+    pub fn needs(self, role: Role, route: Described) -> Self {
+        self.add(Access::Needs(role), route)
     }
 
-    /// A route that needs `role` (writes, and reads for admins only).
-    pub fn route<H, T>(self, role: Role, method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add(method, path, handler, Access::Needs(role))
-    }
-
-    /// A write anyone may make (signing in).
-    pub fn public_write<H, T>(self, method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.add(method, path, handler, Access::Public)
-    }
-
-    fn add<H, T>(mut self, method: Method, path: &'static str, handler: H, access: Access) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        #[expect(clippy::expect_used, reason = "the methods are the standard ones")]
-        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-        // axum merges method routers added for the same path.
-        self.router = self.router.route(path, on(filter, handler));
-        self.rules.push(RouteRule {
-            method,
-            path: path.to_string(),
-            access,
-        });
+    fn add(mut self, access: Access, (schemas, mut paths, method_router): Described) -> Self {
+        for (path, item) in paths.paths.iter_mut() {
+            for (method, operation) in operations_mut(item) {
+                self.rules.push(RouteRule {
+                    method,
+                    path: path.clone(),
+                    access,
+                });
+                describe_access(operation, access);
+            }
+            // axum merges method routers added for the same path.
+            self.router = self.router.route(path, method_router.clone());
+        }
+        self.paths.merge(paths);
+        self.schemas.extend(schemas);
         self
     }
 
     pub fn merge(mut self, other: ApiRoutes) -> Self {
         self.router = self.router.merge(other.router);
         self.rules.extend(other.rules);
+        self.paths.merge(other.paths);
+        self.schemas.extend(other.schemas);
         self
     }
 
-    /// The router and its rules, with `prefix` put before every path (as
-    /// `Router::nest` does).
-    pub fn into_parts(self, prefix: &str) -> (Router<AppState>, Vec<RouteRule>) {
+    /// The router, its rules and its description, with `prefix` put
+    /// before every path (as `Router::nest` does).
+    pub fn into_parts(self, prefix: &str) -> (Router<AppState>, Vec<RouteRule>, Described) {
         let rules = self
             .rules
             .into_iter()
@@ -119,9 +109,97 @@ impl ApiRoutes {
                 ..rule
             })
             .collect();
-        (self.router, rules)
+        let mut paths = Paths::new();
+        for (path, item) in self.paths.paths {
+            paths.paths.insert(format!("{prefix}{path}"), item);
+        }
+        (
+            self.router.clone(),
+            rules,
+            (self.schemas, paths, axum::routing::MethodRouter::new()),
+        )
     }
 }
+
+/// Each operation of a path item, with its method.
+fn operations_mut(item: &mut PathItem) -> Vec<(Method, &mut Operation)> {
+    [
+        (Method::GET, item.get.as_mut()),
+        (Method::PUT, item.put.as_mut()),
+        (Method::POST, item.post.as_mut()),
+        (Method::DELETE, item.delete.as_mut()),
+        (Method::PATCH, item.patch.as_mut()),
+        (Method::HEAD, item.head.as_mut()),
+        (Method::OPTIONS, item.options.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.map(|operation| (method, operation)))
+    .collect()
+}
+
+/// Adds what every operation of an access level answers besides its own
+/// answers: the credentials it needs, the refusals, an input that cannot
+/// be read, and a server that cannot answer.
+fn describe_access(operation: &mut Operation, access: Access) {
+    let problem = |description: &str| {
+        let content = utoipa::openapi::ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "Problem",
+            ))))
+            .build();
+        RefOr::T(
+            utoipa::openapi::ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", content)
+                .build(),
+        )
+    };
+    let responses = &mut operation.responses.responses;
+    if let Access::Needs(role) = access {
+        operation.security = Some(vec![SecurityRequirement::new(
+            BEARER_SCHEME,
+            Vec::<String>::new(),
+        )]);
+        responses
+            .entry("401".into())
+            .or_insert_with(|| problem("Nobody is signed in, or the API token is not valid."));
+        responses.entry("403".into()).or_insert_with(|| {
+            problem(&format!(
+                "The caller's role is not enough: this needs the {} role.",
+                role.name()
+            ))
+        });
+    }
+    let takes_input = operation.request_body.is_some()
+        || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    if takes_input {
+        responses.entry("422".into()).or_insert_with(|| {
+            problem("The request's path, query or body cannot be read, or a value is not valid; the detail says which.")
+        });
+    }
+    if operation.request_body.is_some() {
+        responses
+            .entry("413".into())
+            .or_insert_with(|| problem("The request's body is larger than 1 MiB."));
+    }
+    responses.entry("503".into()).or_insert_with(|| {
+        problem("The server could not finish the request (most often its database); its log has the cause.")
+    });
+    // A failure's body is a problem, whatever the handler's description
+    // called its content type.
+    for (status, response) in responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.starts_with(['4', '5']), response)
+            && let Some(content) = response.content.shift_remove("application/json")
+        {
+            response
+                .content
+                .insert("application/problem+json".to_string(), content);
+        }
+    }
+}
+
+/// The name of the API-token security scheme in the published document.
+pub const BEARER_SCHEME: &str = "bearer";
 
 /// Whether a server function only reads (they are all POSTs): reads are
 /// not written to the audit trail.
@@ -276,14 +354,8 @@ pub fn session_cookie_header(
 }
 
 fn refusal(status: StatusCode, message: String) -> Response {
-    let mut response = (status, Json(json!({ "error": message }))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"shipshape\""),
-        );
-    }
-    response
+    let title = status.canonical_reason().unwrap_or("Refused");
+    problem_response(&Problem::new(status.as_u16(), title, message))
 }
 
 /// Who is calling: a bearer token wins over a cookie. `Err` is the answer
@@ -296,9 +368,9 @@ async fn identify(auth: &AuthService, headers: &HeaderMap) -> Result<Caller, Res
                 StatusCode::UNAUTHORIZED,
                 "the API token is not valid (unknown or revoked)".to_string(),
             )),
-            Err(error) => Err(
-                super::error::ApiError::internal("checking an API token", error).into_response(),
-            ),
+            Err(error) => Err(problem_response(
+                &OperationError::unavailable("checking an API token", error).problem(),
+            )),
         };
     }
     if let Some(secret) = session_cookie(headers) {
@@ -306,25 +378,13 @@ async fn identify(auth: &AuthService, headers: &HeaderMap) -> Result<Caller, Res
             Ok(Some(caller)) => return Ok(caller),
             Ok(None) => {}
             Err(error) => {
-                return Err(
-                    super::error::ApiError::internal("checking a session", error).into_response(),
-                );
+                return Err(problem_response(
+                    &OperationError::unavailable("checking a session", error).problem(),
+                ));
             }
         }
     }
     Ok(auth.anonymous())
-}
-
-/// A browser opening a page is sent to sign in; anything else gets 401.
-fn unauthenticated(method: &Method, path_and_query: &str, is_page: bool) -> Response {
-    if is_page && *method == Method::GET {
-        let next: String = url_encode(path_and_query);
-        return Redirect::to(&format!("/sign-in?next={next}")).into_response();
-    }
-    refusal(
-        StatusCode::UNAUTHORIZED,
-        "sign in, or send an API token as `Authorization: Bearer TOKEN`".to_string(),
-    )
 }
 
 /// Form arguments as the audit trail keeps them: any field whose name
@@ -378,23 +438,15 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
         Err(answer) => return answer,
     };
     let is_api = path.starts_with("/api/");
-    match decide(access, caller.role, caller.authenticated()) {
-        Decision::Allow => {}
-        Decision::Unauthenticated => {
-            let browser = header_text(&headers, "accept").is_some_and(|a| a.contains("text/html"));
-            return unauthenticated(&method, &path_and_query, browser && !is_api);
+    if let Access::Needs(role) = access
+        && let Err(denied) = caller.require(role)
+    {
+        let browser = header_text(&headers, "accept").is_some_and(|a| a.contains("text/html"));
+        if denied == Denied::Unauthenticated && browser && !is_api && method == Method::GET {
+            return Redirect::to(&format!("/sign-in?next={}", url_encode(&path_and_query)))
+                .into_response();
         }
-        Decision::Forbidden { needed } => {
-            return refusal(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "this needs the {} role; {} has the {} role",
-                    needed.name(),
-                    caller.name,
-                    caller.role.map_or("no", Role::name)
-                ),
-            );
-        }
+        return problem_response(&OperationError::from(denied).problem());
     }
     let writes = !is_read(&method);
     if writes
@@ -413,12 +465,6 @@ pub async fn authorize(State(guard): State<Guard>, request: Request, next: Next)
     }
 
     let mut request = request;
-    request.extensions_mut().insert(CurrentUser {
-        name: caller.name.clone(),
-        role: caller.role,
-        signed_in: caller.via == Via::Session,
-        session: caller.session.clone(),
-    });
     request.extensions_mut().insert(caller.clone());
 
     // Changes made by someone known are audited: every write but a server

@@ -1,258 +1,283 @@
-//! REST API, version 1. Handlers parse, call the service layer, map.
-
-use std::collections::HashMap;
-use std::sync::Arc;
+//! `/api/v1/services` and `/api/v1/packages`: the fleet's services (read,
+//! and registered by their own CI with an operator token) and their drift.
+//! Each handler reads its input, calls one operation, and answers.
+#![expect(
+    unused_qualifications,
+    reason = "utoipa's path macro writes the query types' paths out in full"
+)]
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
-use serde_json::{Value, json};
-use shipshape_types::drift::{DependencyView, DriftSummary, PackageUse, ServiceDrift};
-use shipshape_types::model::{FleetFilter, ServiceDetail, ServiceSummary};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use shipshape_types::drift::{
+    DependencyFilter, DependencyView, DriftSummary, PackageUse, ServiceDrift,
+};
+use shipshape_types::model::{FleetFilter, ServiceDetail, ServiceRegistration, ServiceSummary};
+use shipshape_types::page::{Page, PageRequest};
+use utoipa::IntoParams;
+use utoipa_axum::routes;
 
 use super::access::ApiRoutes;
-use super::error::ApiError;
+use super::error::{ApiJson, ApiPath, ApiQuery, ApiResult, CallerOf};
 use crate::auth::Role;
-use crate::common::outbound::NetworkPolicy;
-use crate::config::parse_service_json;
-use crate::deps::query::PackageQuery;
-use crate::deps::service::{DriftError, DriftService};
-use crate::fleet::FleetService;
-use crate::fleet::service::RegisterError;
+use crate::operations::Operations;
 
-/// Registering a service (its own CI, with an operator token) and asking
-/// for a refresh are an operator's; reading is a viewer's.
 pub fn routes() -> ApiRoutes {
     ApiRoutes::default()
-        .read("/services", list_services)
-        .route(Role::Operator, Method::POST, "/services", register_service)
-        .read("/services/{slug}", get_service)
-        .route(
-            Role::Operator,
-            Method::PUT,
-            "/services/{slug}",
-            replace_service,
-        )
-        .route(
-            Role::Operator,
-            Method::DELETE,
-            "/services/{slug}",
-            deregister_service,
-        )
-        .read("/services/{slug}/drift", get_drift)
-        .read("/services/{slug}/dependencies", get_dependencies)
-        .read("/services/{slug}/snapshots", get_snapshots)
-        .route(
-            Role::Operator,
-            Method::POST,
-            "/services/{slug}/refresh",
-            refresh_service,
-        )
-        .read("/packages", list_packages)
+        .needs(Role::Viewer, routes!(list_services))
+        .needs(Role::Operator, routes!(register_service))
+        .needs(Role::Viewer, routes!(get_service))
+        .needs(Role::Operator, routes!(replace_service))
+        .needs(Role::Operator, routes!(deregister_service))
+        .needs(Role::Viewer, routes!(get_drift))
+        .needs(Role::Viewer, routes!(get_dependencies))
+        .needs(Role::Viewer, routes!(get_snapshots))
+        .needs(Role::Operator, routes!(refresh_service))
+        .needs(Role::Viewer, routes!(list_packages))
 }
 
-fn drift_error(what: &'static str, error: DriftError) -> ApiError {
-    match error {
-        DriftError::UnknownService(slug) => {
-            ApiError::NotFound(format!("no service with slug `{slug}`"))
-        }
-        DriftError::NoRepository(_) => ApiError::Invalid(error.to_string()),
-        other => ApiError::Internal {
-            what,
-            cause: other.to_string(),
-        },
-    }
+/// The Overview's filters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ServiceQuery {
+    /// Only this team's services.
+    team: Option<String>,
+    /// Only services with this tag.
+    tag: Option<String>,
+    /// Part of a slug or name, in any case.
+    q: Option<String>,
+    after: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
 }
 
-async fn drift_of(drift: &DriftService, slug: &str) -> Result<ServiceDrift, ApiError> {
-    drift
-        .service_drift(slug)
-        .await
-        .map_err(|e| drift_error("reading drift", e))?
-        .ok_or_else(|| ApiError::NotFound(format!("no service with slug `{slug}`")))
-}
-
-/// `GET /api/v1/services/{slug}/drift`: latest totals, rows, problems, history, refresh state.
-async fn get_drift(
-    State(drift): State<DriftService>,
-    Path(slug): Path<String>,
-) -> Result<Json<ServiceDrift>, ApiError> {
-    Ok(Json(drift_of(&drift, &slug).await?))
-}
-
-/// `GET /api/v1/services/{slug}/dependencies?gap=&kind=&ecosystem=`.
-async fn get_dependencies(
-    State(drift): State<DriftService>,
-    Path(slug): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<DependencyView>>, ApiError> {
-    let found = drift_of(&drift, &slug).await?;
-    let wanted = |key: &str, value: &str| query.get(key).is_none_or(|w| w == value);
-    Ok(Json(
-        found
-            .dependencies
-            .into_iter()
-            .filter(|d| {
-                wanted("gap", d.gap_or_unknown())
-                    && wanted("kind", d.kind.name())
-                    && wanted("ecosystem", d.ecosystem.config_name())
-            })
-            .collect(),
-    ))
-}
-
-/// `GET /api/v1/services/{slug}/snapshots`: totals of each refresh, oldest first.
-async fn get_snapshots(
-    State(drift): State<DriftService>,
-    Path(slug): Path<String>,
-) -> Result<Json<Vec<DriftSummary>>, ApiError> {
-    Ok(Json(drift_of(&drift, &slug).await?.history))
-}
-
-/// `POST /api/v1/services/{slug}/refresh`: queues a refresh; 202.
-async fn refresh_service(
-    State(drift): State<DriftService>,
-    Path(slug): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    drift
-        .request_refresh(&slug)
-        .await
-        .map_err(|e| drift_error("starting a refresh", e))?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "status": "queued", "service": slug })),
-    ))
-}
-
-/// `GET /api/v1/packages?q=serde <1.0.200`: packages across the fleet.
-async fn list_packages(
-    State(drift): State<DriftService>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<PackageUse>>, ApiError> {
-    let parsed = match query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty()) {
-        Some(q) => Some(PackageQuery::parse(q).map_err(ApiError::Invalid)?),
-        None => None,
-    };
-    Ok(Json(
-        drift
-            .packages(parsed.as_ref())
-            .await
-            .map_err(|e| drift_error("searching packages", e))?,
-    ))
-}
-
-/// `GET /api/v1/services?team=&tag=&q=`: the fleet, filtered like the Overview.
+/// The fleet, filtered like the Overview, with each service's drift and
+/// health.
+#[utoipa::path(get, path = "/services", tag = "services", params(ServiceQuery),
+    responses((status = 200, description = "A page of services, by slug.", body = Page<ServiceSummary>)))]
 async fn list_services(
-    State(fleet): State<FleetService>,
-    State(drift): State<DriftService>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<ServiceSummary>>, ApiError> {
-    let filter = FleetFilter::from_query(|key| query.get(key).map(String::as_str));
-    let mut overview = fleet
-        .overview()
-        .await
-        .map_err(|e| ApiError::internal("listing services", e))?;
-    drift
-        .annotate(&mut overview.services)
-        .await
-        .map_err(|e| drift_error("listing services", e))?;
-    Ok(Json(
-        filter
-            .apply(&overview.services)
-            .into_iter()
-            .cloned()
-            .collect(),
-    ))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(query): ApiQuery<ServiceQuery>,
+) -> ApiResult<Json<Page<ServiceSummary>>> {
+    let filter = FleetFilter::from_query(|key| match key {
+        "team" => query.team.as_deref(),
+        "tag" => query.tag.as_deref(),
+        "q" => query.q.as_deref(),
+        _ => None,
+    });
+    let page = PageRequest {
+        after: query.after,
+        limit: query.limit,
+    };
+    Ok(Json(ops.list_services(&caller, &filter, &page).await?))
 }
 
-async fn get_service(
-    State(fleet): State<FleetService>,
-    Path(slug): Path<String>,
-) -> Result<Json<ServiceDetail>, ApiError> {
-    detail_of(&fleet, &slug).await
+/// Registers a service (its own CI, with an operator token) in the shape
+/// of a fleet-file `[[service]]` table; a service registered before is
+/// replaced.
+#[utoipa::path(post, path = "/services", tag = "services", request_body = ServiceRegistration,
+    responses(
+        (status = 201, description = "Registered.", body = ServiceDetail),
+        (status = 200, description = "Replaced a service registered before.", body = ServiceDetail),
+        (status = 409, description = "The fleet file or a discovered organisation declares this slug.", body = shipshape_types::page::Problem),
+    ))]
+async fn register_service(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(declared): ApiJson<ServiceRegistration>,
+) -> ApiResult<(StatusCode, Json<ServiceDetail>)> {
+    let (created, detail) = ops.register_service(&caller, &declared).await?;
+    Ok((created_or_ok(created), Json(detail)))
 }
 
-async fn detail_of(fleet: &FleetService, slug: &str) -> Result<Json<ServiceDetail>, ApiError> {
-    fleet
-        .service(slug)
-        .await
-        .map_err(|e| ApiError::internal("reading a service", e))?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no service with slug `{slug}`")))
-}
-
-fn register_error(error: RegisterError) -> ApiError {
-    match error {
-        RegisterError::DeclaredElsewhere { .. } => ApiError::Conflict(error.to_string()),
-        RegisterError::NotRegistered(_) => ApiError::NotFound(error.to_string()),
-        RegisterError::Store(cause) => ApiError::internal("registering a service", cause),
-    }
-}
-
-/// Registers the service a request body describes and answers with it:
-/// 201 when new, 200 when it replaced one registered before.
-async fn register_from(
-    fleet: &FleetService,
-    outbound: &NetworkPolicy,
-    body: &Value,
-) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
-    let spec = parse_service_json(body).map_err(ApiError::Invalid)?;
-    for (index, endpoint) in spec.health_endpoints.iter().enumerate() {
-        outbound
-            .check_url(&endpoint.url)
-            .await
-            .map_err(|why| ApiError::Invalid(format!("health[{index}].url: {why}")))?;
-    }
-    let slug = spec.slug.clone();
-    let created = fleet.register(spec).await.map_err(register_error)?;
-    let status = if created {
+fn created_or_ok(created: bool) -> StatusCode {
+    if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
-    };
-    Ok((status, detail_of(fleet, &slug).await?))
-}
-
-/// `POST /api/v1/services`: registers a service (with its health
-/// endpoints) in the shape of a fleet-file `[[service]]` table, as JSON.
-/// 201 when new, 200 when it replaced one registered before; 409 when the
-/// fleet file declares the slug.
-async fn register_service(
-    State(fleet): State<FleetService>,
-    State(outbound): State<Arc<NetworkPolicy>>,
-    Json(body): Json<Value>,
-) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
-    register_from(&fleet, &outbound, &body).await
-}
-
-/// `PUT /api/v1/services/{slug}`: the same, for the slug in the path.
-async fn replace_service(
-    State(fleet): State<FleetService>,
-    State(outbound): State<Arc<NetworkPolicy>>,
-    Path(slug): Path<String>,
-    Json(mut body): Json<Value>,
-) -> Result<(StatusCode, Json<ServiceDetail>), ApiError> {
-    if let Some(object) = body.as_object_mut() {
-        match object.get("slug") {
-            Some(Value::String(named)) if *named != slug => {
-                return Err(ApiError::Invalid(format!(
-                    "the body names slug `{named}` but the path `{slug}`"
-                )));
-            }
-            _ => {
-                object.insert("slug".into(), Value::String(slug.clone()));
-            }
-        }
     }
-    register_from(&fleet, &outbound, &body).await
 }
 
-/// `DELETE /api/v1/services/{slug}`: retires a service registered through
-/// the API; its history stays. 204.
+#[utoipa::path(get, path = "/services/{slug}", tag = "services",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 200, description = "The service.", body = ServiceDetail),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn get_service(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<ServiceDetail>> {
+    Ok(Json(ops.service_detail(&caller, &slug).await?))
+}
+
+/// Registers or replaces the service of the path's slug.
+#[utoipa::path(put, path = "/services/{slug}", tag = "services", request_body = ServiceRegistration,
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 201, description = "Registered.", body = ServiceDetail),
+        (status = 200, description = "Replaced.", body = ServiceDetail),
+        (status = 409, description = "The fleet file or a discovered organisation declares this slug.", body = shipshape_types::page::Problem),
+    ))]
+async fn replace_service(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(declared): ApiJson<ServiceRegistration>,
+) -> ApiResult<(StatusCode, Json<ServiceDetail>)> {
+    let (created, detail) = ops.replace_service(&caller, &slug, declared).await?;
+    Ok((created_or_ok(created), Json(detail)))
+}
+
+/// Retires a service registered through the API; its history stays.
+#[utoipa::path(delete, path = "/services/{slug}", tag = "services",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 204, description = "Retired."),
+        (status = 404, description = "No service with this slug was registered through the API.", body = shipshape_types::page::Problem),
+        (status = 409, description = "The fleet file or a discovered organisation declares this slug.", body = shipshape_types::page::Problem),
+    ))]
 async fn deregister_service(
-    State(fleet): State<FleetService>,
-    Path(slug): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    fleet.deregister(&slug).await.map_err(register_error)?;
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    ops.deregister_service(&caller, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Latest totals, rows, problems, history and the refresh's state.
+#[utoipa::path(get, path = "/services/{slug}/drift", tag = "drift",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 200, description = "The service's drift.", body = ServiceDrift),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn get_drift(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<ServiceDrift>> {
+    Ok(Json(ops.service_drift(&caller, &slug).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DependencyQuery {
+    /// `up-to-date`, `patch`, `minor`, `major` or `unknown`.
+    gap: Option<String>,
+    /// `normal`, `dev` or `build`.
+    kind: Option<String>,
+    /// `cargo`, `npm`, `python`, `go`, `ruby` or `maven`.
+    ecosystem: Option<String>,
+    after: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+/// The dependencies of the latest snapshot, by manifest and name.
+#[utoipa::path(get, path = "/services/{slug}/dependencies", tag = "drift",
+    params(("slug" = String, Path, description = "The service's slug."), DependencyQuery),
+    responses(
+        (status = 200, description = "A page of dependencies.", body = Page<DependencyView>),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn get_dependencies(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<DependencyQuery>,
+) -> ApiResult<Json<Page<DependencyView>>> {
+    let filter = DependencyFilter {
+        gap: query.gap,
+        kind: query.kind,
+        ecosystem: query.ecosystem,
+    };
+    let page = PageRequest {
+        after: query.after,
+        limit: query.limit,
+    };
+    Ok(Json(
+        ops.dependencies(&caller, &slug, &filter, &page).await?,
+    ))
+}
+
+/// The totals of each refresh, oldest first.
+#[utoipa::path(get, path = "/services/{slug}/snapshots", tag = "drift",
+    params(("slug" = String, Path, description = "The service's slug."), PageRequest),
+    responses(
+        (status = 200, description = "A page of snapshot totals.", body = Page<DriftSummary>),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn get_snapshots(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<DriftSummary>>> {
+    Ok(Json(ops.snapshots(&caller, &slug, &page).await?))
+}
+
+/// Whether a refresh was queued.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Queued {
+    /// `queued`.
+    status: &'static str,
+    service: String,
+}
+
+/// Queues a refresh of the service's drift.
+#[utoipa::path(post, path = "/services/{slug}/refresh", tag = "drift",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 202, description = "Queued.", body = Queued),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn refresh_service(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<Queued>)> {
+    ops.refresh_service(&caller, &slug).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Queued {
+            status: "queued",
+            service: slug,
+        }),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PackageQueryText {
+    /// A package name with an optional version condition: `serde <1.0.200`,
+    /// `npm:express >=4`; every package when absent.
+    q: Option<String>,
+    after: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+/// Packages across the fleet: which versions are in use, and where.
+#[utoipa::path(get, path = "/packages", tag = "drift", params(PackageQueryText),
+    responses((status = 200, description = "A page of packages, by ecosystem and name.", body = Page<PackageUse>)))]
+async fn list_packages(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(query): ApiQuery<PackageQueryText>,
+) -> ApiResult<Json<Page<PackageUse>>> {
+    let packages = ops
+        .packages(&caller, query.q.as_deref().unwrap_or_default())
+        .await?;
+    let page = PageRequest {
+        after: query.after,
+        limit: query.limit,
+    };
+    Page::of(packages, &page)
+        .map(Json)
+        .map_err(|problem| crate::operations::OperationError::Invalid(problem).into())
 }

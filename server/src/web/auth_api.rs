@@ -3,96 +3,54 @@
 
 use std::net::SocketAddr;
 
+use axum::extract::State;
 use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use shipshape_types::auth::{
-    AccountView, AuditEntryView, CreatedToken, CurrentUser, MyAccount, SessionView, TokenView,
+    AccountUpdate, AccountView, AuditEntryView, CreatedToken, Ended, Me, MyAccount, NewAccount,
+    NewPassword, NewToken, PasswordChange, SessionView, TokenView,
 };
+use shipshape_types::page::{Page, PageRequest, Problem};
+use utoipa_axum::routes;
 
 use super::access::{ApiRoutes, session_cookie, session_cookie_header, url_encode};
-use super::error::{ApiError, json_body};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, CallerOf};
 use crate::auth::Role;
-use crate::auth::service::{AccountError, AuthService, Caller, SignInError};
+use crate::auth::service::SignInError;
+use crate::operations::{OperationError, Operations};
 
 /// `POST /auth/sign-in` and `/auth/sign-out`, outside the JSON API.
 pub fn form_routes() -> ApiRoutes {
     ApiRoutes::default()
-        .public_write(Method::POST, "/auth/sign-in", sign_in)
-        .route(Role::Viewer, Method::POST, "/auth/sign-out", sign_out)
+        .public(routes!(sign_in))
+        .needs(Role::Viewer, routes!(sign_out))
 }
 
 pub fn api_routes() -> ApiRoutes {
     ApiRoutes::default()
-        .public_read("/me", me)
-        .route(Role::Viewer, Method::GET, "/me/sessions", my_sessions)
-        .route(
-            Role::Viewer,
-            Method::DELETE,
-            "/me/sessions/{session}",
-            end_my_session,
-        )
-        .route(
-            Role::Viewer,
-            Method::DELETE,
-            "/me/sessions",
-            end_my_other_sessions,
-        )
-        .route(
-            Role::Viewer,
-            Method::POST,
-            "/me/password",
-            change_my_password,
-        )
-        .route(Role::Admin, Method::GET, "/accounts", accounts)
-        .route(Role::Admin, Method::POST, "/accounts", create_account)
-        .route(Role::Admin, Method::PATCH, "/accounts/{id}", update_account)
-        .route(
-            Role::Admin,
-            Method::DELETE,
-            "/accounts/{id}",
-            delete_account,
-        )
-        .route(
-            Role::Admin,
-            Method::PUT,
-            "/accounts/{id}/password",
-            reset_password,
-        )
-        .route(
-            Role::Admin,
-            Method::GET,
-            "/accounts/{id}/sessions",
-            account_sessions,
-        )
-        .route(
-            Role::Admin,
-            Method::DELETE,
-            "/accounts/{id}/sessions",
-            end_account_sessions,
-        )
-        .route(
-            Role::Admin,
-            Method::DELETE,
-            "/accounts/{id}/sessions/{session}",
-            end_account_session,
-        )
-        .route(Role::Admin, Method::GET, "/tokens", tokens)
-        .route(Role::Admin, Method::POST, "/tokens", create_token)
-        .route(
-            Role::Admin,
-            Method::POST,
-            "/tokens/{id}/revoke",
-            revoke_token,
-        )
-        .route(Role::Admin, Method::GET, "/audit", audit)
+        .public(routes!(me))
+        .needs(Role::Viewer, routes!(my_sessions))
+        .needs(Role::Viewer, routes!(end_my_session))
+        .needs(Role::Viewer, routes!(end_my_other_sessions))
+        .needs(Role::Viewer, routes!(change_my_password))
+        .needs(Role::Admin, routes!(accounts))
+        .needs(Role::Admin, routes!(create_account))
+        .needs(Role::Admin, routes!(update_account))
+        .needs(Role::Admin, routes!(delete_account))
+        .needs(Role::Admin, routes!(reset_password))
+        .needs(Role::Admin, routes!(account_sessions))
+        .needs(Role::Admin, routes!(end_account_sessions))
+        .needs(Role::Admin, routes!(end_account_session))
+        .needs(Role::Admin, routes!(tokens))
+        .needs(Role::Admin, routes!(create_token))
+        .needs(Role::Admin, routes!(revoke_token))
+        .needs(Role::Admin, routes!(audit))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SignInForm {
     username: String,
     password: String,
@@ -111,8 +69,12 @@ fn local_path(next: &str) -> &str {
     }
 }
 
+/// Signs in (an HTML form, so it works before the page hydrates) and
+/// sends the browser on.
+#[utoipa::path(post, path = "/auth/sign-in", request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "On to `next`, or back to the form with what went wrong.")))]
 async fn sign_in(
-    State(auth): State<AuthService>,
+    State(ops): State<Operations>,
     headers: HeaderMap,
     connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<SignInForm>,
@@ -125,6 +87,7 @@ async fn sign_in(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|agent| agent.to_str().ok());
+    let auth = &ops.auth;
     match auth
         .sign_in(&form.username, &form.password, &address, user_agent)
         .await
@@ -165,11 +128,15 @@ async fn sign_in(
     }
 }
 
-async fn sign_out(State(auth): State<AuthService>, headers: HeaderMap) -> Response {
+#[utoipa::path(post, path = "/auth/sign-out",
+    responses((status = 303, description = "Signed out; on to the sign-in page.")))]
+async fn sign_out(State(ops): State<Operations>, headers: HeaderMap) -> Response {
+    let auth = &ops.auth;
     if let Some(secret) = session_cookie(&headers)
         && let Err(error) = auth.sign_out(secret).await
     {
-        return ApiError::internal("ending a session", error).into_response();
+        return ApiError::from(OperationError::unavailable("ending a session", error))
+            .into_response();
     }
     let mut response = Redirect::to("/sign-in").into_response();
     response.headers_mut().insert(
@@ -179,270 +146,243 @@ async fn sign_out(State(auth): State<AuthService>, headers: HeaderMap) -> Respon
     response
 }
 
-/// `GET /api/v1/me`: who the caller is and what they may do.
-async fn me(user: Option<Extension<CurrentUser>>) -> Json<Value> {
-    let user = user.map(|Extension(user)| user);
-    Json(json!({
-        "name": user.as_ref().map(|u| u.name.clone()),
-        "role": user.as_ref().and_then(|u| u.role).map(Role::name),
-        "signed_in": user.as_ref().is_some_and(|u| u.signed_in),
-    }))
+const PROBLEM_404: &str = "No such account, session or token.";
+
+/// Who the caller is and what they may do; anyone may ask.
+#[utoipa::path(get, path = "/me", tag = "accounts",
+    responses((status = 200, description = "The caller.", body = Me)))]
+async fn me(State(ops): State<Operations>, CallerOf(caller): CallerOf) -> Json<Me> {
+    Json(ops.me(&caller))
 }
 
-impl From<AccountError> for ApiError {
-    fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::Store(cause) => ApiError::internal("changing accounts", cause),
-            AccountError::Taken(_) => ApiError::Conflict(error.to_string()),
-            AccountError::Unknown(_) | AccountError::NoSuchId(_) => {
-                ApiError::NotFound(error.to_string())
-            }
-            AccountError::LastAdmin(_) => ApiError::Conflict(error.to_string()),
-            other => ApiError::Invalid(other.to_string()),
-        }
-    }
+/// The caller's account and live sessions.
+#[utoipa::path(get, path = "/me/sessions", tag = "accounts",
+    responses(
+        (status = 200, description = "The caller's account and sessions.", body = MyAccount),
+        (status = 422, description = "An API token has no account.", body = Problem),
+    ))]
+async fn my_sessions(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+) -> ApiResult<Json<MyAccount>> {
+    Ok(Json(ops.my_account(&caller).await?))
 }
 
-fn role_named(text: &str) -> Result<Role, ApiError> {
-    Role::parse(text).ok_or_else(|| ApiError::from(AccountError::BadRole(text.to_string())))
+#[utoipa::path(delete, path = "/me/sessions/{session}", tag = "accounts",
+    params(("session" = String, Path, description = "The session's id, as the list gives it.")),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
+async fn end_my_session(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(session): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    ops.end_my_sessions(&caller, Some(&session)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn accounts(State(auth): State<AuthService>) -> Result<Json<Vec<AccountView>>, ApiError> {
-    auth.accounts()
-        .await
-        .map(Json)
-        .map_err(|e| ApiError::internal("reading accounts", e))
+/// Signs out everywhere but here.
+#[utoipa::path(delete, path = "/me/sessions", tag = "accounts",
+    responses(
+        (status = 200, description = "How many sessions ended.", body = Ended),
+        (status = 422, description = "An API token has no account.", body = Problem),
+    ))]
+async fn end_my_other_sessions(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+) -> ApiResult<Json<Ended>> {
+    let ended = ops.end_my_sessions(&caller, None).await?;
+    Ok(Json(Ended { ended }))
 }
 
-#[derive(Deserialize)]
-struct NewAccount {
-    username: String,
-    password: String,
-    role: String,
+/// Changes the caller's password; their other sessions end.
+#[utoipa::path(post, path = "/me/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204, description = "Changed.")))]
+async fn change_my_password(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    ops.change_my_password(&caller, &change).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/accounts` `{"username", "password", "role"}`.
+#[utoipa::path(get, path = "/accounts", tag = "accounts", params(PageRequest),
+    responses((status = 200, description = "A page of accounts.", body = Page<AccountView>)))]
+async fn accounts(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<AccountView>>> {
+    Ok(Json(ops.accounts(&caller, &page).await?))
+}
+
+#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = NewAccount,
+    responses(
+        (status = 201, description = "The account.", body = AccountView),
+        (status = 409, description = "The name is taken.", body = Problem),
+    ))]
 async fn create_account(
-    State(auth): State<AuthService>,
-    body: Result<Json<NewAccount>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let account = json_body(
-        body,
-        r#"{"username": "ada", "password": "at least 12 characters", "role": "operator"}"#,
-    )?;
-    let role = role_named(&account.role)?;
-    let id = auth
-        .add_user(&account.username, &account.password, role)
-        .await?;
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(account): ApiJson<NewAccount>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "username": account.username, "role": role.name() })),
+        Json(ops.create_account(&caller, &account).await?),
     ))
 }
 
-/// The account after a change, as the list shows it.
-async fn account_view(auth: &AuthService, id: i64) -> Result<AccountView, ApiError> {
-    auth.accounts()
-        .await
-        .map_err(|e| ApiError::internal("reading accounts", e))?
-        .into_iter()
-        .find(|account| account.id == id)
-        .ok_or_else(|| AccountError::NoSuchId(id).into())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccountUpdate {
-    role: Option<String>,
-    disabled: Option<bool>,
-}
-
-/// `PATCH /api/v1/accounts/{id}` `{"role": "operator", "disabled": true}`
-/// (either or both). The last enabled admin can be neither demoted nor
-/// disabled: 409.
+/// Changes the role, disables (its sessions end and it cannot sign in) or
+/// enables. The last enabled admin can be neither demoted nor disabled.
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "accounts", request_body = AccountUpdate,
+    params(("id" = i64, Path, description = "The account's id.")),
+    responses(
+        (status = 200, description = "The account.", body = AccountView),
+        (status = 404, description = PROBLEM_404, body = Problem),
+        (status = 409, description = "The last enabled admin.", body = Problem),
+    ))]
 async fn update_account(
-    State(auth): State<AuthService>,
-    Path(id): Path<i64>,
-    body: Result<Json<AccountUpdate>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<AccountView>, ApiError> {
-    let update = json_body(body, r#"{"role": "operator", "disabled": false}"#)?;
-    if update.role.is_none() && update.disabled.is_none() {
-        return Err(ApiError::Invalid(
-            r#"nothing to change: send "role", "disabled" or both"#.to_string(),
-        ));
-    }
-    let role = update.role.as_deref().map(role_named).transpose()?;
-    if let Some(role) = role {
-        auth.set_role(id, role).await?;
-    }
-    if let Some(disabled) = update.disabled {
-        auth.set_disabled(id, disabled).await?;
-    }
-    account_view(&auth, id).await.map(Json)
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(update): ApiJson<AccountUpdate>,
+) -> ApiResult<Json<AccountView>> {
+    Ok(Json(ops.update_account(&caller, id, &update).await?))
 }
 
-/// `DELETE /api/v1/accounts/{id}`: the account and its sessions go; the
-/// audit trail keeps its name.
+/// The account and its sessions go; the audit trail keeps its name.
+#[utoipa::path(delete, path = "/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path, description = "The account's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = PROBLEM_404, body = Problem),
+        (status = 409, description = "The last enabled admin.", body = Problem),
+    ))]
 async fn delete_account(
-    State(auth): State<AuthService>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    auth.delete_account(id).await?;
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    ops.delete_account(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct NewPassword {
-    password: String,
-}
-
-/// `PUT /api/v1/accounts/{id}/password` `{"password"}`: every session of
-/// the account ends.
+/// Sets a new password; every session of the account ends.
+#[utoipa::path(put, path = "/accounts/{id}/password", tag = "accounts", request_body = NewPassword,
+    params(("id" = i64, Path, description = "The account's id.")),
+    responses(
+        (status = 204, description = "Set."),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
 async fn reset_password(
-    State(auth): State<AuthService>,
-    Path(id): Path<i64>,
-    body: Result<Json<NewPassword>, axum::extract::rejection::JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    let body = json_body(body, r#"{"password": "at least 12 characters"}"#)?;
-    auth.reset_password(id, &body.password).await?;
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(password): ApiJson<NewPassword>,
+) -> ApiResult<StatusCode> {
+    ops.reset_password(&caller, id, &password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/accounts/{id}/sessions", tag = "accounts",
+    params(("id" = i64, Path, description = "The account's id.")),
+    responses(
+        (status = 200, description = "Where and since when the account is signed in.", body = Vec<SessionView>),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
 async fn account_sessions(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<SessionView>>, ApiError> {
-    Ok(Json(auth.sessions(id, caller.session.as_deref()).await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(ops.account_sessions(&caller, id).await?))
 }
 
-/// `DELETE /api/v1/accounts/{id}/sessions`: signs the account out
-/// everywhere.
+/// Signs the account out everywhere.
+#[utoipa::path(delete, path = "/accounts/{id}/sessions", tag = "accounts",
+    params(("id" = i64, Path, description = "The account's id.")),
+    responses(
+        (status = 200, description = "How many sessions ended.", body = Ended),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
 async fn end_account_sessions(
-    State(auth): State<AuthService>,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    let ended = auth.end_sessions(id, None, None).await?;
-    Ok(Json(json!({ "ended": ended })))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Ended>> {
+    Ok(Json(ops.end_account_sessions(&caller, id, None).await?))
 }
 
+#[utoipa::path(delete, path = "/accounts/{id}/sessions/{session}", tag = "accounts",
+    params(
+        ("id" = i64, Path, description = "The account's id."),
+        ("session" = String, Path, description = "The session's id, as the list gives it."),
+    ),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
 async fn end_account_session(
-    State(auth): State<AuthService>,
-    Path((id, session)): Path<(i64, String)>,
-) -> Result<StatusCode, ApiError> {
-    match auth.end_sessions(id, Some(&session), None).await? {
-        0 => Err(ApiError::NotFound(format!(
-            "account {id} has no live session {session}"
-        ))),
-        _ => Ok(StatusCode::NO_CONTENT),
-    }
-}
-
-/// `GET /api/v1/me/sessions`: the caller's account and live sessions.
-async fn my_sessions(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<MyAccount>, ApiError> {
-    Ok(Json(auth.my_account(&caller).await?))
-}
-
-async fn end_my_session(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-    Path(session): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    match auth.end_my_sessions(&caller, Some(&session)).await? {
-        0 => Err(ApiError::NotFound(format!(
-            "you have no live session {session}"
-        ))),
-        _ => Ok(StatusCode::NO_CONTENT),
-    }
-}
-
-/// `DELETE /api/v1/me/sessions`: signs out everywhere but here.
-async fn end_my_other_sessions(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
-    let ended = auth.end_my_sessions(&caller, None).await?;
-    Ok(Json(json!({ "ended": ended })))
-}
-
-#[derive(Deserialize)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
-}
-
-/// `POST /api/v1/me/password` `{"current_password", "new_password"}`:
-/// the caller's other sessions end.
-async fn change_my_password(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-    body: Result<Json<PasswordChange>, axum::extract::rejection::JsonRejection>,
-) -> Result<StatusCode, ApiError> {
-    let body = json_body(
-        body,
-        r#"{"current_password": "…", "new_password": "at least 12 characters"}"#,
-    )?;
-    auth.change_own_password(&caller, &body.current_password, &body.new_password)
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath((id, session)): ApiPath<(i64, String)>,
+) -> ApiResult<StatusCode> {
+    ops.end_account_sessions(&caller, id, Some(&session))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn tokens(State(auth): State<AuthService>) -> Result<Json<Vec<TokenView>>, ApiError> {
-    auth.tokens()
-        .await
-        .map(Json)
-        .map_err(|e| ApiError::internal("reading API tokens", e))
+#[utoipa::path(get, path = "/tokens", tag = "accounts", params(PageRequest),
+    responses((status = 200, description = "A page of API tokens (never their secrets).", body = Page<TokenView>)))]
+async fn tokens(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<TokenView>>> {
+    Ok(Json(ops.tokens(&caller, &page).await?))
 }
 
-#[derive(Deserialize)]
-struct NewToken {
-    name: String,
-    role: String,
-}
-
-/// `POST /api/v1/tokens` `{"name", "role"}`: the secret is in this answer only.
+/// A new API token: its secret is in this answer only.
+#[utoipa::path(post, path = "/tokens", tag = "accounts", request_body = NewToken,
+    responses((status = 201, description = "The token and its secret.", body = CreatedToken)))]
 async fn create_token(
-    State(auth): State<AuthService>,
-    Extension(caller): Extension<Caller>,
-    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let token = json_body(body, r#"{"name": "ci-registration", "role": "operator"}"#)?;
-    let role = role_named(&token.role)?;
-    let created = auth.create_token(&token.name, role, &caller.name).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(token): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ops.create_token(&caller, &token).await?),
+    ))
 }
 
+#[utoipa::path(post, path = "/tokens/{id}/revoke", tag = "accounts",
+    params(("id" = i64, Path, description = "The token's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 404, description = PROBLEM_404, body = Problem),
+    ))]
 async fn revoke_token(
-    State(auth): State<AuthService>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    match auth.revoke_token(id).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT),
-        Ok(false) => Err(ApiError::NotFound(format!(
-            "no live API token with id {id}"
-        ))),
-        Err(error) => Err(ApiError::internal("revoking an API token", error)),
-    }
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    ops.revoke_token(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
-    before: Option<i64>,
-    limit: Option<i64>,
-}
-
-/// `GET /api/v1/audit?before=ID&limit=N`: newest first.
+/// Every change made by someone known, newest first.
+#[utoipa::path(get, path = "/audit", tag = "accounts", params(PageRequest),
+    responses((status = 200, description = "A page of audit entries.", body = Page<AuditEntryView>)))]
 async fn audit(
-    State(auth): State<AuthService>,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
-    auth.audit(query.before, query.limit.unwrap_or(100))
-        .await
-        .map(Json)
-        .map_err(|e| ApiError::internal("reading the audit trail", e))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<AuditEntryView>>> {
+    Ok(Json(ops.audit(&caller, &page).await?))
 }
 
 #[cfg(test)]

@@ -1,18 +1,45 @@
+//! Shipshape's own healthcheck, in the fleet's standard shape.
+
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::store::Store;
+use crate::operations::Operations;
 
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Shipshape's own healthcheck, in the fleet's standard shape: 200 with
-/// `{"status": "healthy"}`, or 503 naming the part that fails.
-pub async fn healthcheck(State(store): State<Store>) -> (StatusCode, Json<Value>) {
-    let failure = match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, store.ping()).await {
+/// `{"status": "healthy"}`, or what is not.
+#[derive(Serialize, ToSchema)]
+pub struct HealthAnswer {
+    /// `healthy` or `unhealthy`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<Checks>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Checks {
+    database: Check,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Check {
+    status: &'static str,
+    detail: &'static str,
+}
+
+/// 200 with `{"status": "healthy"}`, or 503 naming the part that fails.
+#[utoipa::path(get, path = "/_internal_/healthcheck",
+    responses(
+        (status = 200, description = "Healthy.", body = HealthAnswer),
+        (status = 503, description = "Unhealthy, with the part that fails.", body = HealthAnswer),
+    ))]
+pub async fn healthcheck(State(ops): State<Operations>) -> (StatusCode, Json<HealthAnswer>) {
+    let failure = match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, ops.database_answers()).await {
         Ok(Ok(())) => None,
         Ok(Err(error)) => {
             tracing::warn!("healthcheck: the database failed: {error}");
@@ -26,13 +53,24 @@ pub async fn healthcheck(State(store): State<Store>) -> (StatusCode, Json<Value>
         }
     };
     match failure {
-        None => (StatusCode::OK, Json(json!({ "status": "healthy" }))),
+        None => (
+            StatusCode::OK,
+            Json(HealthAnswer {
+                status: "healthy",
+                checks: None,
+            }),
+        ),
         Some(detail) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({
-                "status": "unhealthy",
-                "checks": { "database": { "status": "unhealthy", "detail": detail } }
-            })),
+            Json(HealthAnswer {
+                status: "unhealthy",
+                checks: Some(Checks {
+                    database: Check {
+                        status: "unhealthy",
+                        detail,
+                    },
+                }),
+            }),
         ),
     }
 }

@@ -1,230 +1,170 @@
 //! Health over HTTP: current status, history and incidents under
 //! `/api/v1`, live changes as server-sent events, and README badges.
+#![expect(
+    unused_qualifications,
+    reason = "utoipa's path macro writes the query types' paths out in full"
+)]
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use serde_json::{Value, json};
-use shipshape_types::health::{HealthSummary, IncidentView, ServiceHealth};
+use serde::Deserialize;
+use shipshape_types::health::{
+    HealthHistory, IncidentListItem, ServiceHealth, ServiceHealthSummary,
+};
+use shipshape_types::page::{Page, PageRequest};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::IntoParams;
+use utoipa_axum::routes;
 
 use super::access::ApiRoutes;
-use super::error::ApiError;
-use crate::fleet::FleetService;
+use super::error::{ApiPath, ApiQuery, ApiResult, CallerOf};
+use crate::auth::Role;
 use crate::health::badge::{health_badge, not_found_badge, uptime_badge};
-use crate::health::rollup::DAY_MS;
-use crate::health::service::{HealthService, MAX_HISTORY_POINTS, Resolution};
+use crate::operations::{BadgePeriod, HistoryQuery, Operations};
 
 pub fn api_routes() -> ApiRoutes {
     ApiRoutes::default()
-        .read("/health", fleet_health)
-        .read("/health/events", health_events)
-        .read("/incidents", fleet_incidents)
-        .read("/services/{slug}/health", service_health)
-        .read("/services/{slug}/health/history", service_history)
-        .read("/services/{slug}/incidents", service_incidents)
+        .needs(Role::Viewer, routes!(fleet_health))
+        .needs(Role::Viewer, routes!(health_events))
+        .needs(Role::Viewer, routes!(fleet_incidents))
+        .needs(Role::Viewer, routes!(service_health))
+        .needs(Role::Viewer, routes!(service_history))
+        .needs(Role::Viewer, routes!(service_incidents))
 }
 
 /// Badges go in READMEs: anyone may fetch them.
 pub fn badge_routes() -> ApiRoutes {
     ApiRoutes::default()
-        .public_read("/badge/{slug}/health.svg", health_svg)
-        .public_read("/badge/{slug}/uptime.svg", uptime_svg)
+        .public(routes!(health_svg))
+        .public(routes!(uptime_svg))
 }
 
-fn unknown(slug: &str) -> ApiError {
-    ApiError::NotFound(format!("no service with slug `{slug}`"))
-}
-
-/// `GET /api/v1/health`: every service with endpoints, its level, since
-/// when, 24-hour uptime and last hour's latency.
+/// Every service with endpoints: its level, since when, 24-hour uptime and
+/// the last hour's latency.
+#[utoipa::path(get, path = "/health", tag = "health", params(PageRequest),
+    responses((status = 200, description = "A page of services' health.", body = Page<ServiceHealthSummary>)))]
 async fn fleet_health(
-    State(fleet): State<FleetService>,
-    State(health): State<HealthService>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let mut overview = fleet
-        .overview()
-        .await
-        .map_err(|e| ApiError::internal("reading the fleet's health", e))?;
-    health
-        .annotate(&mut overview.services)
-        .await
-        .map_err(|e| ApiError::internal("reading the fleet's health", e))?;
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<ServiceHealthSummary>>> {
+    Ok(Json(ops.fleet_health(&caller, &page).await?))
+}
+
+/// Endpoints with their last answer and components, uptime over 24 h, 7 d,
+/// 30 d and 90 d, 90 days, latency, incidents.
+#[utoipa::path(get, path = "/services/{slug}/health", tag = "health",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses(
+        (status = 200, description = "The service's health.", body = ServiceHealth),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn service_health(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<ServiceHealth>> {
+    Ok(Json(ops.service_health(&caller, &slug).await?))
+}
+
+/// Counts by state, uptime and latency percentiles per bucket and endpoint.
+#[utoipa::path(get, path = "/services/{slug}/health/history", tag = "health",
+    params(("slug" = String, Path, description = "The service's slug."), HistoryQuery),
+    responses(
+        (status = 200, description = "The service's history.", body = HealthHistory),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
+async fn service_history(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> ApiResult<Json<HealthHistory>> {
+    Ok(Json(ops.health_history(&caller, &slug, &query).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct IncidentQuery {
+    /// Only incidents still open.
+    open: Option<bool>,
+    after: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+impl IncidentQuery {
+    fn page(&self) -> PageRequest {
+        PageRequest {
+            after: self.after.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+/// The fleet's incidents, newest first.
+#[utoipa::path(get, path = "/incidents", tag = "health", params(IncidentQuery),
+    responses((status = 200, description = "A page of incidents.", body = Page<IncidentListItem>)))]
+async fn fleet_incidents(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(query): ApiQuery<IncidentQuery>,
+) -> ApiResult<Json<Page<IncidentListItem>>> {
+    let open = query.open.unwrap_or(false);
     Ok(Json(
-        overview
-            .services
-            .into_iter()
-            .filter_map(|s| {
-                let summary: HealthSummary = s.health?;
-                Some(json!({ "slug": s.slug, "health": summary }))
-            })
-            .collect(),
+        ops.incidents(&caller, None, open, &query.page()).await?,
     ))
 }
 
-/// `GET /api/v1/services/{slug}/health`: endpoints with their last answer
-/// and components, uptime over 24 h/7 d/30 d/90 d, 90 days, latency, incidents.
-async fn service_health(
-    State(health): State<HealthService>,
-    Path(slug): Path<String>,
-) -> Result<Json<ServiceHealth>, ApiError> {
-    health
-        .service_health(&slug)
-        .await
-        .map_err(|e| ApiError::internal("reading a service's health", e))?
-        .map(Json)
-        .ok_or_else(|| unknown(&slug))
-}
-
-fn parse_ms(query: &HashMap<String, String>, key: &str) -> Result<Option<i64>, ApiError> {
-    query
-        .get(key)
-        .map(|v| {
-            v.trim().parse::<i64>().map_err(|_| {
-                ApiError::Invalid(format!(
-                    "`{key}` must be a Unix time in milliseconds, not `{v}`"
-                ))
-            })
-        })
-        .transpose()
-}
-
-/// `GET /api/v1/services/{slug}/health/history?from=&until=&resolution=`:
-/// counts by state, uptime and latency percentiles per bucket and
-/// endpoint. `from`/`until` are Unix ms (default: the last 24 hours);
-/// `resolution` is `minute`, `hour` or `day` (default: the finest that
-/// keeps the answer small).
-async fn service_history(
-    State(health): State<HealthService>,
-    Path(slug): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let until = parse_ms(&query, "until")?.unwrap_or_else(|| health.now_ms());
-    let from = parse_ms(&query, "from")?.unwrap_or(until - DAY_MS);
-    if from >= until {
-        return Err(ApiError::Invalid(format!(
-            "`from` ({from}) must be before `until` ({until})"
-        )));
-    }
-    let resolution = match query.get("resolution") {
-        Some(text) => Resolution::parse(text).ok_or_else(|| {
-            ApiError::Invalid(format!(
-                "`resolution` must be `minute`, `hour` or `day`, not `{text}`"
-            ))
-        })?,
-        None => Resolution::for_range(until - from),
-    };
-    if (until - from) / resolution.width_ms() > MAX_HISTORY_POINTS {
-        return Err(ApiError::Invalid(format!(
-            "that range holds more than {MAX_HISTORY_POINTS} points at this resolution; choose a coarser one"
-        )));
-    }
-    let endpoints = health
-        .history(&slug, from, until, resolution)
-        .await
-        .map_err(|e| ApiError::internal("reading health history", e))?
-        .ok_or_else(|| unknown(&slug))?;
-    Ok(Json(json!({
-        "service": slug,
-        "from": from,
-        "until": until,
-        "resolution": resolution.name(),
-        "endpoints": endpoints.into_iter().map(|e| json!({
-            "endpoint_id": e.endpoint_id,
-            "url": e.url,
-            "points": e.buckets.iter().map(|b| json!({
-                "start_ms": b.start_ms,
-                "up": b.counts.up,
-                "degraded": b.counts.degraded,
-                "down": b.counts.down,
-                "unknown": b.counts.unknown,
-                "no_data": b.counts.no_data,
-                "uptime": b.counts.uptime(),
-                "p50_ms": b.latency.percentile(0.5),
-                "p95_ms": b.latency.percentile(0.95),
-                "p99_ms": b.latency.percentile(0.99),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })))
-}
-
-fn incidents_json(incidents: Vec<(String, IncidentView)>) -> Json<Vec<Value>> {
-    Json(
-        incidents
-            .into_iter()
-            .map(|(slug, incident)| {
-                json!({
-                    "service": slug,
-                    "endpoint_url": incident.endpoint_url,
-                    "started_ms": incident.started_ms,
-                    "ended_ms": incident.ended_ms,
-                    "duration_ms": incident.ended_ms.map(|end| end - incident.started_ms),
-                    "first_detail": incident.first_detail,
-                })
-            })
-            .collect(),
-    )
-}
-
-fn open_only(query: &HashMap<String, String>) -> Result<bool, ApiError> {
-    match query.get("open").map(String::as_str) {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(ApiError::Invalid(format!(
-            "`open` must be `true` or `false`, not `{other}`"
-        ))),
-    }
-}
-
-/// `GET /api/v1/incidents?open=true`: the fleet's incidents, newest first.
-async fn fleet_incidents(
-    State(health): State<HealthService>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let incidents = health
-        .incidents(None, open_only(&query)?)
-        .await
-        .map_err(|e| ApiError::internal("listing incidents", e))?;
-    Ok(incidents_json(incidents))
-}
-
-/// `GET /api/v1/services/{slug}/incidents?open=true`.
+/// A service's incidents, newest first.
+#[utoipa::path(get, path = "/services/{slug}/incidents", tag = "health",
+    params(("slug" = String, Path, description = "The service's slug."), IncidentQuery),
+    responses(
+        (status = 200, description = "A page of incidents.", body = Page<IncidentListItem>),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+    ))]
 async fn service_incidents(
-    State(fleet): State<FleetService>,
-    State(health): State<HealthService>,
-    Path(slug): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    let open = open_only(&query)?;
-    if fleet
-        .service(&slug)
-        .await
-        .map_err(|e| ApiError::internal("listing incidents", e))?
-        .is_none()
-    {
-        return Err(unknown(&slug));
-    }
-    let incidents = health
-        .incidents(Some(&slug), open)
-        .await
-        .map_err(|e| ApiError::internal("listing incidents", e))?;
-    Ok(incidents_json(incidents))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<IncidentQuery>,
+) -> ApiResult<Json<Page<IncidentListItem>>> {
+    let open = query.open.unwrap_or(false);
+    Ok(Json(
+        ops.incidents(&caller, Some(&slug), open, &query.page())
+            .await?,
+    ))
 }
 
-/// `GET /api/v1/health/events`: a `health` event (`{"slug","level",
-/// "since_ms"}`) each time a service's health changes, for open pages.
+/// One server-sent event of the health stream.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct HealthStreamEvent {
+    /// `health` (a service's health changed) or `lagged` (the stream fell
+    /// behind: load what the page shows again).
+    event: String,
+    /// For `health`, `{"slug", "level", "since_ms"}` as JSON; for
+    /// `lagged`, `reload`.
+    data: String,
+}
+
+/// Server-sent events: a `health` event (`{"slug","level","since_ms"}`)
+/// each time a service's health changes, and a `lagged` event when the
+/// stream fell behind and the page should load what it shows again.
+#[utoipa::path(get, path = "/health/events", tag = "health",
+    responses((status = 200, description = "An event stream.", content_type = "text/event-stream", body = HealthStreamEvent)))]
 async fn health_events(
-    State(health): State<HealthService>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (receiver, closing) = health.subscribe();
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let (receiver, closing) = ops.health_changes(&caller)?;
     let stream =
         futures::stream::unfold((receiver, closing), |(mut receiver, closing)| async move {
             let received = tokio::select! {
@@ -243,7 +183,7 @@ async fn health_events(
             };
             Some((Ok(event), (receiver, closing)))
         });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// Badges are cached for a minute and revalidated by ETag.
@@ -275,47 +215,43 @@ fn svg(status: StatusCode, body: String, request: &HeaderMap) -> Response {
     (status, headers, body).into_response()
 }
 
-/// `GET /badge/{slug}/health.svg`.
+#[utoipa::path(get, path = "/badge/{slug}/health.svg",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    responses((status = 200, description = "An SVG badge.", content_type = "image/svg+xml", body = String)))]
 async fn health_svg(
-    State(health): State<HealthService>,
-    Path(slug): Path<String>,
+    State(ops): State<Operations>,
+    ApiPath(slug): ApiPath<String>,
     request: HeaderMap,
-) -> Result<Response, ApiError> {
-    let found = health
-        .badge(&slug, 1)
-        .await
-        .map_err(|e| ApiError::internal("drawing a badge", e))?;
-    Ok(match found {
+) -> ApiResult<Response> {
+    Ok(match ops.badge(&slug, BadgePeriod::Day).await? {
         Some((level, _)) => svg(StatusCode::OK, health_badge(level), &request),
         None => svg(StatusCode::NOT_FOUND, not_found_badge("health"), &request),
     })
 }
 
-/// `GET /badge/{slug}/uptime.svg?period=24h|7d|30d|90d` (default 30d).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BadgeQuery {
+    /// `24h`, `7d`, `30d` (default) or `90d`.
+    period: Option<String>,
+}
+
+#[utoipa::path(get, path = "/badge/{slug}/uptime.svg",
+    params(("slug" = String, Path, description = "The service's slug."), BadgeQuery),
+    responses((status = 200, description = "An SVG badge.", content_type = "image/svg+xml", body = String)))]
 async fn uptime_svg(
-    State(health): State<HealthService>,
-    Path(slug): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    State(ops): State<Operations>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<BadgeQuery>,
     request: HeaderMap,
-) -> Result<Response, ApiError> {
-    let period = query.get("period").map_or("30d", String::as_str);
-    let days = match period {
-        "24h" => 1,
-        "7d" => 7,
-        "30d" => 30,
-        "90d" => 90,
-        other => {
-            return Err(ApiError::Invalid(format!(
-                "`period` must be 24h, 7d, 30d or 90d, not `{other}`"
-            )));
-        }
-    };
-    let found = health
-        .badge(&slug, days)
-        .await
-        .map_err(|e| ApiError::internal("drawing a badge", e))?;
-    Ok(match found {
-        Some((_, uptime)) => svg(StatusCode::OK, uptime_badge(period, uptime), &request),
+) -> ApiResult<Response> {
+    let period = BadgePeriod::parse(query.period.as_deref().unwrap_or("30d"))?;
+    Ok(match ops.badge(&slug, period).await? {
+        Some((_, uptime)) => svg(
+            StatusCode::OK,
+            uptime_badge(period.name(), uptime),
+            &request,
+        ),
         None => svg(StatusCode::NOT_FOUND, not_found_badge("uptime"), &request),
     })
 }

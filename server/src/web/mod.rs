@@ -1,5 +1,8 @@
-//! The HTTP edge: routes, middleware and the thin handlers over the service
-//! layer. `routes::build` makes exactly the app that runs, so tests drive it.
+//! The HTTP edge: routes, middleware and thin handlers. Two doors lead in,
+//! the REST API (`*_api.rs`) and the pages' server functions
+//! (`ui_backend.rs`); both call the same `operations`, which check the
+//! caller, and render the one `OperationError` their own way (`error.rs`).
+//! `routes::build` makes exactly the app that runs, so tests drive it.
 
 pub mod access;
 mod alert_api;
@@ -9,6 +12,7 @@ mod error;
 mod health;
 mod health_api;
 mod metrics;
+pub mod openapi;
 pub mod routes;
 mod ui_backend;
 mod upgrade_api;
@@ -18,16 +22,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::alert::service::AlertService;
-use crate::auth::service::AuthService;
-use crate::common::outbound::NetworkPolicy;
-use crate::deps::service::DriftService;
-use crate::fleet::FleetService;
-use crate::health::service::HealthService;
-use crate::store::Store;
+use crate::operations::Operations;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::metrics::HttpMetrics;
-use crate::upgrade::service::UpgradeService;
 
 /// Request bodies larger than this are refused (413): nothing Shipshape
 /// accepts comes near it.
@@ -36,15 +33,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub store: Store,
-    pub fleet: FleetService,
-    pub drift: DriftService,
-    pub health: HealthService,
-    pub upgrades: UpgradeService,
-    pub alerts: AlertService,
-    pub auth: AuthService,
-    /// Where URLs entered through the API may lead.
-    pub outbound: Arc<NetworkPolicy>,
+    pub ops: Operations,
     pub metrics: Arc<HttpMetrics>,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,

@@ -16,29 +16,25 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::access::{self, ApiRoutes, Guard};
 use super::{
-    AppState, alert_api, api, auth_api, health, health_api, metrics, ui_backend, upgrade_api,
+    AppState, alert_api, api, auth_api, health, health_api, metrics, openapi, ui_backend,
+    upgrade_api,
 };
+use crate::auth::Role;
 use crate::auth::policy::{Policy, RouteRule};
 use crate::telemetry::metrics::HttpMetrics;
+use utoipa_axum::routes;
 
 /// The whole application: pages, server functions, REST API, health and
 /// metrics, with request tracing and metrics around every route.
 pub fn build(state: AppState) -> Router {
-    let ui_backend = UiBackendHandle(Arc::new(ui_backend::UiServices {
-        fleet: state.fleet.clone(),
-        drift: state.drift.clone(),
-        health: state.health.clone(),
-        upgrades: state.upgrades.clone(),
-        alerts: state.alerts.clone(),
-        auth: state.auth.clone(),
-    }));
+    let ui_backend = UiBackendHandle(Arc::new(ui_backend::UiOperations(state.ops.clone())));
     let ui_context = move || provide_context(ui_backend.clone());
     let leptos_options = state.leptos_options.clone();
     let page_routes = page_routes();
 
-    let (router, rules) = access_rules_and_router();
+    let (router, rules, document) = routes_rules_and_document();
     let guard = Guard {
-        auth: state.auth.clone(),
+        auth: state.ops.auth.clone(),
         policy: Arc::new(Policy::new(rules)),
         reads: Arc::new(access::server_fn_reads()),
     };
@@ -48,6 +44,7 @@ pub fn build(state: AppState) -> Router {
         // route (REST, server functions, pages) passes through it.
         .route_layer(middleware::from_fn_with_state(guard, access::authorize))
         .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))
+        .layer(axum::Extension(Arc::new(document)))
         .layer(RequestBodyLimitLayer::new(super::MAX_BODY_BYTES))
         .layer(middleware::map_response(security_headers))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_requests))
@@ -65,26 +62,35 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Every route the server answers besides pages and server functions, and
-/// the access rule of every route including those. The authorisation tests
-/// walk this same list.
-pub fn access_rules_and_router() -> (Router<AppState>, Vec<RouteRule>) {
-    let (api, mut rules) = api::routes()
+/// Every route the server answers besides pages and server functions, the
+/// access rule of every route including those, and the OpenAPI document of
+/// the REST API. The authorisation tests and the published document read
+/// this same list.
+pub fn routes_rules_and_document() -> (Router<AppState>, Vec<RouteRule>, utoipa::openapi::OpenApi) {
+    let (api, mut rules, described) = api::routes()
         .merge(health_api::api_routes())
         .merge(upgrade_api::api_routes())
         .merge(alert_api::api_routes())
         .merge(auth_api::api_routes())
         .into_parts("/api/v1");
-    let (top, top_rules) = ApiRoutes::default()
-        .public_read("/_internal_/healthcheck", health::healthcheck)
-        .read("/metrics", metrics::scrape)
+    let document = openapi::document(described);
+    let (top, top_rules, _) = ApiRoutes::default()
+        .public(routes!(health::healthcheck))
+        .public(routes!(openapi::serve_document))
+        .needs(Role::Viewer, routes!(metrics::scrape))
         .merge(health_api::badge_routes())
         .merge(auth_api::form_routes())
         .into_parts("");
     rules.extend(top_rules);
     rules.extend(access::server_fn_rules());
     rules.extend(access::page_rules());
-    (top.nest("/api/v1", api), rules)
+    (top.nest("/api/v1", api), rules, document)
+}
+
+/// The access rules alone (the tests walk them).
+pub fn access_rules_and_router() -> (Router<AppState>, Vec<RouteRule>) {
+    let (router, rules, _) = routes_rules_and_document();
+    (router, rules)
 }
 
 /// The app's page routes, generated once per process. Generating them runs

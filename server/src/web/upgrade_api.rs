@@ -1,184 +1,183 @@
 //! Upgrades over HTTP under `/api/v1/upgrades`: the overview, runs (list,
-//! one, start one: dry or real, for a service or the fleet), tracked PRs
-//! and the schedule. Each handler calls one function of the upgrade
-//! service.
+//! one, start one: dry or real, for a service or the fleet), tracked PRs,
+//! the schedule and waves.
+#![expect(
+    unused_qualifications,
+    reason = "utoipa's path macro writes the query types' paths out in full"
+)]
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
+use shipshape_types::page::{Page, PageRequest};
 use shipshape_types::upgrades::{
-    RunOutcomeView, ScheduleEntryView, UpgradePrView, UpgradeRunView, UpgradesOverview, WaveView,
+    NewWave, RunOutcomeView, ScheduleEntryView, StartRun, UpgradePrView, UpgradeRunView,
+    UpgradesOverview, WaveView,
 };
+use utoipa::IntoParams;
+use utoipa_axum::routes;
 
 use super::access::ApiRoutes;
-use super::error::{ApiError, json_body};
+use super::error::{ApiJson, ApiPath, ApiQuery, ApiResult, CallerOf};
 use crate::auth::Role;
-use crate::common::duration::parse_duration;
-use crate::upgrade::service::{NewWave, RunCause, UpgradeError, UpgradeService};
+use crate::operations::Operations;
 
 pub fn api_routes() -> ApiRoutes {
     ApiRoutes::default()
-        .read("/upgrades", overview)
-        .read("/upgrades/runs", runs)
-        .route(Role::Operator, Method::POST, "/upgrades/runs", start_run)
-        .read("/upgrades/runs/{id}", run)
-        .read("/upgrades/prs", prs)
-        .read("/upgrades/schedule", schedule)
-        .read("/upgrades/waves", waves)
-        .route(Role::Operator, Method::POST, "/upgrades/waves", create_wave)
-        .read("/upgrades/waves/{id}", wave)
-        .route(
-            Role::Operator,
-            Method::POST,
-            "/upgrades/waves/{id}/cancel",
-            cancel_wave,
-        )
+        .needs(Role::Viewer, routes!(overview))
+        .needs(Role::Viewer, routes!(runs))
+        .needs(Role::Operator, routes!(start_run))
+        .needs(Role::Viewer, routes!(run))
+        .needs(Role::Viewer, routes!(prs))
+        .needs(Role::Viewer, routes!(schedule))
+        .needs(Role::Viewer, routes!(waves))
+        .needs(Role::Operator, routes!(create_wave))
+        .needs(Role::Viewer, routes!(wave))
+        .needs(Role::Operator, routes!(cancel_wave))
 }
 
-impl From<UpgradeError> for ApiError {
-    fn from(error: UpgradeError) -> Self {
-        match error {
-            UpgradeError::UnknownService(slug) => {
-                ApiError::NotFound(format!("no service with slug `{slug}`"))
-            }
-            UpgradeError::UnknownRun(_) | UpgradeError::UnknownWave(_) => {
-                ApiError::NotFound(error.to_string())
-            }
-            UpgradeError::Invalid(message) => ApiError::Invalid(message),
-            UpgradeError::Busy => ApiError::Conflict(error.to_string()),
-            UpgradeError::Store(cause) => {
-                ApiError::internal("reading or recording upgrades", cause)
-            }
-        }
-    }
-}
-
+/// Everything the Upgrades page shows.
+#[utoipa::path(get, path = "/upgrades", tag = "upgrades",
+    responses((status = 200, description = "Schedule, runs, PRs and waves.", body = UpgradesOverview)))]
 async fn overview(
-    State(upgrades): State<UpgradeService>,
-) -> Result<Json<UpgradesOverview>, ApiError> {
-    Ok(Json(upgrades.overview().await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+) -> ApiResult<Json<UpgradesOverview>> {
+    Ok(Json(ops.upgrades_overview(&caller).await?))
 }
 
+/// The latest runs, newest first.
+#[utoipa::path(get, path = "/upgrades/runs", tag = "upgrades", params(PageRequest),
+    responses((status = 200, description = "A page of runs.", body = Page<UpgradeRunView>)))]
 async fn runs(
-    State(upgrades): State<UpgradeService>,
-) -> Result<Json<Vec<UpgradeRunView>>, ApiError> {
-    Ok(Json(upgrades.runs().await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<UpgradeRunView>>> {
+    Ok(Json(ops.upgrade_runs(&caller, &page).await?))
 }
 
+#[utoipa::path(get, path = "/upgrades/runs/{id}", tag = "upgrades",
+    params(("id" = i64, Path, description = "The run's id.")),
+    responses(
+        (status = 200, description = "The run and what it did.", body = UpgradeRunView),
+        (status = 404, description = "No such run.", body = shipshape_types::page::Problem),
+    ))]
 async fn run(
-    State(upgrades): State<UpgradeService>,
-    Path(id): Path<i64>,
-) -> Result<Json<UpgradeRunView>, ApiError> {
-    Ok(Json(upgrades.run_view(id).await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<UpgradeRunView>> {
+    Ok(Json(ops.upgrade_run(&caller, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StartRun {
-    /// One service's slug; absent for the whole fleet.
-    service: Option<String>,
-    #[serde(default)]
-    dry_run: bool,
-}
-
-/// `POST /api/v1/upgrades/runs`: runs now and answers with what the run
-/// did (for a dry run, every branch, diff and PR text it would write).
-/// 409 while another run is under way.
+/// Runs now and answers with what the run did (for a dry run, every
+/// branch, diff and PR text it would write).
+#[utoipa::path(post, path = "/upgrades/runs", tag = "upgrades", request_body = StartRun,
+    responses(
+        (status = 200, description = "What the run did.", body = RunOutcomeView),
+        (status = 404, description = "No such service.", body = shipshape_types::page::Problem),
+        (status = 409, description = "Another run is under way.", body = shipshape_types::page::Problem),
+    ))]
 async fn start_run(
-    State(upgrades): State<UpgradeService>,
-    body: Result<Json<StartRun>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<RunOutcomeView>), ApiError> {
-    let request = json_body(body, r#"{"service": "checkout", "dry_run": true}"#)?;
-    let outcome = upgrades
-        .run(
-            RunCause::Manual,
-            request.service.as_deref(),
-            request.dry_run,
-            false,
-        )
-        .await?;
-    Ok((StatusCode::OK, Json(outcome)))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(request): ApiJson<StartRun>,
+) -> ApiResult<Json<RunOutcomeView>> {
+    Ok(Json(ops.start_upgrade_run(&caller, &request).await?))
 }
 
-#[derive(Deserialize)]
-struct PrFilter {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PrQuery {
+    /// `pending`, `open`, `merged`, `closed` or `superseded`; all when absent.
     state: Option<String>,
+    after: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
 }
 
-const PR_STATES: [&str; 5] = ["pending", "open", "merged", "closed", "superseded"];
-
+/// The PRs Shipshape keeps, newest change first.
+#[utoipa::path(get, path = "/upgrades/prs", tag = "upgrades", params(PrQuery),
+    responses((status = 200, description = "A page of PRs.", body = Page<UpgradePrView>)))]
 async fn prs(
-    State(upgrades): State<UpgradeService>,
-    Query(filter): Query<PrFilter>,
-) -> Result<Json<Vec<UpgradePrView>>, ApiError> {
-    if let Some(state) = &filter.state
-        && !PR_STATES.contains(&state.as_str())
-    {
-        return Err(ApiError::Invalid(format!(
-            "`{state}` is not a PR state; use one of {}",
-            PR_STATES.join(", ")
-        )));
-    }
-    Ok(Json(upgrades.prs(filter.state.as_deref()).await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(query): ApiQuery<PrQuery>,
+) -> ApiResult<Json<Page<UpgradePrView>>> {
+    let page = PageRequest {
+        after: query.after,
+        limit: query.limit,
+    };
+    Ok(Json(
+        ops.upgrade_prs(&caller, query.state.as_deref(), &page)
+            .await?,
+    ))
 }
 
+/// Each service's schedule and next run.
+#[utoipa::path(get, path = "/upgrades/schedule", tag = "upgrades", params(PageRequest),
+    responses((status = 200, description = "A page of schedule entries.", body = Page<ScheduleEntryView>)))]
 async fn schedule(
-    State(upgrades): State<UpgradeService>,
-) -> Result<Json<Vec<ScheduleEntryView>>, ApiError> {
-    Ok(Json(upgrades.schedule().await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<ScheduleEntryView>>> {
+    Ok(Json(ops.upgrade_schedule(&caller, &page).await?))
 }
 
-async fn waves(State(upgrades): State<UpgradeService>) -> Result<Json<Vec<WaveView>>, ApiError> {
-    Ok(Json(upgrades.waves().await?))
+#[utoipa::path(get, path = "/upgrades/waves", tag = "upgrades", params(PageRequest),
+    responses((status = 200, description = "A page of waves, newest first.", body = Page<WaveView>)))]
+async fn waves(
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> ApiResult<Json<Page<WaveView>>> {
+    Ok(Json(ops.waves(&caller, &page).await?))
 }
 
+#[utoipa::path(get, path = "/upgrades/waves/{id}", tag = "upgrades",
+    params(("id" = i64, Path, description = "The wave's id.")),
+    responses(
+        (status = 200, description = "The wave, tier by tier.", body = WaveView),
+        (status = 404, description = "No such wave.", body = shipshape_types::page::Problem),
+    ))]
 async fn wave(
-    State(upgrades): State<UpgradeService>,
-    Path(id): Path<i64>,
-) -> Result<Json<WaveView>, ApiError> {
-    Ok(Json(upgrades.wave(id).await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<WaveView>> {
+    Ok(Json(ops.wave(&caller, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateWave {
-    ecosystem: String,
-    package: String,
-    target: String,
-    /// `24h`, `3d`; default `[upgrades] wave_soak`.
-    soak: Option<String>,
-}
-
-/// `POST /api/v1/upgrades/waves`: starts a wave and opens the first tier's PRs.
+/// Starts a wave and opens the first tier's PRs.
+#[utoipa::path(post, path = "/upgrades/waves", tag = "upgrades", request_body = NewWave,
+    responses(
+        (status = 201, description = "The wave.", body = WaveView),
+        (status = 409, description = "An upgrade run is under way.", body = shipshape_types::page::Problem),
+    ))]
 async fn create_wave(
-    State(upgrades): State<UpgradeService>,
-    body: Result<Json<CreateWave>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<WaveView>), ApiError> {
-    let request = json_body(
-        body,
-        r#"{"ecosystem": "cargo", "package": "serde", "target": "1.0.230", "soak": "24h"}"#,
-    )?;
-    let soak = request
-        .soak
-        .as_deref()
-        .map(parse_duration)
-        .transpose()
-        .map_err(|e| ApiError::Invalid(format!("soak: {e}")))?;
-    let wave = upgrades
-        .create_wave(&NewWave {
-            ecosystem: &request.ecosystem,
-            package: &request.package,
-            target: &request.target,
-            soak,
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(wave)))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiJson(request): ApiJson<NewWave>,
+) -> ApiResult<(StatusCode, Json<WaveView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ops.create_wave(&caller, &request).await?),
+    ))
 }
 
+#[utoipa::path(post, path = "/upgrades/waves/{id}/cancel", tag = "upgrades",
+    params(("id" = i64, Path, description = "The wave's id.")),
+    responses(
+        (status = 200, description = "The wave, cancelled.", body = WaveView),
+        (status = 404, description = "No such wave.", body = shipshape_types::page::Problem),
+    ))]
 async fn cancel_wave(
-    State(upgrades): State<UpgradeService>,
-    Path(id): Path<i64>,
-) -> Result<Json<WaveView>, ApiError> {
-    Ok(Json(upgrades.cancel_wave(id).await?))
+    State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<WaveView>> {
+    Ok(Json(ops.cancel_wave(&caller, id).await?))
 }

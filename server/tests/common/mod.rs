@@ -22,6 +22,7 @@ use shipshape_server::deps::service::{DriftService, registries_from_config, sour
 use shipshape_server::deps::settings::RegistryConfig;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::fleet::spec::ServiceSpec;
+use shipshape_server::operations::Operations;
 use shipshape_server::store::Store;
 use shipshape_server::telemetry::metrics::HttpMetrics;
 use shipshape_server::web::AppState;
@@ -228,35 +229,37 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             .output_name("shipshape")
             .site_root("target/site")
             .build(),
-        health: shipshape_server::health::service::HealthService::new(
-            store.clone(),
-            Arc::new(shipshape_server::common::clock::SystemClock),
-        ),
-        // Registries and GitHub nowhere: pages and the API answer from the store.
-        upgrades: upgrade_service(
-            store.clone(),
-            Arc::new(shipshape_server::common::clock::SystemClock),
-            "http://127.0.0.1:9",
-            &std::env::temp_dir().join("shipshape-test-cache"),
-            shipshape_server::upgrade::settings::UpgradeSettings::default(),
-        ),
-        alerts: shipshape_server::alert::service::AlertService::new(
-            store.clone(),
-            Arc::new(shipshape_server::common::clock::SystemClock),
-            shipshape_server::alert::settings::AlertSettings::default(),
-            Arc::default(),
-        ),
-        auth: shipshape_server::auth::service::AuthService::new(
-            store.clone(),
-            Arc::new(shipshape_server::common::clock::SystemClock),
-            shipshape_server::auth::settings::AuthSettings::default(),
-        ),
-        // The fakes listen on loopback, which the default policy refuses;
-        // `access.rs` tests the default.
-        outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
-        store,
-        fleet,
-        drift,
+        ops: Operations {
+            health: shipshape_server::health::service::HealthService::new(
+                store.clone(),
+                Arc::new(shipshape_server::common::clock::SystemClock),
+            ),
+            // Registries and GitHub nowhere: pages and the API answer from the store.
+            upgrades: upgrade_service(
+                store.clone(),
+                Arc::new(shipshape_server::common::clock::SystemClock),
+                "http://127.0.0.1:9",
+                &std::env::temp_dir().join("shipshape-test-cache"),
+                shipshape_server::upgrade::settings::UpgradeSettings::default(),
+            ),
+            alerts: shipshape_server::alert::service::AlertService::new(
+                store.clone(),
+                Arc::new(shipshape_server::common::clock::SystemClock),
+                shipshape_server::alert::settings::AlertSettings::default(),
+                Arc::default(),
+            ),
+            auth: shipshape_server::auth::service::AuthService::new(
+                store.clone(),
+                Arc::new(shipshape_server::common::clock::SystemClock),
+                shipshape_server::auth::settings::AuthSettings::default(),
+            ),
+            // The fakes listen on loopback, which the default policy refuses;
+            // `access.rs` tests the default.
+            outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
+            store,
+            fleet,
+            drift,
+        },
         metrics: Arc::new(HttpMetrics::default()),
         checks: Arc::default(),
     }
@@ -276,7 +279,7 @@ pub async fn demo_state(
         .expect("sync");
     let drift = drift_service(store.clone(), clock, None, Path::new("/nonexistent"));
     let mut state = app_state(store.clone(), fleet, drift);
-    state.auth = shipshape_server::auth::service::AuthService::new(
+    state.ops.auth = shipshape_server::auth::service::AuthService::new(
         store,
         Arc::new(shipshape_server::common::clock::SystemClock),
         auth,
@@ -289,6 +292,7 @@ pub async fn demo_state(
 /// The access tests use `routes::build` directly instead.
 pub async fn admin_app(state: AppState) -> Router {
     let token = state
+        .ops
         .auth
         .create_token("tests", shipshape_server::auth::Role::Admin, "tests")
         .await

@@ -3,12 +3,12 @@
 //! for the pure `wave::decide`, and opening the PRs it asks for.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use shipshape_types::health::HealthLevel;
-use shipshape_types::upgrades::{WaveServiceView, WaveTierView, WaveView};
+use shipshape_types::upgrades::{NewWave, WaveServiceView, WaveTierView, WaveView};
 
 use super::{PrError, PrTarget, RunCause, UpgradeError, UpgradeService, github_base};
+use crate::common::duration::parse_duration;
 use crate::deps::model::Ecosystem;
 use crate::deps::read::read_snapshot;
 use crate::fleet::spec::RepositorySource;
@@ -20,15 +20,6 @@ use crate::upgrade::prepare::{Repository, prepare_group};
 use crate::upgrade::store::StoredWave;
 use crate::upgrade::versions::compare;
 use crate::upgrade::wave::{HealthFact, Participant, PrFact, WaveDecision, decide};
-
-/// A wave asked for through the API or the page.
-pub struct NewWave<'a> {
-    pub ecosystem: &'a str,
-    pub package: &'a str,
-    pub target: &'a str,
-    /// `None`: `[upgrades] wave_soak`.
-    pub soak: Option<Duration>,
-}
 
 /// What every wave reads of the fleet.
 struct FleetNow {
@@ -50,9 +41,15 @@ struct Facts {
 
 impl UpgradeService {
     /// Starts a wave and opens the first tier's PRs.
-    pub async fn create_wave(&self, new: &NewWave<'_>) -> Result<WaveView, UpgradeError> {
+    /// Both doors send the request as it came: an empty or absent soak is
+    /// `[upgrades] wave_soak`.
+    pub async fn create_wave(&self, new: &NewWave) -> Result<WaveView, UpgradeError> {
         let invalid = |message: String| UpgradeError::Invalid(message);
-        let ecosystem = Ecosystem::from_config_name(new.ecosystem).ok_or_else(|| {
+        let soak = match new.soak.as_deref().map(str::trim) {
+            None | Some("") => self.settings().wave_soak,
+            Some(text) => parse_duration(text).map_err(|e| invalid(format!("soak: {e}")))?,
+        };
+        let ecosystem = Ecosystem::from_config_name(new.ecosystem.trim()).ok_or_else(|| {
             invalid(format!(
                 "`{}` is not an ecosystem; use one of {}",
                 new.ecosystem,
@@ -81,7 +78,6 @@ impl UpgradeService {
                 new.ecosystem
             ))
         })?;
-        let soak = new.soak.unwrap_or(self.settings().wave_soak);
         let id = self
             .inner
             .store

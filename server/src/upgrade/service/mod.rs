@@ -34,8 +34,6 @@ use crate::upgrade::store::{NewPr, StoredPr, StoredRun};
 
 mod campaign;
 
-pub use campaign::NewWave;
-
 const RUNS_SHOWN: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
