@@ -4,11 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use shipshape_server::auth::Role;
-use shipshape_server::auth::service::AuthService;
-use shipshape_server::common::clock::SystemClock;
 use shipshape_server::config::{self, ENV_SETTINGS};
-use shipshape_server::deps::scan;
 use shipshape_server::serve;
+use shipshape_server::serve::commands::{self, UserAction};
 use shipshape_server::telemetry::logging;
 use shipshape_types::drift::Gap;
 
@@ -120,18 +118,6 @@ enum UserCommand {
     Enable { name: String },
 }
 
-/// One line of standard input, without its line ending.
-fn password_from_stdin(name: &str) -> anyhow::Result<String> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if std::io::stdin().is_terminal() {
-        eprint!("password for {name} (at least 12 characters; it is shown as you type): ");
-        std::io::stderr().flush()?;
-    }
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
 fn env_help() -> String {
     let lines: Vec<String> = ENV_SETTINGS
         .iter()
@@ -166,7 +152,6 @@ fn main() -> ExitCode {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
-
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -177,125 +162,68 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut over_budget = false;
-    let result = runtime.block_on(async {
+    let config = &config;
+    let env = &env;
+    let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve => serve::serve(config, fleet_text, &env).await,
-            Command::Scan { target, json } => {
-                let now = shipshape_server::common::clock::Clock::now_ms(&SystemClock);
-                let result = scan::scan(&target, &config.drift, &env, now)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot scan {target}: {e}"))?;
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "dependencies": result.dependencies, "problems": result.problems })
-                    );
-                } else {
-                    print!("{}", scan::render_table(&result, now));
-                }
-                Ok(())
+            Command::Serve => serve::serve(config.clone(), fleet_text, env)
+                .await
+                .map(|()| true),
+            Command::Scan { target, json } => commands::scan(config, env, &target, json).await,
+            Command::Check {
+                target,
+                max_libyear,
+                fail_on,
+            } => {
+                let fail_on = fail_on.as_deref().and_then(Gap::parse);
+                commands::check(config, env, &target, max_libyear, fail_on).await
             }
-            Command::Check { target, max_libyear, fail_on } => {
-                let now = shipshape_server::common::clock::Clock::now_ms(&SystemClock);
-                let result = scan::scan(&target, &config.drift, &env, now)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot check {target}: {e}"))?;
-                print!("{}", scan::render_table(&result, now));
-                let reasons = scan::over_budget(&result.dependencies, max_libyear, fail_on.as_deref().and_then(Gap::parse));
-                if reasons.is_empty() {
-                    println!("within budget");
-                } else {
-                    for reason in &reasons {
-                        println!("over budget: {reason}");
-                    }
-                    over_budget = true;
-                }
-                Ok(())
-            }
-            Command::Upgrade { service, dry_run, json } => {
-                let outcome = serve::upgrade_once(&config, &env, service.as_deref(), dry_run).await?;
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&outcome)?);
-                } else {
-                    print!("{}", shipshape_server::upgrade::report::render_outcome(&outcome));
-                }
-                if outcome.run.status != "done" {
-                    over_budget = true;
-                }
-                Ok(())
-            }
-            Command::User { action } => {
-                let store = serve::open_store(&config).await?;
-                let auth = AuthService::new(store.clone(), std::sync::Arc::new(SystemClock), config.fleet.initial.auth.clone());
-                match action {
-                    UserCommand::Add { name, admin, role } => {
-                        let role = if admin { Role::Admin } else { role.as_deref().and_then(Role::parse).unwrap_or(Role::Viewer) };
-                        let password = password_from_stdin(&name)?;
-                        auth.add_user(&name, &password, role).await?;
-                        println!("created {} account {name}", role.name());
-                    }
-                    UserCommand::Password { name } => {
-                        let password = password_from_stdin(&name)?;
-                        auth.set_password(&name, &password).await?;
-                        println!("changed the password of {name} and ended its sessions");
-                    }
-                    UserCommand::List => {
-                        for account in auth.accounts().await? {
-                            let state = match &account.disabled {
-                                Some(when) => format!("disabled since {when}"),
-                                None => format!("{} live session(s)", account.live_sessions),
-                            };
-                            let last = account.last_sign_in.as_deref().unwrap_or("never");
-                            println!("{:<24} {:<9} last sign-in {last:<20} {state}", account.username, account.role.name());
-                        }
-                    }
-                    UserCommand::Role { name, role } => {
-                        let role = Role::parse(&role).unwrap_or(Role::Viewer);
-                        auth.set_role(auth.account_id(&name).await?, role).await?;
-                        println!("{name} is now {}", role.name());
-                    }
-                    UserCommand::Disable { name } => {
-                        auth.set_disabled(auth.account_id(&name).await?, true).await?;
-                        println!("disabled {name} and ended its sessions");
-                    }
-                    UserCommand::Enable { name } => {
-                        auth.set_disabled(auth.account_id(&name).await?, false).await?;
-                        println!("enabled {name}");
-                    }
-                }
-                store.close().await;
-                Ok(())
-            }
+            Command::Upgrade {
+                service,
+                dry_run,
+                json,
+            } => commands::upgrade(config, env, service.as_deref(), dry_run, json).await,
+            Command::User { action } => commands::user(config, action.into()).await,
             Command::Token { name, role } => {
-                let store = serve::open_store(&config).await?;
-                let auth = AuthService::new(store.clone(), std::sync::Arc::new(SystemClock), config.fleet.initial.auth.clone());
-                let role = Role::parse(&role).unwrap_or(Role::Viewer);
-                let created = auth.create_token(&name, role, "command line").await?;
-                eprintln!("created {} token {name}; it is shown this once:", role.name());
-                println!("{}", created.secret);
-                store.close().await;
-                Ok(())
+                commands::token(config, &name, role_named(&role)).await
             }
-            Command::Migrate => {
-                let store = serve::open_store(&config).await?;
-                println!(
-                    "{} database {} is up to date ({} migrations known)",
-                    store.backend().name(),
-                    config.database.url,
-                    store.known_migrations().len()
-                );
-                store.close().await;
-                Ok(())
-            }
+            Command::Migrate => commands::migrate(config).await,
         }
     });
     match result {
-        Ok(()) if over_budget => ExitCode::FAILURE,
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("shipshape: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// A role clap has already checked.
+fn role_named(text: &str) -> Role {
+    Role::parse(text).unwrap_or(Role::Viewer)
+}
+
+impl From<UserCommand> for UserAction {
+    fn from(command: UserCommand) -> UserAction {
+        match command {
+            UserCommand::Add { name, admin, role } => UserAction::Add {
+                name,
+                role: if admin {
+                    Role::Admin
+                } else {
+                    role.as_deref().map_or(Role::Viewer, role_named)
+                },
+            },
+            UserCommand::Password { name } => UserAction::Password { name },
+            UserCommand::List => UserAction::List,
+            UserCommand::Role { name, role } => UserAction::Role {
+                name,
+                role: role_named(&role),
+            },
+            UserCommand::Disable { name } => UserAction::Disable { name },
+            UserCommand::Enable { name } => UserAction::Enable { name },
         }
     }
 }

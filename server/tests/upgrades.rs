@@ -16,6 +16,7 @@ use shipshape_server::config::parse_fleet_file;
 use shipshape_server::fleet::FleetService;
 use shipshape_server::upgrade::service::{RunCause, UpgradeService};
 use shipshape_server::upgrade::settings::UpgradeSettings;
+use shipshape_types::upgrades::{EventLevel, PrState, PrStep, RunStatus, WaveState, WaveTierState};
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 const REPO: &str = "acme/checkout";
@@ -174,9 +175,11 @@ async fn a_run_opens_one_pr_per_group_and_later_runs_update_supersede_and_track_
             .await
             .expect("run");
         assert_eq!(
-            outcome.run.status, "done",
+            outcome.run.status,
+            RunStatus::Done,
             "{}: {:?}",
-            db.label, outcome.run
+            db.label,
+            outcome.run
         );
         let pulls = open_pulls(fakes);
         assert_eq!(
@@ -232,12 +235,12 @@ async fn a_run_opens_one_pr_per_group_and_later_runs_update_supersede_and_track_
                     .contains("<!-- shipshape: service=checkout group=minor-patch -->")
             );
         }
-        let tracked = setup.upgrades.prs(Some("open")).await.expect("prs");
+        let tracked = setup.upgrades.prs(Some(PrState::Open)).await.expect("prs");
         assert_eq!(tracked.len(), 3);
         assert!(
             tracked
                 .iter()
-                .all(|pr| pr.step == "complete" && pr.number.is_some())
+                .all(|pr| pr.step == PrStep::Complete && pr.number.is_some())
         );
 
         // Nothing new: nothing is written.
@@ -331,7 +334,7 @@ async fn a_run_opens_one_pr_per_group_and_later_runs_update_supersede_and_track_
         let state_of = |group: &str| {
             all.iter()
                 .filter(|p| p.group == group)
-                .map(|p| p.state.as_str())
+                .map(|p| p.state.name())
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -444,7 +447,11 @@ async fn rate_limits_are_waited_for_and_writes_stay_under_the_secondary_limit() 
         outcome.run.events
     );
     assert!(
-        outcome.run.events.iter().all(|e| e.level != "error"),
+        outcome
+            .run
+            .events
+            .iter()
+            .all(|e| e.level != EventLevel::Error),
         "{:?}",
         outcome.run.events
     );
@@ -504,7 +511,7 @@ async fn a_run_killed_at_any_write_is_finished_by_the_next_without_duplicates() 
                 "write {nth} (carried out: {applied}): {:?}",
                 finish.run.events
             );
-            let tracked = setup.upgrades.prs(Some("open")).await.expect("prs");
+            let tracked = setup.upgrades.prs(Some(PrState::Open)).await.expect("prs");
             let numbers: Vec<(String, i64)> = tracked
                 .iter()
                 .map(|p| (p.branch.clone(), p.number.unwrap_or(-1)))
@@ -523,7 +530,7 @@ async fn a_run_killed_at_any_write_is_finished_by_the_next_without_duplicates() 
                 sorted(on_github),
                 "write {nth} (carried out: {applied})"
             );
-            assert!(tracked.iter().all(|p| p.step == "complete"));
+            assert!(tracked.iter().all(|p| p.step == PrStep::Complete));
         }
     }
 }
@@ -704,18 +711,14 @@ repository = "github:acme/ledger"
             })
             .await
             .expect("wave");
-        let tiers: Vec<(u8, String)> = wave
+        let tiers: Vec<(u8, &str)> = wave
             .tiers
             .iter()
-            .map(|t| (t.tier, t.state.clone()))
+            .map(|t| (t.tier, t.state.name()))
             .collect();
         assert_eq!(
             tiers,
-            [
-                (5, "rolling-out".to_string()),
-                (3, "waiting".into()),
-                (1, "waiting".into())
-            ],
+            [(5, "rolling-out"), (3, "waiting"), (1, "waiting")],
             "{}",
             db.label
         );
@@ -757,8 +760,8 @@ repository = "github:acme/ledger"
             }
         }
         let done = setup.upgrades.wave(wave.id).await.expect("wave");
-        assert_eq!(done.state, "done", "{done:?}");
-        assert!(done.tiers.iter().all(|t| t.state == "done"));
+        assert_eq!(done.state, WaveState::Done, "{done:?}");
+        assert!(done.tiers.iter().all(|t| t.state == WaveTierState::Done));
         db.cleanup().await;
     }
 }

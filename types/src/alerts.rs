@@ -91,7 +91,7 @@ pub struct MaintenanceView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub id: i64,
-    pub event_type: String,
+    pub event_type: crate::journal::EventType,
     pub service: Option<String>,
     pub at_ms: i64,
     pub summary: String,
@@ -143,7 +143,7 @@ pub struct NewSubscription {
 pub struct SubscriptionView {
     pub id: i64,
     pub url: String,
-    pub types: Vec<String>,
+    pub types: Vec<crate::journal::EventType>,
     pub signed: bool,
     pub created_ms: i64,
 }

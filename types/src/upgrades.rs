@@ -5,6 +5,95 @@ use serde::{Deserialize, Serialize};
 
 use crate::drift::{Ecosystem, Gap};
 
+crate::named_enum! {
+    /// Who asked for a run.
+    pub enum RunCause {
+        Schedule = "schedule",
+        Manual = "manual",
+        Wave = "wave",
+    }
+}
+
+crate::named_enum! {
+    /// Where a run stands.
+    pub enum RunStatus {
+        Running = "running",
+        Done = "done",
+        /// No service could be upgraded.
+        Failed = "failed",
+        /// The server stopped while it ran; the next run finishes its PRs.
+        Interrupted = "interrupted",
+    }
+}
+
+crate::named_enum! {
+    /// How much a line of a run's journal matters.
+    pub enum EventLevel {
+        Info = "info",
+        Warning = "warning",
+        Error = "error",
+    }
+}
+
+crate::named_enum! {
+    /// Where an upgrade PR stands.
+    pub enum PrState {
+        /// Planned, not yet opened on the code host.
+        Pending = "pending",
+        Open = "open",
+        Merged = "merged",
+        /// Closed by a person without merging: its versions are not
+        /// proposed again.
+        Closed = "closed",
+        /// Closed by Shipshape: no longer needed, or replaced.
+        Superseded = "superseded",
+    }
+}
+
+crate::named_enum! {
+    /// The last step of writing a PR that is done, so that a run cut short
+    /// is finished, not repeated.
+    pub enum PrStep {
+        Planned = "planned",
+        Committed = "committed",
+        Pushed = "pushed",
+        Opened = "opened",
+        Complete = "complete",
+    }
+}
+
+crate::named_enum! {
+    pub enum WaveState {
+        Active = "active",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
+crate::named_enum! {
+    /// Where one service of a wave stands.
+    pub enum WaveServiceState {
+        Waiting = "waiting",
+        PrOpen = "pr-open",
+        Soaking = "soaking",
+        Done = "done",
+        /// Its PR was closed without merging.
+        Closed = "closed",
+        /// Unhealthy after its merge.
+        Failed = "failed",
+    }
+}
+
+crate::named_enum! {
+    /// Where one tier of a wave stands.
+    pub enum WaveTierState {
+        Waiting = "waiting",
+        RollingOut = "rolling-out",
+        Halted = "halted",
+        Done = "done",
+    }
+}
+
 /// One bump of one dependency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -30,10 +119,9 @@ pub struct UpgradePrView {
     pub title: String,
     pub number: Option<i64>,
     pub url: Option<String>,
-    /// `pending`, `open`, `merged`, `closed` (by a person) or `superseded`.
-    pub state: String,
-    /// The last step written: `planned`, `committed`, `pushed`, `opened`, `complete`.
-    pub step: String,
+    pub state: PrState,
+    /// The last step written.
+    pub step: PrStep,
     pub created_ms: i64,
     pub updated_ms: i64,
     pub opened_ms: Option<i64>,
@@ -50,8 +138,7 @@ pub struct UpgradePrView {
 pub struct RunEventView {
     pub at_ms: i64,
     pub service: Option<String>,
-    /// `info`, `warning` or `error`.
-    pub level: String,
+    pub level: EventLevel,
     pub message: String,
 }
 
@@ -59,15 +146,13 @@ pub struct RunEventView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpgradeRunView {
     pub id: i64,
-    /// `schedule`, `manual` or `wave`.
-    pub cause: String,
+    pub cause: RunCause,
     /// The one service the run was for; `None` for the fleet.
     pub scope: Option<String>,
     pub dry_run: bool,
     pub started_ms: i64,
     pub finished_ms: Option<i64>,
-    /// `running`, `done`, `failed` or `interrupted`.
-    pub status: String,
+    pub status: RunStatus,
     pub error: Option<String>,
     pub events: Vec<RunEventView>,
 }
@@ -144,8 +229,7 @@ pub struct WaveServiceView {
     pub service: String,
     pub tier: u8,
     pub current: String,
-    /// `waiting`, `pr-open`, `merged`, `soaking`, `done`, `closed` or `failed`.
-    pub state: String,
+    pub state: WaveServiceState,
     pub pr_url: Option<String>,
     pub merged_ms: Option<i64>,
     /// Why it is in that state ("healthy since …", "down since …").
@@ -156,8 +240,7 @@ pub struct WaveServiceView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaveTierView {
     pub tier: u8,
-    /// `waiting`, `rolling-out`, `soaking` or `done`.
-    pub state: String,
+    pub state: WaveTierState,
     pub services: Vec<WaveServiceView>,
 }
 
@@ -170,8 +253,7 @@ pub struct WaveView {
     pub target: String,
     pub soak_ms: i64,
     pub created_ms: i64,
-    /// `active`, `done` or `cancelled`.
-    pub state: String,
+    pub state: WaveState,
     pub tiers: Vec<WaveTierView>,
 }
 

@@ -365,7 +365,7 @@ fn EventList(events: Vec<EventView>) -> impl IntoView {
                         <td class="muted">{event.id}</td>
                         <td>{utc_timestamp(event.at_ms)}</td>
                         <td>{event.service.map(|s| view! { <a href=format!("/services/{s}")>{s.clone()}</a> })}</td>
-                        <td><code class="small">{event.event_type}</code>" "{event.summary}</td>
+                        <td><code class="small">{event.event_type.name()}</code>" "{event.summary}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

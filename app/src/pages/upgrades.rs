@@ -12,8 +12,8 @@ use crate::components::service_bits::ErrorPanel;
 use shipshape_types::auth::Role;
 use shipshape_types::format::{plural, utc_timestamp};
 use shipshape_types::upgrades::{
-    GroupPreviewView, RunOutcomeView, ScheduleEntryView, ServicePreviewView, UpgradePrView,
-    UpgradeRunView, UpgradesOverview, WaveView,
+    EventLevel, GroupPreviewView, PrState, RunOutcomeView, ScheduleEntryView, ServicePreviewView,
+    UpgradePrView, UpgradeRunView, UpgradesOverview, WaveView,
 };
 
 #[component]
@@ -64,13 +64,13 @@ fn Overview(
     let open: Vec<UpgradePrView> = overview
         .prs
         .iter()
-        .filter(|p| p.state == "open" || p.state == "pending")
+        .filter(|p| matches!(p.state, PrState::Open | PrState::Pending))
         .cloned()
         .collect();
     let closed: Vec<UpgradePrView> = overview
         .prs
         .iter()
-        .filter(|p| p.state != "open" && p.state != "pending")
+        .filter(|p| !matches!(p.state, PrState::Open | PrState::Pending))
         .take(20)
         .cloned()
         .collect();
@@ -282,7 +282,7 @@ fn PrTable(prs: Vec<UpgradePrView>, empty: &'static str, testid: &'static str) -
                             <td>{link}</td>
                             <td>{pr.title.clone()}{pr.note.clone().map(|note| view! { <div class="muted small">{note}</div> })}</td>
                             <td class="small">{updates}</td>
-                            <td><span class=format!("pr-state pr-{}", pr.state)>{pr.state.clone()}</span></td>
+                            <td><span class=format!("pr-state pr-{}", pr.state)>{pr.state.name()}</span></td>
                             <td>{pr.opened_ms.map(utc_timestamp).unwrap_or_default()}</td>
                             <td>{utc_timestamp(pr.updated_ms)}</td>
                         </tr>
@@ -338,7 +338,7 @@ fn RunList(runs: Vec<UpgradeRunView>) -> impl IntoView {
             {runs.into_iter().map(|run| {
                 let scope = run.scope.clone().unwrap_or_else(|| "whole fleet".into());
                 let kind = if run.dry_run { "preview" } else { "run" };
-                let errors = run.events.iter().filter(|e| e.level == "error").count();
+                let errors = run.events.iter().filter(|e| e.level == EventLevel::Error).count();
                 view! {
                     <li>
                         <details>
@@ -401,17 +401,17 @@ fn WaveList(waves: Vec<WaveView>) -> impl IntoView {
                 <article class="wave" data-testid="wave">
                     <h3>
                         {format!("Wave {}: {} {} → {}", wave.id, wave.ecosystem, wave.package, wave.target)}
-                        <span class=format!("pr-state wave-{}", wave.state)>{wave.state.clone()}</span>
+                        <span class=format!("pr-state wave-{}", wave.state)>{wave.state.name()}</span>
                     </h3>
                     <p class="muted">{format!("Started {} · soak {soak_hours:.0} h", utc_timestamp(wave.created_ms))}</p>
                     <ol class="wave-tiers">
                         {wave.tiers.into_iter().map(|tier| view! {
-                            <li data-testid="wave-tier" data-state=tier.state.clone()>
-                                <strong>{format!("Tier {}", tier.tier)}</strong>" · "{tier.state.clone()}
+                            <li data-testid="wave-tier" data-state=tier.state.name()>
+                                <strong>{format!("Tier {}", tier.tier)}</strong>" · "{tier.state.name()}
                                 <ul>
                                     {tier.services.into_iter().map(|s| view! {
                                         <li>
-                                            {s.service.clone()}" ("{s.current.clone()}"): "{s.state.clone()}
+                                            {s.service.clone()}" ("{s.current.clone()}"): "{s.state.name()}
                                             {s.pr_url.clone().map(|url| view! { " · " <a href=url rel="noopener noreferrer">"PR"</a> })}
                                             {s.detail.clone().map(|d| view! { <span class="muted">{format!(" · {d}")}</span> })}
                                         </li>

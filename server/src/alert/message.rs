@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::store::StoredEvent;
-use crate::store::event_types as types;
+use shipshape_types::journal::EventType;
 
 /// One event in a message, and why it is sent (`firing`, `reminder`,
 /// `resolved`, or `event` for subscribers).
@@ -79,10 +79,10 @@ struct AlertLine {
 fn alert_line(item: &Item) -> AlertLine {
     let payload = &item.event.payload;
     let text = |key: &str| payload[key].as_str().unwrap_or_default().to_string();
-    let (mark, word) = match (item.event.event_type.as_str(), item.kind.as_str()) {
-        (types::ALERT_RESOLVED, _) => ("✅", "RESOLVED"),
-        (_, "reminder") | (types::ALERT_REMINDER, _) => ("🔁", "STILL FIRING"),
-        (types::ALERT_FIRING, _) => ("🔴", "FIRING"),
+    let (mark, word) = match (item.event.event_type, item.kind.as_str()) {
+        (EventType::AlertResolved, _) => ("✅", "RESOLVED"),
+        (_, "reminder") | (EventType::AlertReminder, _) => ("🔁", "STILL FIRING"),
+        (EventType::AlertFiring, _) => ("🔴", "FIRING"),
         _ => ("•", "EVENT"),
     };
     AlertLine {
@@ -213,10 +213,10 @@ pub fn email(message: &Outgoing) -> (String, String) {
 mod tests {
     use super::*;
 
-    fn alert_event(id: i64, event_type: &str, service: &str) -> StoredEvent {
+    fn alert_event(id: i64, event_type: EventType, service: &str) -> StoredEvent {
         StoredEvent {
             id,
-            event_type: event_type.into(),
+            event_type,
             service: Some(service.into()),
             team: Some("payments".into()),
             at_ms: 1_795_400_000_000,
@@ -237,11 +237,11 @@ mod tests {
             items: vec![
                 Item {
                     kind: "firing".into(),
-                    event: alert_event(7, types::ALERT_FIRING, "checkout"),
+                    event: alert_event(7, EventType::AlertFiring, "checkout"),
                 },
                 Item {
                     kind: "resolved".into(),
-                    event: alert_event(9, types::ALERT_RESOLVED, "ledger"),
+                    event: alert_event(9, EventType::AlertResolved, "ledger"),
                 },
             ],
             dashboard_url: Some("https://shipshape.example".into()),

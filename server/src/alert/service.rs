@@ -9,28 +9,27 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use shipshape_types::alerts::{
-    AlertView, AlertsOverview, ChannelView, EventView, MaintenanceView, NewSilence,
-    NewSubscription, RuleView, SilenceView, SubscriptionView,
+    AlertView, AlertsOverview, NewSilence, NewSubscription, SilenceView, SubscriptionView,
 };
-use shipshape_types::health::{HealthLevel, duration_words};
+use shipshape_types::health::HealthLevel;
+use shipshape_types::upgrades::PrState;
 use tokio_util::sync::CancellationToken;
 
 use super::channel::{Channel, EmailChannel, SlackChannel, WebhookChannel};
-use super::engine::{
-    Decision, FiringAlert, Holds, Silence, WindowTime, decide, inhibited_by, muted_by,
-};
+use super::engine::{Decision, FiringAlert, Holds, Silence, decide, inhibited_by, muted_by};
 use super::message::{Item, Outgoing};
 use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
+use super::report::{self, PageFacts, target_of};
 use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
+use crate::alert::records::{NewAlert, PendingDelivery, StoredAlert};
 use crate::alert::settings::{AlertSettings, ChannelKind};
-use crate::alert::store::{NewAlert, StoredAlert};
 use crate::common::clock::Clock;
 use crate::common::duration::parse_duration;
 use crate::common::secret::Secret;
 use crate::common::url::{redacted_url, validate_http_url};
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
-use crate::store::{Store, StoreError, StoredEvent, event_types, event_types as types};
+use crate::store::{EventType, Store, StoreError};
 
 /// Deliveries read from the outbox per pass.
 const OUTBOX_READ: i64 = 5_000;
@@ -42,6 +41,8 @@ const ATTEMPT_LIMIT: Duration = Duration::from_secs(60);
 const DELIVER_EVERY: Duration = Duration::from_secs(1);
 /// Resolved alerts and journal events the Alerts page shows.
 const HISTORY: i64 = 50;
+/// Ended silences stay on the page for a day.
+const SILENCES_SHOWN_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Clone)]
 pub struct AlertService {
@@ -90,10 +91,6 @@ pub enum AlertError {
     Store(#[from] StoreError),
 }
 
-fn target_of(channel: &str) -> String {
-    format!("channel:{channel}")
-}
-
 fn build_channels(
     settings: &AlertSettings,
     env: &BTreeMap<String, String>,
@@ -131,65 +128,6 @@ fn build_channels(
             (target_of(&spec.name), channel)
         })
         .collect()
-}
-
-fn alert_view(alert: &StoredAlert) -> AlertView {
-    AlertView {
-        id: alert.id,
-        rule: alert.rule.clone(),
-        service: alert.service.clone(),
-        team: alert.team.clone(),
-        severity: alert.severity.clone(),
-        state: alert.state.clone(),
-        summary: alert.summary.clone(),
-        started_ms: alert.started_ms,
-        resolved_ms: alert.resolved_ms,
-        notified: alert.notified_ms.is_some(),
-        held_reason: alert.held_reason.clone(),
-    }
-}
-
-/// One line about a journal event, for the history list.
-pub fn event_summary(event: &StoredEvent) -> String {
-    let payload = &event.payload;
-    let text = |key: &str| payload[key].as_str().unwrap_or("?").to_string();
-    match event.event_type.as_str() {
-        types::HEALTH_CHANGED => format!("health {} → {}", text("from"), text("to")),
-        types::INCIDENT_OPENED => "incident opened".into(),
-        types::INCIDENT_CLOSED => "incident closed".into(),
-        types::DEPENDENCY_MAJOR_BEHIND => format!(
-            "{} {} is a major version behind {}",
-            text("package"),
-            text("current"),
-            text("latest")
-        ),
-        types::DEPENDENCY_YANKED => format!("{} {} was yanked", text("package"), text("current")),
-        types::DEPENDENCY_VULNERABLE => {
-            format!(
-                "{} {} has a security advisory",
-                text("package"),
-                text("current")
-            )
-        }
-        types::DRIFT_OVER_BUDGET => format!("drift over budget ({} libyears)", payload["libyears"]),
-        types::DRIFT_WITHIN_BUDGET => {
-            format!(
-                "drift back within budget ({} libyears)",
-                payload["libyears"]
-            )
-        }
-        types::PR_OPENED | types::PR_MERGED | types::PR_CLOSED => format!(
-            "upgrade PR {} {}",
-            payload["number"]
-                .as_i64()
-                .map_or("(unnumbered)".into(), |n| format!("#{n}")),
-            text("state")
-        ),
-        types::ALERT_FIRING => format!("alert {} firing: {}", text("rule"), text("summary")),
-        types::ALERT_REMINDER => format!("alert {} still firing", text("rule")),
-        types::ALERT_RESOLVED => format!("alert {} resolved", text("rule")),
-        other => other.to_string(),
-    }
 }
 
 impl AlertService {
@@ -300,7 +238,7 @@ impl AlertService {
             }
         }
         if wants(|c| matches!(c, Condition::PrOpen { .. })) {
-            for pr in store.upgrade_prs(Some("open")).await? {
+            for pr in store.upgrade_prs(Some(PrState::Open)).await? {
                 if let Some(&i) = index.get(&pr.service_slug) {
                     facts[i].open_prs.push(OpenPr {
                         number: pr.number,
@@ -477,7 +415,7 @@ impl AlertService {
             .into_values()
             .filter_map(|t| t.open_until_ms.map(|until| (t.target, until)))
             .collect();
-        let by_id: HashMap<i64, &crate::alert::store::PendingDelivery> =
+        let by_id: HashMap<i64, &PendingDelivery> =
             pending.iter().map(|p| (p.pending.id, p)).collect();
         let plain: Vec<_> = pending.iter().map(|p| p.pending.clone()).collect();
         let group_wait = ms_of(configured.settings.group_wait);
@@ -598,184 +536,41 @@ impl AlertService {
         }
     }
 
-    /// Everything the Alerts page shows.
+    /// Everything the Alerts page shows (assembled by `report`).
     pub async fn overview(&self) -> Result<AlertsOverview, StoreError> {
         let configured = self.configured();
-        let settings = &configured.settings;
         let store = &self.inner.store;
-        let now = self.inner.clock.now_ms();
-        let firing: Vec<AlertView> = store
-            .firing_alerts()
-            .await?
-            .iter()
-            .map(alert_view)
-            .collect();
-        let rules = settings
-            .rules
-            .iter()
-            .map(|rule| RuleView {
-                name: rule.name.clone(),
-                kind: rule.condition.kind().into(),
-                condition: rule.condition.describe(),
-                scope: rule.scope.describe(),
-                severity: rule.severity.name().into(),
-                repeat: rule
-                    .repeat
-                    .map(|r| format!("every {}", duration_words(ms_of(r)))),
-                firing: firing.iter().filter(|a| a.rule == rule.name).count(),
-            })
-            .collect();
-        let targets = store.delivery_targets().await?;
-        let mut channels: Vec<ChannelView> = Vec::new();
-        let status = |target: &str, problem: Option<&String>| -> (String, Option<String>) {
-            if let Some(problem) = problem {
-                return ("misconfigured".into(), Some(problem.clone()));
-            }
-            match targets.get(target) {
-                None => ("idle".into(), None),
-                Some(state) if state.open_until_ms.is_some_and(|u| u > now) => {
-                    ("paused".into(), state.last_error.clone())
-                }
-                Some(state) if state.consecutive_failures > 0 => {
-                    ("failing".into(), state.last_error.clone())
-                }
-                Some(state) if state.last_success_ms.is_some() => ("ok".into(), None),
-                Some(_) => ("idle".into(), None),
-            }
-        };
-        let mut view = |name: String,
-                        kind: &str,
-                        receives: String,
-                        target: String,
-                        problem: Option<&String>| {
-            let (status, problem) = status(&target, problem);
-            let state = targets.get(&target).cloned().unwrap_or_default();
-            channels.push(ChannelView {
-                name,
-                kind: kind.into(),
-                receives,
-                status,
-                problem,
-                delivered: state.delivered,
-                failed: state.failed,
-                pending: state.pending,
-                last_success_ms: state.last_success_ms,
-                last_failure_ms: state.last_failure_ms,
-                paused_until_ms: state.open_until_ms.filter(|u| *u > now),
-            });
-        };
-        for channel in &settings.channels {
-            let teams: Vec<String> = settings
-                .routes
-                .iter()
-                .filter(|r| r.channels.contains(&channel.name))
-                .map(|r| r.team.clone().unwrap_or_else(|| "default".into()))
-                .collect();
-            let target = target_of(&channel.name);
-            let problem = configured
+        let now_ms = self.inner.clock.now_ms();
+        let facts = PageFacts {
+            now_ms,
+            settings: &configured.settings,
+            channel_problems: configured
                 .channels
-                .get(&target)
-                .and_then(|c| c.as_ref().err());
-            view(
-                channel.name.clone(),
-                channel.kind.name(),
-                if teams.is_empty() {
-                    "no route".into()
-                } else {
-                    teams.join(", ")
-                },
-                target,
-                problem,
-            );
-        }
-        for subscription in store.subscriptions().await? {
-            view(
-                format!(
-                    "subscription {} ({})",
-                    subscription.id,
-                    redacted_url(&subscription.url)
-                ),
-                "subscription",
-                if subscription.types.is_empty() {
-                    "every event".into()
-                } else {
-                    subscription.types.join(", ")
-                },
-                format!("subscription:{}", subscription.id),
-                None,
-            );
-        }
-        let silences = self.silences().await?;
-        let maintenance = settings
-            .maintenance
-            .iter()
-            .map(|w| MaintenanceView {
-                name: w.name.clone(),
-                scope: w.scope.describe(),
-                when: match &w.when {
-                    WindowTime::Once { start_ms, end_ms } => format!(
-                        "{} to {}",
-                        shipshape_types::format::utc_timestamp(*start_ms),
-                        shipshape_types::format::utc_timestamp(*end_ms)
-                    ),
-                    WindowTime::Recurring { schedule, duration } => format!(
-                        "`{}` ({}) for {}",
-                        schedule.expression,
-                        schedule.time_zone,
-                        duration_words(ms_of(*duration))
-                    ),
-                },
-                active: w.active(now),
-            })
-            .collect();
-        let events = store
-            .recent_events(None, HISTORY)
-            .await?
-            .iter()
-            .map(|e| EventView {
-                id: e.id,
-                event_type: e.event_type.clone(),
-                service: e.service.clone(),
-                at_ms: e.at_ms,
-                summary: event_summary(e),
-            })
-            .collect();
-        Ok(AlertsOverview {
-            firing,
-            resolved: store
-                .resolved_alerts(HISTORY)
-                .await?
                 .iter()
-                .map(alert_view)
+                .filter_map(|(target, channel)| {
+                    channel.as_ref().err().map(|e| (target.clone(), e.clone()))
+                })
                 .collect(),
-            rules,
-            channels,
-            silences,
-            maintenance,
-            events,
-        })
+            firing: store.firing_alerts().await?,
+            resolved: store.resolved_alerts(HISTORY).await?,
+            targets: store.delivery_targets().await?,
+            subscriptions: store.subscriptions().await?,
+            silences: store.silences(now_ms - SILENCES_SHOWN_MS).await?,
+            events: store.recent_events(None, HISTORY).await?,
+        };
+        Ok(report::alerts_page(&facts))
     }
 
     /// Active silences and those that ended in the last day, newest first.
     pub async fn silences(&self) -> Result<Vec<SilenceView>, StoreError> {
         let now = self.inner.clock.now_ms();
-        let day_ago = now - 24 * 3600 * 1000;
         Ok(self
             .inner
             .store
-            .silences(day_ago)
+            .silences(now - SILENCES_SHOWN_MS)
             .await?
-            .into_iter()
-            .map(|s| SilenceView {
-                active: s.active(now),
-                id: s.id,
-                rule: s.rule,
-                service: s.service,
-                team: s.team,
-                comment: s.comment,
-                created_ms: s.created_ms,
-                ends_ms: s.ends_ms,
-            })
+            .iter()
+            .map(|silence| report::silence_view(silence, now))
             .collect())
     }
 
@@ -789,7 +584,7 @@ impl AlertService {
             .await?
             .iter()
             .filter(|a| service.is_none_or(|s| a.service == s))
-            .map(alert_view)
+            .map(report::alert_view)
             .collect())
     }
 
@@ -899,19 +694,20 @@ impl AlertService {
 }
 
 /// Event type names, each checked against the journal's.
-pub fn event_types_from(names: &[String]) -> Result<Vec<String>, AlertError> {
+pub fn event_types_from(names: &[String]) -> Result<Vec<EventType>, AlertError> {
     let mut types = Vec::new();
     for name in names.iter().flat_map(|n| n.split(',')).map(str::trim) {
         if name.is_empty() {
             continue;
         }
-        if !event_types::ALL.contains(&name) {
+        let Some(event_type) = EventType::parse(name) else {
+            let known: Vec<&str> = EventType::ALL.iter().map(|t| t.name()).collect();
             return Err(AlertError::Invalid(format!(
                 "`{name}` is not an event type; use one of {}",
-                event_types::ALL.join(", ")
+                known.join(", ")
             )));
-        }
-        types.push(name.to_string());
+        };
+        types.push(event_type);
     }
     Ok(types)
 }

@@ -11,84 +11,11 @@ use sqlx::{AnyConnection, Row};
 
 use crate::alert::engine::Silence;
 use crate::alert::outbox::Pending;
-use crate::store::events::{Journal, StoredEvent, Subject, event_from_row, types};
+use crate::alert::records::{
+    EndpointHealthFacts, NewAlert, PendingDelivery, StoredAlert, Subscription, TargetState,
+};
+use crate::store::events::{EventType, Journal, Subject, event_from_row};
 use crate::store::{QueryContext, Store, StoreError};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredAlert {
-    pub id: i64,
-    pub rule: String,
-    pub service: String,
-    pub team: String,
-    pub severity: String,
-    /// `firing` or `resolved`.
-    pub state: String,
-    pub summary: String,
-    pub started_ms: i64,
-    pub resolved_ms: Option<i64>,
-    pub firing_event: i64,
-    pub notified_ms: Option<i64>,
-    pub held_reason: Option<String>,
-}
-
-/// An alert about to fire.
-#[derive(Clone, Debug)]
-pub struct NewAlert<'a> {
-    pub rule: &'a str,
-    pub service: &'a str,
-    pub team: &'a str,
-    pub severity: &'a str,
-    pub summary: &'a str,
-    pub held_reason: Option<&'a str>,
-    /// Where the alert is seen on the dashboard (in the event).
-    pub link: Option<&'a str>,
-}
-
-/// The health of the endpoints, as alert rules read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EndpointHealthFacts {
-    pub service: String,
-    pub url: String,
-    pub state: Option<String>,
-    pub since_ms: Option<i64>,
-    pub failing_checks: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Subscription {
-    pub id: i64,
-    /// Never shown in full: see `web::alert_api`.
-    pub url: String,
-    pub secret: Option<String>,
-    pub types: Vec<String>,
-    pub created_ms: i64,
-    pub cursor: i64,
-}
-
-/// A delivery target's health and breaker.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TargetState {
-    pub target: String,
-    pub consecutive_failures: i64,
-    pub open_until_ms: Option<i64>,
-    pub last_attempt_ms: Option<i64>,
-    pub last_success_ms: Option<i64>,
-    pub last_failure_ms: Option<i64>,
-    pub last_error: Option<String>,
-    pub delivered: i64,
-    pub failed: i64,
-    /// Deliveries waiting now.
-    pub pending: i64,
-}
-
-/// A pending delivery with the event it carries.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingDelivery {
-    pub pending: Pending,
-    /// `firing`, `reminder`, `resolved` or `event`.
-    pub kind: String,
-    pub event: StoredEvent,
-}
 
 const ALERT_COLUMNS: &str = "id, rule, service_slug, team, severity, state, summary, started_ms, resolved_ms, firing_event, notified_ms, held_reason";
 
@@ -236,7 +163,7 @@ impl Store {
         let event = journal
             .append(
                 &mut tx,
-                types::ALERT_FIRING,
+                EventType::AlertFiring,
                 subject,
                 now_ms,
                 &alert_payload(&alert, new.link),
@@ -269,7 +196,7 @@ impl Store {
             Journal::new(self.backend())
                 .append(
                     &mut tx,
-                    types::ALERT_REMINDER,
+                    EventType::AlertReminder,
                     Subject::Service {
                         slug: &alert.service,
                         team: &alert.team,
@@ -328,7 +255,7 @@ impl Store {
             let event = Journal::new(self.backend())
                 .append(
                     &mut tx,
-                    types::ALERT_RESOLVED,
+                    EventType::AlertResolved,
                     Subject::Service {
                         slug: &alert.service,
                         team: &alert.team,
@@ -424,7 +351,7 @@ impl Store {
         &self,
         url: &str,
         secret: Option<&str>,
-        types: &[String],
+        types: &[EventType],
         now_ms: i64,
     ) -> Result<i64, StoreError> {
         sqlx::query(
@@ -433,7 +360,7 @@ impl Store {
         )
         .bind(url)
         .bind(secret)
-        .bind(types.join(","))
+        .bind(types.iter().map(|t| t.name()).collect::<Vec<_>>().join(","))
         .bind(now_ms)
         .fetch_one(self.pool())
         .await
@@ -460,8 +387,10 @@ impl Store {
                     types: types
                         .split(',')
                         .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                        .map(|t| {
+                            crate::store::decode_named(t.to_string(), EventType::parse, "types")
+                        })
+                        .collect::<Result<_, _>>()?,
                     created_ms: row.try_get("created_ms")?,
                     cursor: row.try_get("cursor")?,
                 })

@@ -3,7 +3,7 @@
 //! is never stored.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use crate::store::{Backend, QueryContext, Store, StoreError};
 
@@ -43,7 +43,8 @@ pub enum AccountChange {
 const LEAVES_AN_ADMIN: &str = "(u.role <> 'admin' OR u.disabled_ms IS NOT NULL OR EXISTS (
     SELECT 1 FROM users o WHERE o.role = 'admin' AND o.disabled_ms IS NULL AND o.id <> u.id))";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Read straight from its columns (`sqlx::FromRow`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredUser {
     pub id: i64,
     pub username: String,
@@ -57,7 +58,8 @@ pub struct StoredUser {
     pub last_sign_in_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Read straight from its columns (`sqlx::FromRow`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredToken {
     pub id: i64,
     pub name: String,
@@ -78,18 +80,6 @@ pub struct AuditEntry {
     pub status: u16,
 }
 
-fn user_from_row(row: &AnyRow) -> Result<StoredUser, sqlx::Error> {
-    Ok(StoredUser {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        role: row.try_get("role")?,
-        created_ms: row.try_get("created_ms")?,
-        disabled_ms: row.try_get("disabled_ms")?,
-        last_sign_in_ms: row.try_get("last_sign_in_ms")?,
-    })
-}
-
 /// The name people see for the session with this digest.
 pub fn session_id(digest: &str) -> String {
     digest.chars().take(SESSION_ID_LEN).collect()
@@ -104,18 +94,6 @@ fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
         last_seen_ms: row.try_get("last_seen_ms")?,
         address: row.try_get("address")?,
         user_agent: row.try_get("user_agent")?,
-    })
-}
-
-fn token_from_row(row: &AnyRow) -> Result<StoredToken, sqlx::Error> {
-    Ok(StoredToken {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        role: row.try_get("role")?,
-        created_by: row.try_get("created_by")?,
-        created_ms: row.try_get("created_ms")?,
-        last_used_ms: row.try_get("last_used_ms")?,
-        revoked_ms: row.try_get("revoked_ms")?,
     })
 }
 
@@ -157,7 +135,7 @@ impl Store {
         .await
         .during("reading an account")?
         .as_ref()
-        .map(user_from_row)
+        .map(StoredUser::from_row)
         .transpose()
         .during("reading an account")
     }
@@ -171,7 +149,7 @@ impl Store {
         .await
         .during("reading an account")?
         .as_ref()
-        .map(user_from_row)
+        .map(StoredUser::from_row)
         .transpose()
         .during("reading an account")
     }
@@ -188,7 +166,7 @@ impl Store {
         .await
         .during("reading accounts")?
         .iter()
-        .map(|row| Ok((user_from_row(row)?, row.try_get("live")?)))
+        .map(|row| Ok((StoredUser::from_row(row)?, row.try_get("live")?)))
         .collect::<Result<_, sqlx::Error>>()
         .during("reading accounts")
     }
@@ -387,7 +365,9 @@ impl Store {
                 .await
                 .during("marking a session seen")?;
         }
-        user_from_row(&row).map(Some).during("reading a session")
+        StoredUser::from_row(&row)
+            .map(Some)
+            .during("reading a session")
     }
 
     /// An account's live sessions at `now_ms`, the newest first.
@@ -475,7 +455,7 @@ impl Store {
         .await
         .during("reading an API token")?
         .as_ref()
-        .map(token_from_row)
+        .map(StoredToken::from_row)
         .transpose()
         .during("reading an API token")?;
         if let Some(token) = &token {
@@ -500,7 +480,7 @@ impl Store {
         .await
         .during("reading API tokens")?
         .iter()
-        .map(token_from_row)
+        .map(StoredToken::from_row)
         .collect::<Result<_, _>>()
         .during("reading API tokens")
     }

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
 
-use crate::store::event_types as types;
+use shipshape_types::journal::EventType;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DriftChange {
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub payload: Value,
 }
 
@@ -66,13 +66,13 @@ pub fn drift_changes(
             was.is_some_and(|w| w.gap == Some(Gap::Major) && w.latest == dependency.latest);
         if is_major && !was_major_to_same {
             changes.push(DriftChange {
-                event_type: types::DEPENDENCY_MAJOR_BEHIND,
+                event_type: EventType::DependencyMajorBehind,
                 payload: described(dependency),
             });
         }
         if dependency.yanked && !was.is_some_and(|w| w.yanked && w.current == dependency.current) {
             changes.push(DriftChange {
-                event_type: types::DEPENDENCY_YANKED,
+                event_type: EventType::DependencyYanked,
                 payload: described(dependency),
             });
         }
@@ -83,7 +83,7 @@ pub fn drift_changes(
             .collect();
         if !new_advisories.is_empty() {
             changes.push(DriftChange {
-                event_type: types::DEPENDENCY_VULNERABLE,
+                event_type: EventType::DependencyVulnerable,
                 payload: with(
                     described(dependency),
                     json!({ "advisories": new_advisories }),
@@ -98,12 +98,12 @@ pub fn drift_changes(
             || json!({ "libyears": round2(now), "previous": round2(was), "budget": budget });
         if was <= budget && now > budget {
             changes.push(DriftChange {
-                event_type: types::DRIFT_OVER_BUDGET,
+                event_type: EventType::DriftOverBudget,
                 payload: payload(),
             });
         } else if was > budget && now <= budget && previous.is_some() {
             changes.push(DriftChange {
-                event_type: types::DRIFT_WITHIN_BUDGET,
+                event_type: EventType::DriftWithinBudget,
                 payload: payload(),
             });
         }
@@ -135,7 +135,7 @@ mod tests {
         }
     }
 
-    fn kinds(changes: &[DriftChange]) -> Vec<&str> {
+    fn kinds(changes: &[DriftChange]) -> Vec<EventType> {
         changes.iter().map(|c| c.event_type).collect()
     }
 
@@ -144,7 +144,7 @@ mod tests {
         let before = [dependency("serde", "1.0.0", "1.0.5", Gap::Patch, 0.1)];
         let after = [dependency("serde", "1.0.0", "2.0.0", Gap::Major, 1.0)];
         let changes = drift_changes(Some(&before), &after, None);
-        assert_eq!(kinds(&changes), [types::DEPENDENCY_MAJOR_BEHIND]);
+        assert_eq!(kinds(&changes), [EventType::DependencyMajorBehind]);
         assert_eq!(changes[0].payload["package"], "serde");
         assert_eq!(changes[0].payload["latest"], "2.0.0");
         // The next refresh finds the same: nothing new to say.
@@ -153,7 +153,7 @@ mod tests {
         let further = [dependency("serde", "1.0.0", "3.0.0", Gap::Major, 2.0)];
         assert_eq!(
             kinds(&drift_changes(Some(&after), &further, None)),
-            [types::DEPENDENCY_MAJOR_BEHIND]
+            [EventType::DependencyMajorBehind]
         );
     }
 
@@ -166,13 +166,13 @@ mod tests {
         let changes = drift_changes(Some(&before), &after, None);
         assert_eq!(
             kinds(&changes),
-            [types::DEPENDENCY_YANKED, types::DEPENDENCY_VULNERABLE]
+            [EventType::DependencyYanked, EventType::DependencyVulnerable]
         );
         assert_eq!(changes[1].payload["advisories"][0], "RUSTSEC-2026-0001");
         let mut more = after.clone();
         more[0].advisories.push("RUSTSEC-2026-0002".into());
         let changes = drift_changes(Some(&after), &more, None);
-        assert_eq!(kinds(&changes), [types::DEPENDENCY_VULNERABLE]);
+        assert_eq!(kinds(&changes), [EventType::DependencyVulnerable]);
         assert_eq!(
             changes[0].payload["advisories"],
             json!(["RUSTSEC-2026-0002"])
@@ -185,18 +185,18 @@ mod tests {
         let high = [dependency("a", "1.0.0", "1.9.0", Gap::Minor, 12.5)];
         assert_eq!(
             kinds(&drift_changes(Some(&low), &high, Some(10.0))),
-            [types::DRIFT_OVER_BUDGET]
+            [EventType::DriftOverBudget]
         );
         assert!(drift_changes(Some(&high), &high, Some(10.0)).is_empty());
         assert_eq!(
             kinds(&drift_changes(Some(&high), &low, Some(10.0))),
-            [types::DRIFT_WITHIN_BUDGET]
+            [EventType::DriftWithinBudget]
         );
         assert!(drift_changes(Some(&low), &high, None).is_empty());
         // A first snapshot over the budget is over it; one within says nothing.
         assert_eq!(
             kinds(&drift_changes(None, &high, Some(10.0))),
-            [types::DRIFT_OVER_BUDGET]
+            [EventType::DriftOverBudget]
         );
         assert!(drift_changes(None, &low, Some(10.0)).is_empty());
     }

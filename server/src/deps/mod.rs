@@ -1,5 +1,5 @@
-//! Dependencies and drift (issue 3). What is here so far is the pure core:
-//! - `model`: ecosystems, dependency kinds, what a manifest declares;
+//! Dependencies and drift. Pure:
+//! - `model`: what a manifest declares;
 //! - `discover`: which files of a repository are manifests, with their lock files;
 //! - `version`: each ecosystem's version scheme behind one trait (Cargo,
 //!   npm, PEP 440, Go, RubyGems, Maven);
@@ -7,14 +7,18 @@
 //!   wanted/latest versions, the gap, releases behind and libyears;
 //! - `manifest`: reading manifests and lock files of the six ecosystems,
 //!   each from text, with errors that name the file and line;
+//! - `read`: a repository's files to its declared dependencies and locks;
 //! - `analyze`: one declared dependency, its locked versions and its
 //!   registry answer to a drift report, with the ecosystem's own rules;
+//! - `changes`: what the journal records between two snapshots;
+//! - `query`: the package search (`serde <1.0.200`);
 //! - `registry::answers`: each registry's documented answer as releases,
 //!   deprecations and advisories.
 //!
-//! Sources (local, git, GitHub), the registry HTTP clients (cache, retries,
-//! circuit breakers) and the crawl that stores snapshots build on these and
-//! are not written yet.
+//! I/O: `source` reads local, git and GitHub repositories; `registry`
+//! asks the registries (over `integrations::registry`); `crawl` measures
+//! a fleet's dependencies against them; `store` keeps snapshots; `service`
+//! refreshes the fleet and answers the pages; `scan` is the command line's.
 
 pub mod analyze;
 pub mod changes;

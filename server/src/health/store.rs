@@ -14,7 +14,7 @@ use crate::health::rollup::{
     cover, roll_up, tally,
 };
 use crate::health::state::{HealthState, Transition};
-use crate::store::events::{Journal, Subject, types};
+use crate::store::events::{EventType, Journal, Subject};
 use crate::store::{QueryContext, Store, StoreError};
 
 /// An endpoint of a service in the fleet, as the poller needs it.
@@ -237,7 +237,7 @@ impl Store {
                 journal
                     .append(
                         &mut tx,
-                        types::HEALTH_CHANGED,
+                        EventType::HealthChanged,
                         subject,
                         transition.at_ms,
                         &changed,
@@ -260,7 +260,7 @@ impl Store {
                     journal
                         .append(
                             &mut tx,
-                            types::INCIDENT_CLOSED,
+                            EventType::IncidentClosed,
                             subject,
                             transition.at_ms,
                             &closed,
@@ -285,7 +285,7 @@ impl Store {
                     journal
                         .append(
                             &mut tx,
-                            types::INCIDENT_OPENED,
+                            EventType::IncidentOpened,
                             subject,
                             transition.at_ms,
                             &opened,

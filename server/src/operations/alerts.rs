@@ -38,7 +38,7 @@ pub struct JournalEvent {
     pub id: i64,
     /// `health.changed`, `incident.opened`, `alert.firing`, …
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: shipshape_types::journal::EventType,
     pub service: Option<String>,
     pub team: Option<String>,
     /// RFC 3339.

@@ -4,14 +4,12 @@
 use shipshape_types::auth::{Caller, Role};
 use shipshape_types::page::{Page, PageRequest};
 use shipshape_types::upgrades::{
-    NewWave, RunOutcomeView, ScheduleEntryView, StartRun, UpgradePrView, UpgradeRunView,
+    NewWave, PrState, RunOutcomeView, ScheduleEntryView, StartRun, UpgradePrView, UpgradeRunView,
     UpgradesOverview, WaveView,
 };
 
 use super::{OperationError, Operations, Result};
 use crate::upgrade::service::RunCause;
-
-const PR_STATES: [&str; 5] = ["pending", "open", "merged", "closed", "superseded"];
 
 impl Operations {
     pub async fn upgrades_overview(&self, caller: &Caller) -> Result<UpgradesOverview> {
@@ -61,14 +59,17 @@ impl Operations {
         page: &PageRequest,
     ) -> Result<Page<UpgradePrView>> {
         caller.require(Role::Viewer)?;
-        if let Some(state) = state
-            && !PR_STATES.contains(&state)
-        {
-            return Err(OperationError::Invalid(format!(
-                "state: `{state}` is not a PR state; use one of {}",
-                PR_STATES.join(", ")
-            )));
-        }
+        let state = state
+            .map(|text| {
+                PrState::parse(text).ok_or_else(|| {
+                    let known: Vec<&str> = PrState::ALL.iter().map(|s| s.name()).collect();
+                    OperationError::Invalid(format!(
+                        "state: `{text}` is not a PR state; use one of {}",
+                        known.join(", ")
+                    ))
+                })
+            })
+            .transpose()?;
         Page::of(self.upgrades.prs(state).await?, page).map_err(OperationError::Invalid)
     }
 

@@ -8,6 +8,7 @@
 //! event of a transaction gives the same order.
 
 use serde::Serialize;
+pub use shipshape_types::journal::EventType;
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, QueryContext, Store, StoreError};
@@ -18,48 +19,12 @@ const JOURNAL_LOCK: i64 = 0x5348_4950_4a52_4e4c; // "SHIPJRNL"
 /// How many events one read returns at most.
 pub const MAX_EVENTS_PER_READ: i64 = 1000;
 
-/// The journal's event types. Receivers switch on these names: they are
-/// part of the API and do not change.
-pub mod types {
-    pub const HEALTH_CHANGED: &str = "health.changed";
-    pub const INCIDENT_OPENED: &str = "incident.opened";
-    pub const INCIDENT_CLOSED: &str = "incident.closed";
-    pub const DEPENDENCY_MAJOR_BEHIND: &str = "dependency.major_behind";
-    pub const DEPENDENCY_YANKED: &str = "dependency.yanked";
-    pub const DEPENDENCY_VULNERABLE: &str = "dependency.vulnerable";
-    pub const DRIFT_OVER_BUDGET: &str = "drift.over_budget";
-    pub const DRIFT_WITHIN_BUDGET: &str = "drift.within_budget";
-    pub const PR_OPENED: &str = "upgrade_pr.opened";
-    pub const PR_MERGED: &str = "upgrade_pr.merged";
-    pub const PR_CLOSED: &str = "upgrade_pr.closed";
-    pub const ALERT_FIRING: &str = "alert.firing";
-    pub const ALERT_REMINDER: &str = "alert.reminder";
-    pub const ALERT_RESOLVED: &str = "alert.resolved";
-
-    pub const ALL: [&str; 14] = [
-        HEALTH_CHANGED,
-        INCIDENT_OPENED,
-        INCIDENT_CLOSED,
-        DEPENDENCY_MAJOR_BEHIND,
-        DEPENDENCY_YANKED,
-        DEPENDENCY_VULNERABLE,
-        DRIFT_OVER_BUDGET,
-        DRIFT_WITHIN_BUDGET,
-        PR_OPENED,
-        PR_MERGED,
-        PR_CLOSED,
-        ALERT_FIRING,
-        ALERT_REMINDER,
-        ALERT_RESOLVED,
-    ];
-}
-
 /// An event as stored.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredEvent {
     pub id: i64,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: EventType,
     pub service: Option<String>,
     pub team: Option<String>,
     pub at_ms: i64,
@@ -71,7 +36,7 @@ pub struct StoredEvent {
 pub struct EventFilter {
     pub after: i64,
     pub limit: i64,
-    pub types: Vec<String>,
+    pub types: Vec<EventType>,
     pub service: Option<String>,
     pub team: Option<String>,
 }
@@ -107,7 +72,7 @@ impl Journal {
     pub(crate) async fn append(
         &mut self,
         tx: &mut AnyConnection,
-        event_type: &str,
+        event_type: EventType,
         subject: Subject<'_>,
         at_ms: i64,
         payload: &serde_json::Value,
@@ -126,14 +91,14 @@ impl Journal {
                 "INSERT INTO events (type, service_slug, team, at_ms, payload)
                  VALUES ($1, NULL, NULL, $2, $3) RETURNING id",
             )
-            .bind(event_type)
+            .bind(event_type.name())
             .bind(at_ms)
             .bind(payload),
             Subject::Service { slug, team } => sqlx::query(
                 "INSERT INTO events (type, service_slug, team, at_ms, payload)
                  VALUES ($1, $4, $5, $2, $3) RETURNING id",
             )
-            .bind(event_type)
+            .bind(event_type.name())
             .bind(at_ms)
             .bind(payload)
             .bind(slug.to_string())
@@ -146,7 +111,7 @@ impl Journal {
                          (SELECT s.team FROM services s WHERE s.id = $4), $2, $3)
                  RETURNING id",
             )
-            .bind(event_type)
+            .bind(event_type.name())
             .bind(at_ms)
             .bind(payload)
             .bind(id),
@@ -158,7 +123,7 @@ impl Journal {
                          $2, $3)
                  RETURNING id",
             )
-            .bind(event_type)
+            .bind(event_type.name())
             .bind(at_ms)
             .bind(payload)
             .bind(id),
@@ -177,7 +142,7 @@ pub(crate) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, Sto
         Ok((
             StoredEvent {
                 id: row.try_get("id")?,
-                event_type: row.try_get("type")?,
+                event_type: super::decode_named(row.try_get("type")?, EventType::parse, "type")?,
                 service: row.try_get("service_slug")?,
                 team: row.try_get("team")?,
                 at_ms: row.try_get("at_ms")?,
@@ -209,7 +174,7 @@ impl Store {
                 .types
                 .iter()
                 .map(|kind| {
-                    texts.push(kind.clone());
+                    texts.push(kind.name().to_string());
                     position += 1;
                     format!("${}", position - 1)
                 })
@@ -261,7 +226,7 @@ impl Store {
     /// nothing but the event, and for tests).
     pub async fn append_event(
         &self,
-        event_type: &str,
+        event_type: EventType,
         subject: Subject<'_>,
         at_ms: i64,
         payload: &serde_json::Value,

@@ -20,7 +20,7 @@ use sqlx::{AnyPool, ConnectOptions};
 
 use crate::common::secret::DatabaseUrl;
 
-pub use events::{EventFilter, MAX_EVENTS_PER_READ, StoredEvent, Subject, types as event_types};
+pub use events::{EventFilter, EventType, MAX_EVENTS_PER_READ, StoredEvent, Subject};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

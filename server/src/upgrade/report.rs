@@ -1,6 +1,6 @@
 //! A run's outcome as text for the terminal (`shipshape upgrade`). Pure.
 
-use shipshape_types::upgrades::RunOutcomeView;
+use shipshape_types::upgrades::{EventLevel, RunOutcomeView};
 
 pub fn render_outcome(outcome: &RunOutcomeView) -> String {
     let mut out = String::new();
@@ -12,7 +12,7 @@ pub fn render_outcome(outcome: &RunOutcomeView) -> String {
         if run.dry_run {
             "nothing was written to GitHub".to_string()
         } else {
-            run.status.clone()
+            run.status.to_string()
         }
     ));
     for service in &outcome.services {
@@ -49,7 +49,11 @@ pub fn render_outcome(outcome: &RunOutcomeView) -> String {
             ));
         }
     }
-    let events: Vec<_> = run.events.iter().filter(|e| e.level != "info").collect();
+    let events: Vec<_> = run
+        .events
+        .iter()
+        .filter(|e| e.level != EventLevel::Info)
+        .collect();
     if !events.is_empty() {
         out.push('\n');
         for event in events {

@@ -3,21 +3,22 @@
 //! so the next run picks up where a killed one stopped.
 
 use shipshape_types::drift::Ecosystem;
+use shipshape_types::upgrades::{EventLevel, PrState, PrStep, RunCause, RunStatus, WaveState};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::store::events::{Journal, Subject, types};
-use crate::store::{QueryContext, Store, StoreError};
+use crate::store::events::{EventType, Journal, Subject};
+use crate::store::{QueryContext, Store, StoreError, decode_named};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRun {
     pub id: i64,
-    pub cause: String,
+    pub cause: RunCause,
     pub scope: Option<String>,
     pub dry_run: bool,
     pub started_ms: i64,
     pub finished_ms: Option<i64>,
-    pub status: String,
+    pub status: RunStatus,
     pub error: Option<String>,
 }
 
@@ -25,7 +26,7 @@ pub struct StoredRun {
 pub struct RunEvent {
     pub at_ms: i64,
     pub service_slug: Option<String>,
-    pub level: String,
+    pub level: EventLevel,
     pub message: String,
 }
 
@@ -42,11 +43,11 @@ pub struct StoredPr {
     /// JSON array of the bumps.
     pub bumps: String,
     pub content_key: String,
-    pub step: String,
+    pub step: PrStep,
     pub commit_sha: Option<String>,
     pub number: Option<i64>,
     pub url: Option<String>,
-    pub state: String,
+    pub state: PrState,
     pub wave_id: Option<i64>,
     pub run_id: Option<i64>,
     pub created_ms: i64,
@@ -65,7 +66,7 @@ pub struct StoredWave {
     pub target: String,
     pub soak_ms: i64,
     pub created_ms: i64,
-    pub state: String,
+    pub state: WaveState,
     pub finished_ms: Option<i64>,
 }
 
@@ -77,12 +78,12 @@ const WAVE_COLUMNS: &str =
 fn run_from_row(row: &AnyRow) -> Result<StoredRun, sqlx::Error> {
     Ok(StoredRun {
         id: row.try_get("id")?,
-        cause: row.try_get("cause")?,
+        cause: decode_named(row.try_get("cause")?, RunCause::parse, "cause")?,
         scope: row.try_get("scope")?,
         dry_run: row.try_get::<i64, _>("dry_run")? != 0,
         started_ms: row.try_get("started_ms")?,
         finished_ms: row.try_get("finished_ms")?,
-        status: row.try_get("status")?,
+        status: decode_named(row.try_get("status")?, RunStatus::parse, "status")?,
         error: row.try_get("error")?,
     })
 }
@@ -98,11 +99,11 @@ fn pr_from_row(row: &AnyRow) -> Result<StoredPr, sqlx::Error> {
         title: row.try_get("title")?,
         bumps: row.try_get("bumps")?,
         content_key: row.try_get("content_key")?,
-        step: row.try_get("step")?,
+        step: decode_named(row.try_get("step")?, PrStep::parse, "step")?,
         commit_sha: row.try_get("commit_sha")?,
         number: row.try_get("number")?,
         url: row.try_get("url")?,
-        state: row.try_get("state")?,
+        state: decode_named(row.try_get("state")?, PrState::parse, "state")?,
         wave_id: row.try_get("wave_id")?,
         run_id: row.try_get("run_id")?,
         created_ms: row.try_get("created_ms")?,
@@ -117,7 +118,7 @@ fn pr_from_row(row: &AnyRow) -> Result<StoredPr, sqlx::Error> {
 fn wave_from_row(row: &AnyRow) -> Result<StoredWave, sqlx::Error> {
     Ok(StoredWave {
         id: row.try_get("id")?,
-        ecosystem: crate::store::decode_named(
+        ecosystem: decode_named(
             row.try_get("ecosystem")?,
             Ecosystem::from_config_name,
             "ecosystem",
@@ -126,7 +127,7 @@ fn wave_from_row(row: &AnyRow) -> Result<StoredWave, sqlx::Error> {
         target: row.try_get("target")?,
         soak_ms: row.try_get("soak_ms")?,
         created_ms: row.try_get("created_ms")?,
-        state: row.try_get("state")?,
+        state: decode_named(row.try_get("state")?, WaveState::parse, "state")?,
         finished_ms: row.try_get("finished_ms")?,
     })
 }
@@ -148,7 +149,7 @@ pub struct NewPr<'a> {
 impl Store {
     pub async fn start_run(
         &self,
-        cause: &str,
+        cause: RunCause,
         scope: Option<&str>,
         dry_run: bool,
         now_ms: i64,
@@ -156,7 +157,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO upgrade_runs (cause, scope, dry_run, started_ms, status) VALUES ($1, $2, $3, $4, 'running') RETURNING id",
         )
-        .bind(cause)
+        .bind(cause.name())
         .bind(scope)
         .bind(i64::from(dry_run))
         .bind(now_ms)
@@ -169,14 +170,14 @@ impl Store {
     pub async fn finish_run(
         &self,
         run_id: i64,
-        status: &str,
+        status: RunStatus,
         error: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE upgrade_runs SET status = $1, error = $2, finished_ms = $3 WHERE id = $4",
         )
-        .bind(status)
+        .bind(status.name())
         .bind(error)
         .bind(now_ms)
         .bind(run_id)
@@ -203,7 +204,7 @@ impl Store {
         &self,
         run_id: i64,
         service_id: Option<i64>,
-        level: &str,
+        level: EventLevel,
         message: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -213,7 +214,7 @@ impl Store {
         .bind(run_id)
         .bind(now_ms)
         .bind(service_id)
-        .bind(level)
+        .bind(level.name())
         .bind(message)
         .execute(self.pool())
         .await
@@ -263,7 +264,7 @@ impl Store {
                 Ok(RunEvent {
                     at_ms: row.try_get("at_ms")?,
                     service_slug: row.try_get("slug")?,
-                    level: row.try_get("level")?,
+                    level: decode_named(row.try_get("level")?, EventLevel::parse, "level")?,
                     message: row.try_get("message")?,
                 })
             })
@@ -305,7 +306,7 @@ impl Store {
     }
 
     /// Every tracked PR, or those in one state.
-    pub async fn upgrade_prs(&self, state: Option<&str>) -> Result<Vec<StoredPr>, StoreError> {
+    pub async fn upgrade_prs(&self, state: Option<PrState>) -> Result<Vec<StoredPr>, StoreError> {
         let all = self.prs_where("1 = 1", &[]).await?;
         Ok(all
             .into_iter()
@@ -363,11 +364,11 @@ impl Store {
         .bind(&pr.title)
         .bind(&pr.bumps)
         .bind(&pr.content_key)
-        .bind(&pr.step)
+        .bind(pr.step.name())
         .bind(&pr.commit_sha)
         .bind(pr.number)
         .bind(&pr.url)
-        .bind(&pr.state)
+        .bind(pr.state.name())
         .bind(pr.run_id)
         .bind(pr.updated_ms)
         .bind(pr.opened_ms)
@@ -379,13 +380,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .during("saving an upgrade PR's progress")?;
-        let event_type = match pr.state.as_str() {
-            "open" => types::PR_OPENED,
-            "merged" => types::PR_MERGED,
-            "closed" | "superseded" => types::PR_CLOSED,
-            _ => "",
+        let event_type = match pr.state {
+            PrState::Open => Some(EventType::PrOpened),
+            PrState::Merged => Some(EventType::PrMerged),
+            PrState::Closed | PrState::Superseded => Some(EventType::PrClosed),
+            PrState::Pending => None,
         };
-        if !event_type.is_empty() && before.as_deref() != Some(pr.state.as_str()) {
+        if let Some(event_type) = event_type
+            && before.as_deref() != Some(pr.state.name())
+        {
             let payload = serde_json::json!({
                 "repository": pr.repository,
                 "number": pr.number,
@@ -450,11 +453,11 @@ impl Store {
     pub async fn finish_wave(
         &self,
         wave_id: i64,
-        state: &str,
+        state: WaveState,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE upgrade_waves SET state = $1, finished_ms = $2 WHERE id = $3")
-            .bind(state)
+            .bind(state.name())
             .bind(now_ms)
             .bind(wave_id)
             .execute(self.pool())

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use shipshape_types::upgrades::{WaveServiceState, WaveTierState};
+
 /// What a service's wave PR is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrFact {
@@ -45,16 +47,14 @@ pub struct Participant {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceState {
     pub slug: String,
-    /// `waiting`, `pr-open`, `soaking`, `done`, `closed` or `failed`.
-    pub state: &'static str,
+    pub state: WaveServiceState,
     pub detail: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TierState {
     pub tier: u8,
-    /// `waiting`, `rolling-out`, `halted` or `done`.
-    pub state: &'static str,
+    pub state: WaveTierState,
     pub services: Vec<ServiceState>,
 }
 
@@ -78,21 +78,25 @@ fn service_state(p: &Participant, soak_ms: i64, now_ms: i64) -> ServiceState {
         detail,
     };
     if p.at_target {
-        return state("done", Some("already on the target version".into()));
+        return state(
+            WaveServiceState::Done,
+            Some("already on the target version".into()),
+        );
     }
     match &p.pr {
-        PrFact::None => state("waiting", None),
-        PrFact::Open => state("pr-open", None),
+        PrFact::None => state(WaveServiceState::Waiting, None),
+        PrFact::Open => state(WaveServiceState::PrOpen, None),
         PrFact::Closed => state(
-            "closed",
+            WaveServiceState::Closed,
             Some("its PR was closed without merging; the wave waits for a person".into()),
         ),
         PrFact::Merged { at_ms } => match &p.health {
-            HealthFact::NotMonitored => {
-                state("done", Some("merged (no healthcheck to watch)".into()))
-            }
+            HealthFact::NotMonitored => state(
+                WaveServiceState::Done,
+                Some("merged (no healthcheck to watch)".into()),
+            ),
             HealthFact::Unhealthy { level, since_ms } => state(
-                "failed",
+                WaveServiceState::Failed,
                 Some(format!(
                     "{level} for {} (merged {} ago)",
                     hours(now_ms - since_ms),
@@ -103,12 +107,12 @@ fn service_state(p: &Participant, soak_ms: i64, now_ms: i64) -> ServiceState {
                 let healthy_for = now_ms - (*since_ms).max(*at_ms);
                 if healthy_for >= soak_ms {
                     state(
-                        "done",
+                        WaveServiceState::Done,
                         Some(format!("merged and healthy for {}", hours(healthy_for))),
                     )
                 } else {
                     state(
-                        "soaking",
+                        WaveServiceState::Soaking,
                         Some(format!(
                             "healthy for {} of {}",
                             hours(healthy_for),
@@ -136,24 +140,24 @@ pub fn decide(participants: &[Participant], soak_ms: i64, now_ms: i64) -> WaveDe
             .iter()
             .map(|p| service_state(p, soak_ms, now_ms))
             .collect();
-        let all_done = services.iter().all(|s| s.state == "done");
+        let all_done = services.iter().all(|s| s.state == WaveServiceState::Done);
         let halted = services
             .iter()
-            .any(|s| s.state == "closed" || s.state == "failed");
+            .any(|s| s.state == WaveServiceState::Closed || s.state == WaveServiceState::Failed);
         let state = if !earlier_done {
-            "waiting"
+            WaveTierState::Waiting
         } else if all_done {
-            "done"
+            WaveTierState::Done
         } else if halted {
-            "halted"
+            WaveTierState::Halted
         } else {
-            "rolling-out"
+            WaveTierState::RollingOut
         };
-        if state == "rolling-out" {
+        if state == WaveTierState::RollingOut {
             decision.open_for.extend(
                 services
                     .iter()
-                    .filter(|s| s.state == "waiting")
+                    .filter(|s| s.state == WaveServiceState::Waiting)
                     .map(|s| s.slug.clone()),
             );
         }
@@ -162,11 +166,11 @@ pub fn decide(participants: &[Participant], soak_ms: i64, now_ms: i64) -> WaveDe
         decision.tiers.push(TierState {
             tier,
             state,
-            services: if state == "waiting" {
+            services: if state == WaveTierState::Waiting {
                 services
                     .into_iter()
                     .map(|mut s| {
-                        if s.state == "waiting" {
+                        if s.state == WaveServiceState::Waiting {
                             s.detail = Some("waits for the tiers before".into());
                         }
                         s
@@ -199,7 +203,11 @@ mod tests {
     }
 
     fn states(decision: &WaveDecision) -> Vec<(u8, &str)> {
-        decision.tiers.iter().map(|t| (t.tier, t.state)).collect()
+        decision
+            .tiers
+            .iter()
+            .map(|t| (t.tier, t.state.name()))
+            .collect()
     }
 
     #[test]
@@ -269,7 +277,10 @@ mod tests {
         ];
         let decision = decide(&soaking, 24 * HOUR, NOW);
         assert_eq!(states(&decision), [(5, "rolling-out"), (3, "waiting")]);
-        assert_eq!(decision.tiers[0].services[0].state, "soaking");
+        assert_eq!(
+            decision.tiers[0].services[0].state,
+            WaveServiceState::Soaking
+        );
         assert!(decision.open_for.is_empty());
     }
 
@@ -296,7 +307,10 @@ mod tests {
             decision.open_for.is_empty(),
             "nothing more opens while halted"
         );
-        assert_eq!(decision.tiers[0].services[0].state, "failed");
+        assert_eq!(
+            decision.tiers[0].services[0].state,
+            WaveServiceState::Failed
+        );
 
         let declined = [p("docs", 5, PrFact::Closed, HealthFact::NotMonitored)];
         assert_eq!(states(&decide(&declined, HOUR, NOW)), [(5, "halted")]);

@@ -5,9 +5,13 @@
 use std::collections::HashMap;
 
 use shipshape_types::health::HealthLevel;
-use shipshape_types::upgrades::{NewWave, WaveServiceView, WaveTierView, WaveView};
+use shipshape_types::upgrades::{
+    EventLevel, NewWave, PrState, RunCause, RunStatus, WaveServiceView, WaveState, WaveTierView,
+    WaveView,
+};
 
-use super::{PrError, PrTarget, RunCause, UpgradeError, UpgradeService, github_base};
+use super::prs::{PrError, PrTarget, github_base};
+use super::{UpgradeError, UpgradeService};
 use crate::common::duration::parse_duration;
 use crate::deps::model::Ecosystem;
 use crate::deps::read::read_snapshot;
@@ -97,7 +101,7 @@ impl UpgradeService {
         self.wave(id).await?;
         self.inner
             .store
-            .finish_wave(id, "cancelled", self.inner.clock.now_ms())
+            .finish_wave(id, WaveState::Cancelled, self.inner.clock.now_ms())
             .await?;
         self.wave(id).await
     }
@@ -206,13 +210,13 @@ impl UpgradeService {
                 continue;
             };
             let pr = prs.get(&service.id);
-            let pr_fact = match pr.map(|p| p.state.as_str()) {
-                None | Some("superseded") => PrFact::None,
-                Some("merged") => PrFact::Merged {
+            let pr_fact = match pr.map(|p| p.state) {
+                None | Some(PrState::Superseded) => PrFact::None,
+                Some(PrState::Merged) => PrFact::Merged {
                     at_ms: pr.and_then(|p| p.merged_ms).unwrap_or(0),
                 },
-                Some("closed") => PrFact::Closed,
-                Some(_) => PrFact::Open,
+                Some(PrState::Closed) => PrFact::Closed,
+                Some(PrState::Open | PrState::Pending) => PrFact::Open,
             };
             if let Some(url) = pr.and_then(|p| p.url.clone()) {
                 facts.pr_urls.insert(slug.clone(), url);
@@ -245,7 +249,7 @@ impl UpgradeService {
             .waves()
             .await?
             .into_iter()
-            .filter(|w| w.state == "active")
+            .filter(|w| w.state == WaveState::Active)
             .collect();
         if active.is_empty() {
             return Ok(0);
@@ -256,7 +260,10 @@ impl UpgradeService {
             let now = self.inner.clock.now_ms();
             let decision = decide(&facts.participants, wave.soak_ms, now);
             if decision.done {
-                self.inner.store.finish_wave(wave.id, "done", now).await?;
+                self.inner
+                    .store
+                    .finish_wave(wave.id, WaveState::Done, now)
+                    .await?;
                 continue;
             }
             if decision.open_for.is_empty() {
@@ -265,12 +272,7 @@ impl UpgradeService {
             let _turn = self.inner.running.lock().await;
             let store = &self.inner.store;
             let run_id = store
-                .start_run(
-                    RunCause::Wave.name(),
-                    None,
-                    false,
-                    self.inner.clock.now_ms(),
-                )
+                .start_run(RunCause::Wave, None, false, self.inner.clock.now_ms())
                 .await?;
             for slug in &decision.open_for {
                 let Some((service, current)) = facts.services.get(slug) else {
@@ -280,9 +282,9 @@ impl UpgradeService {
                     match self.open_wave_pr(run_id, &wave, service, current).await {
                         Ok(message) => {
                             opened += 1;
-                            ("info", message)
+                            (EventLevel::Info, message)
                         }
-                        Err(message) => ("error", message),
+                        Err(message) => (EventLevel::Error, message),
                     };
                 store
                     .add_run_event(
@@ -295,7 +297,7 @@ impl UpgradeService {
                     .await?;
             }
             store
-                .finish_run(run_id, "done", None, self.inner.clock.now_ms())
+                .finish_run(run_id, RunStatus::Done, None, self.inner.clock.now_ms())
                 .await?;
         }
         Ok(opened)
@@ -420,13 +422,13 @@ fn wave_view(wave: &StoredWave, facts: &Facts, decision: &WaveDecision) -> WaveV
         target: wave.target.clone(),
         soak_ms: wave.soak_ms,
         created_ms: wave.created_ms,
-        state: wave.state.clone(),
+        state: wave.state,
         tiers: decision
             .tiers
             .iter()
             .map(|tier| WaveTierView {
                 tier: tier.tier,
-                state: tier.state.to_string(),
+                state: tier.state,
                 services: tier
                     .services
                     .iter()
@@ -438,7 +440,7 @@ fn wave_view(wave: &StoredWave, facts: &Facts, decision: &WaveDecision) -> WaveV
                             .get(&s.slug)
                             .map(|(_, current)| current.clone())
                             .unwrap_or_default(),
-                        state: s.state.to_string(),
+                        state: s.state,
                         pr_url: facts.pr_urls.get(&s.slug).cloned(),
                         merged_ms: facts.merged.get(&s.slug).copied(),
                         detail: s.detail.clone(),
