@@ -86,7 +86,11 @@ pub async fn load_admin() -> Result<AdminOverview, ServerFnError> {
 
 #[server]
 pub async fn create_api_token(name: String, role: String) -> Result<TokenOutcome, ServerFnError> {
-    let token = NewToken { name, role };
+    let token = NewToken {
+        name,
+        role,
+        expires_in: None,
+    };
     let result =
         ask_in_place(|b, caller| async move { b.create_token(caller, token).await }).await?;
     Ok(match result {

@@ -53,7 +53,12 @@ export async function startShipshape({ fastHealth = false, configure = (text) =>
       .replace(/^\s*interval = ".*"$/gm, '')
       .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"')
       .replace(/^evaluate_every = ".*"$/m, 'evaluate_every = "1s"');
+    // Checks every second are below the default bound a real fleet gets.
+    fleet += '\n[limits]\nmin_interval = "1s"\n';
   }
+  // Services the tests register through the API read the fake GitHub's
+  // organisation.
+  fleet += '\n[registration]\ngithub_owners = ["demo-org"]\n';
   writeFileSync(join(dir, 'shipshape.toml'), configure(fleet));
   const port = await freePort();
   const log = [];

@@ -62,6 +62,7 @@ token_env = "E2E_GITHUB_TOKEN"
 
 [outbound]
 deny = ["169.254.0.0/16"]
+deny_own_addresses = false
 
 [[alerts.channel]]
 name = "ops-webhook"

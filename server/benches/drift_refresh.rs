@@ -41,32 +41,12 @@ struct Shape {
 }
 
 fn shape_from_args() -> Shape {
-    let mut shape = Shape {
-        repos: 1000,
-        deps: 40,
-        latency: Duration::from_millis(20),
-        pool: 1500,
-    };
-    let args: Vec<String> = std::env::args().collect();
-    let value = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    if let Some(n) = value("--repos") {
-        shape.repos = n as usize;
+    Shape {
+        repos: support::arg("--repos", 1000) as usize,
+        deps: support::arg("--deps", 40) as usize,
+        latency: Duration::from_millis(support::arg("--latency-ms", 20)),
+        pool: support::arg("--pool", 1500) as usize,
     }
-    if let Some(n) = value("--deps") {
-        shape.deps = n as usize;
-    }
-    if let Some(n) = value("--latency-ms") {
-        shape.latency = Duration::from_millis(n);
-    }
-    if let Some(n) = value("--pool") {
-        shape.pool = n as usize;
-    }
-    shape
 }
 
 /// The registry path of the fakes, and share of repositories, per ecosystem.

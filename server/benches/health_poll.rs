@@ -30,15 +30,6 @@ use shipshape_server::store::Store;
 use shipshape_server::telemetry::check_metrics::CheckMetrics;
 use tokio_util::sync::CancellationToken;
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The child process: answers `{"status":"healthy"}` on every path, a
 /// few milliseconds later, and prints its address.
 async fn serve_healthchecks() -> anyhow::Result<()> {
@@ -90,9 +81,9 @@ async fn main() -> anyhow::Result<()> {
     if std::env::args().any(|a| a == "--serve-healthchecks") {
         return serve_healthchecks().await;
     }
-    let endpoints = arg("--endpoints", 10_000);
-    let seconds = arg("--seconds", 150);
-    let interval_s = arg("--interval-s", 30);
+    let endpoints = support::arg("--endpoints", 10_000);
+    let seconds = support::arg("--seconds", 150);
+    let interval_s = support::arg("--interval-s", 30);
 
     let mut child = Command::new(std::env::current_exe()?)
         .arg("--serve-healthchecks")
@@ -145,6 +136,9 @@ async fn main() -> anyhow::Result<()> {
         env: Arc::default(),
         metrics: metrics.clone(),
         changes: tokio::sync::broadcast::channel(1024).0,
+        outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
+        api_header_env: Default::default(),
+        pulse: shipshape_server::telemetry::heartbeat::Pulse::detached("health monitor"),
     };
     println!(
         "polling {endpoints} endpoints every {interval_s} s for {seconds} s against {addr} (SQLite at {})",

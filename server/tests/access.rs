@@ -63,7 +63,7 @@ async fn token(state: &AppState, role: Role) -> String {
     let created = state
         .ops
         .auth
-        .create_token(&format!("test-{}", role.name()), role, "tests")
+        .create_token(&format!("test-{}", role.name()), role, "tests", None, None)
         .await
         .expect("token");
     format!("Bearer {}", created.secret)
@@ -447,7 +447,84 @@ async fn sign_ins_are_limited_per_account() {
             .contains("error=limited")
     );
     assert!(!headers.contains_key("set-cookie"));
+
+    // The owner, from their own address, is not locked out by guesses made
+    // elsewhere; a guesser moving to another address starts a new count
+    // that the address limit bounds.
+    let (status, headers) =
+        sign_in_from(&app, "ada", "correct horse battery", "198.51.100.20").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers.contains_key("set-cookie"), "{headers:?}");
+    for attempt in 0..25 {
+        let (_, headers) = sign_in_from(
+            &app,
+            &format!("user{attempt}"),
+            "guess guess guess",
+            "203.0.113.66",
+        )
+        .await;
+        let location = headers["location"].to_str().expect("text").to_string();
+        if attempt >= 20 {
+            assert!(
+                location.contains("error=limited"),
+                "attempt {attempt}: {location}"
+            );
+        }
+    }
     db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_is_counted_before_any_is_checked() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    state
+        .ops
+        .auth
+        .add_user("ada", "correct horse battery", Role::Admin)
+        .await
+        .expect("user");
+    let app = routes::build(state);
+    let guesses = (0..40).map(|_| {
+        let app = app.clone();
+        async move { sign_in_from(&app, "ada", "guess guess guess", "203.0.113.9").await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|(_, headers)| {
+            headers["location"]
+                .to_str()
+                .is_ok_and(|l| l.contains("error=refused"))
+        })
+        .count();
+    assert_eq!(
+        checked, 5,
+        "only the first five guesses were checked at all"
+    );
+    db.cleanup().await;
+}
+
+/// Signs in as a browser connected from `peer`.
+async fn sign_in_from(
+    app: &Router,
+    username: &str,
+    password: &str,
+    peer: &str,
+) -> (StatusCode, HeaderMap) {
+    let body = format!("username={username}&password={password}&next=%2F");
+    let mut request = Request::post("/auth/sign-in")
+        .header("host", HOST)
+        .header("origin", format!("http://{HOST}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    let (status, headers, _) = common::answer(app, request).await;
+    (status, headers)
 }
 
 #[tokio::test]
@@ -545,15 +622,24 @@ async fn tokens_are_shown_once_work_until_revoked_and_register_services() {
 async fn anonymous_callers_see_only_public_things_unless_allowed_to_view() {
     let db = TestDb::sqlite().await;
     let closed = routes::build(state_for(&db, AuthSettings::default()).await);
-    for public in [
-        "/status",
-        "/_internal_/healthcheck",
-        "/badge/checkout-api/health.svg",
-        "/sign-in",
-    ] {
+    for public in ["/status", "/_internal_/healthcheck", "/sign-in"] {
         let (status, _, body) = call(&closed, "GET", public, &[], None).await;
         assert_eq!(status, StatusCode::OK, "{public}: {body}");
     }
+    // A badge is public only for a public service; for the others an
+    // anonymous caller hears what an unknown slug gets (no enumeration).
+    let (status, _, svg) = call(&closed, "GET", "/badge/checkout-api/health.svg", &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{svg}");
+    assert!(svg.contains("unknown service"), "{svg}");
+    let (status, _, svg) = call(
+        &closed,
+        "GET",
+        "/badge/no-such-service/health.svg",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{svg}");
     let (status, _, _) = call(&closed, "GET", "/api/v1/services", &[], None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -1139,4 +1225,358 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         }
         db.cleanup().await;
     }
+}
+
+/// Other spellings of a page's path, as an attacker would try them.
+fn spellings(path: &str) -> Vec<String> {
+    let rest = path.trim_start_matches('/');
+    let mut spelled = vec![
+        format!("{path}/"),
+        format!("/.{path}"),
+        format!("/%2e{path}"),
+        format!("/%2E/{rest}/."),
+        format!("/x/..{path}"),
+        format!("/{path}"),
+        format!("{path}//"),
+        path.to_uppercase(),
+        format!("{path}%2F"),
+    ];
+    if let Some(first) = rest.chars().next() {
+        spelled.push(format!(
+            "/%{:02x}{}",
+            first as u32,
+            &rest[first.len_utf8()..]
+        ));
+    }
+    spelled
+}
+
+/// Follows same-site redirects other than to sign in; the last answer.
+async fn follow(
+    app: &Router,
+    uri: &str,
+    credentials: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String, String) {
+    let mut uri = uri.to_string();
+    for _ in 0..4 {
+        let (status, headers, body) = call(app, "GET", &uri, credentials, None).await;
+        let location = headers
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_string);
+        match location {
+            Some(next) if status.is_redirection() && !next.starts_with("/sign-in") => {
+                assert!(
+                    next.starts_with('/') && !next.starts_with("//"),
+                    "{uri} → {next}"
+                );
+                uri = next;
+            }
+            _ => return (status, headers, body, uri),
+        }
+    }
+    panic!("{uri}: too many redirects");
+}
+
+#[tokio::test]
+async fn no_spelling_of_a_page_path_renders_it_without_the_role_it_needs() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    let viewer = token(&state, Role::Viewer).await;
+    let operator = token(&state, Role::Operator).await;
+    let admin = token(&state, Role::Admin).await;
+    state
+        .ops
+        .auth
+        .create_token("zq-marker-token", Role::Viewer, "tests", None, None)
+        .await
+        .expect("marker token");
+    let app = routes::build(state);
+    let (status, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/services",
+        &[("authorization", &operator)],
+        Some(
+            json!({"slug": "zq-private", "name": "Zq Private Service", "team": "zq-private-team"}),
+        ),
+    )
+    .await;
+    assert!(status.is_success(), "{status}: {body}");
+
+    // What each caller must never see, and proof that the pages do show it
+    // to those allowed (a test that passes on empty pages proves nothing).
+    let viewer_only = ["Zq Private Service", "zq-private-team"];
+    let admin_only = ["zq-marker-token"];
+    let (_, _, overview) = call(&app, "GET", "/", &[("authorization", &viewer)], None).await;
+    assert!(overview.contains(viewer_only[0]), "{overview}");
+    let (_, _, admin_page) = call(&app, "GET", "/admin", &[("authorization", &admin)], None).await;
+    assert!(admin_page.contains(admin_only[0]), "{admin_page}");
+
+    let pages = routes::page_paths();
+    assert!(pages.len() >= 8, "{pages:?}");
+    let rules = rules();
+    let needed = |path: &str| {
+        rules
+            .iter()
+            .find(|r| r.method == Method::GET && r.path == path)
+            .map_or(Access::Needs(Role::Viewer), |r| r.access)
+    };
+    let mut tried = 0;
+    for pattern in &pages {
+        let path = concrete(pattern);
+        let access = needed(pattern);
+        for spelled in spellings(&path) {
+            for (who, credentials, role) in [
+                ("anonymous", vec![], None),
+                (
+                    "viewer",
+                    vec![("authorization", viewer.as_str())],
+                    Some(Role::Viewer),
+                ),
+                (
+                    "operator",
+                    vec![("authorization", operator.as_str())],
+                    Some(Role::Operator),
+                ),
+            ] {
+                let mut credentials = credentials;
+                credentials.push(("accept", "text/html"));
+                let (status, headers, body, reached) = follow(&app, &spelled, &credentials).await;
+                let allowed = match (access, role) {
+                    (Access::Public, _) => true,
+                    (Access::Needs(needed), Some(role)) => role.allows(needed),
+                    (Access::Needs(_), None) => false,
+                };
+                let hidden: Vec<&str> = match role {
+                    None => viewer_only.iter().chain(&admin_only).copied().collect(),
+                    Some(_) => admin_only.to_vec(),
+                };
+                for secret in hidden {
+                    assert!(
+                        !body.contains(secret),
+                        "{who} GET {spelled} (reached {reached}, {status}) shows {secret}"
+                    );
+                }
+                if !allowed {
+                    assert!(
+                        status == StatusCode::SEE_OTHER
+                            || status == StatusCode::FORBIDDEN
+                            || status == StatusCode::NOT_FOUND,
+                        "{who} GET {spelled} (reached {reached}): {status} {headers:?}"
+                    );
+                }
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried > 200, "{tried}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tokens_end_with_their_creators_rights_expire_and_have_unique_names() {
+    for db in TestDb::all().await {
+        let state = state_for(&db, AuthSettings::default()).await;
+        let admin = token(&state, Role::Admin).await;
+        let app = routes::build(state);
+        let here = format!("http://{HOST}");
+        // Another admin, so that boss may be demoted.
+        for name in ["deputy", "boss"] {
+            let (status, _, body) = call(
+                &app,
+                "POST",
+                "/api/v1/accounts",
+                &[("authorization", &admin)],
+                Some(json!({"username": name, "password": format!("{name} password 12"), "role": "admin"})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (_, _, body) = call(
+            &app,
+            "GET",
+            "/api/v1/accounts",
+            &[("authorization", &admin)],
+            None,
+        )
+        .await;
+        let boss = items(&body)
+            .iter()
+            .find(|a| a["username"] == "boss")
+            .and_then(|a| a["id"].as_i64())
+            .expect("boss's id");
+        let (_, headers) = sign_in(&app, "boss", "boss password 12", &here).await;
+        let cookie = cookie_from(&headers);
+        let as_boss = [("cookie", cookie.as_str()), ("origin", here.as_str())];
+        let create = |name: &'static str, expires: Option<&'static str>| {
+            let app = app.clone();
+            async move {
+                let mut body = json!({"name": name, "role": "admin"});
+                if let Some(expires) = expires {
+                    body["expires_in"] = json!(expires);
+                }
+                call(&app, "POST", "/api/v1/tokens", &as_boss, Some(body)).await
+            }
+        };
+        let (status, _, body) = create("boss-ci", None).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let secret = serde_json::from_str::<Value>(&body).expect("json")["secret"]
+            .as_str()
+            .expect("secret")
+            .to_string();
+        let bearer = format!("Bearer {secret}");
+        let (status, _, body) = create("boss-ci", None).await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "a second live token of one name: {body}"
+        );
+        assert!(body.contains("boss-ci"), "{body}");
+
+        let accounts = |credential: String| {
+            let app = app.clone();
+            async move {
+                call(
+                    &app,
+                    "GET",
+                    "/api/v1/accounts",
+                    &[("authorization", &credential)],
+                    None,
+                )
+                .await
+                .0
+            }
+        };
+        assert_eq!(accounts(bearer.clone()).await, StatusCode::OK);
+        // Demoted: the admin token now acts as a viewer.
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{boss}"),
+            &[("authorization", &admin)],
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(accounts(bearer.clone()).await, StatusCode::FORBIDDEN);
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("authorization", &bearer)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "still a viewer");
+        // Disabled: the token ends with the account.
+        let (status, _, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/accounts/{boss}"),
+            &[("authorization", &admin)],
+            Some(json!({"disabled": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(accounts(bearer.clone()).await, StatusCode::UNAUTHORIZED);
+
+        // An expiring token works until it expires.
+        let (status, _, body) = call(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &[("authorization", &admin)],
+            Some(json!({"name": "short-lived", "role": "viewer", "expires_in": "300ms"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let created: Value = serde_json::from_str(&body).expect("json");
+        assert!(created["token"]["expires"].is_string(), "{created}");
+        let short = format!("Bearer {}", created["secret"].as_str().expect("secret"));
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("authorization", &short)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let (status, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/services",
+            &[("authorization", &short)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "expired");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_operator_token_cannot_turn_the_servers_secrets_against_it() {
+    let db = TestDb::sqlite().await;
+    let state = state_for(&db, AuthSettings::default()).await;
+    let operator = token(&state, Role::Operator).await;
+    let app = routes::build(state);
+    let register = |body: Value| {
+        let app = app.clone();
+        let operator = operator.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                "/api/v1/services",
+                &[("authorization", &operator)],
+                Some(body),
+            )
+            .await
+        }
+    };
+    // The server's environment is not the caller's to read.
+    let (status, _, body) = register(json!({
+        "slug": "leaky", "team": "x",
+        "health": [{"url": "http://10.0.0.9/health",
+                    "headers": {"x-leak": {"env": "SHIPSHAPE_ADMIN_PASSWORD"}}}]
+    }))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("health[0].headers.x-leak"), "{body}");
+    assert!(body.contains("[registration] header_env"), "{body}");
+    // Repositories: only the server's own organisations and hosts, over
+    // https, never a folder or an option in disguise.
+    for repository in [
+        "github:someone-else/private",
+        "https://evil.example/acme/checkout.git",
+        "file:///etc",
+        "/etc",
+        "ssh://git@git.example.com/payments/ledger.git",
+        "-oProxyCommand=touch@x:y",
+        "--upload-pack=touch /tmp/pwned",
+    ] {
+        let (status, _, body) =
+            register(json!({"slug": "sneaky", "team": "x", "repository": repository})).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{repository}: {body}"
+        );
+        assert!(body.contains("repository"), "{repository}: {body}");
+    }
+    let (status, _, body) =
+        register(json!({"slug": "fine", "team": "x", "repository": "github:acme/fine"})).await;
+    assert!(status.is_success(), "{body}");
+    // A schedule that would starve the monitor.
+    let (status, _, body) = register(json!({
+        "slug": "hammer", "team": "x",
+        "health": [{"url": "http://10.0.0.9/health", "interval": "1ms"}]
+    }))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("health[0].interval"), "{body}");
+    db.cleanup().await;
 }

@@ -7,6 +7,7 @@
 
 mod common;
 
+use shipshape_server::common::outbound::NetworkPolicy;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -146,7 +147,13 @@ async fn setup(store: Store, text: &str, slack_url: &str) -> Setup {
         .into_iter()
         .map(|e| (e.service_slug, (e.id, Tracker::default())))
         .collect();
-    let alerts = AlertService::new(store.clone(), clock.clone(), file.alerts, env(slack_url));
+    let alerts = AlertService::new(
+        store.clone(),
+        clock.clone(),
+        file.alerts,
+        env(slack_url),
+        Arc::new(NetworkPolicy::open()),
+    );
     Setup {
         store,
         clock,
@@ -656,6 +663,7 @@ async fn delivery_survives_failures_hangs_an_open_breaker_and_a_restart() {
             setup.clock.clone(),
             file.alerts,
             env(&slack.url("/services/T0/B0/XYZ")),
+            Arc::new(NetworkPolicy::open()),
         );
         hook.set_mode(ReceiverMode::Accept);
         smtp.set_mode(SmtpMode::Accept);
@@ -866,4 +874,147 @@ async fn email_goes_over_tls_from_the_first_byte_too() {
         !shown.contains(SMTP_PASSWORD) && !shown.contains(WEBHOOK_SECRET),
         "{shown}"
     );
+}
+
+#[tokio::test]
+async fn a_dead_targets_backlog_never_hides_another_targets_alert_and_a_removed_target_ends() {
+    use shipshape_server::alert::records::NewAlert;
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let now = 1_795_424_000_000;
+        // Two thousand undelivered alerts for a subscriber that is gone,
+        // then one for a live channel.
+        let dead = vec!["subscription:999".to_string()];
+        for index in 0..2_000 {
+            let service = format!("svc-{index}");
+            store
+                .fire_alert(
+                    &NewAlert {
+                        rule: "down",
+                        service: &service,
+                        team: "payments",
+                        severity: "critical",
+                        summary: "down",
+                        held_reason: None,
+                        link: None,
+                    },
+                    &dead,
+                    now,
+                )
+                .await
+                .expect("fire");
+        }
+        store
+            .fire_alert(
+                &NewAlert {
+                    rule: "down",
+                    service: "checkout-api",
+                    team: "payments",
+                    severity: "critical",
+                    summary: "down",
+                    held_reason: None,
+                    link: None,
+                },
+                &["channel:ops".to_string()],
+                now,
+            )
+            .await
+            .expect("fire");
+        let pending = store.pending_deliveries(500, now + 1).await.expect("read");
+        let live = pending
+            .iter()
+            .filter(|p| p.pending.target == "channel:ops")
+            .count();
+        assert_eq!(
+            live, 1,
+            "the live channel's alert is read despite the backlog"
+        );
+        assert_eq!(
+            pending
+                .iter()
+                .filter(|p| p.pending.target == "subscription:999")
+                .count(),
+            500,
+            "the backlog is read a bounded share at a time"
+        );
+        let ended = store
+            .end_deliveries(
+                "subscription:999",
+                "not delivered: the target was removed",
+                now + 2,
+            )
+            .await
+            .expect("end");
+        assert_eq!(ended, 2_000);
+        let pending = store.pending_deliveries(500, now + 3).await.expect("read");
+        assert_eq!(pending.len(), 1, "only the live channel's alert is left");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn snapshots_stored_while_the_monitor_writes_never_fail_on_sqlite() {
+    // The case that failed: a transaction that reads the latest snapshot,
+    // then writes, while the monitor commits checks every few
+    // milliseconds (`SQLITE_BUSY_SNAPSHOT` without `BEGIN IMMEDIATE`).
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    let setup = setup(store.clone(), &fleet(""), "http://127.0.0.1:9").await;
+    let (endpoint, _) = setup.endpoints["checkout"].clone();
+    let service_id = store
+        .active_service("ledger")
+        .await
+        .expect("read")
+        .expect("ledger")
+        .id;
+    let monitor = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..300_i64 {
+                store
+                    .record_checks(&[RecordedCheck {
+                        endpoint_id: endpoint,
+                        checked_ms: START + round,
+                        check_state: shipshape_server::health::state::HealthState::Up,
+                        latency_ms: 5,
+                        status_code: Some(200),
+                        format: None,
+                        reason: None,
+                        excerpt: String::new(),
+                        components_json: "[]".into(),
+                        conforming: true,
+                        state: shipshape_server::health::state::HealthState::Up,
+                        since_ms: START,
+                        transition: None,
+                    }])
+                    .await
+                    .expect("the monitor's write");
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let writers = (0..4).map(|writer| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..25_i64 {
+                let version = format!("1.{}.{writer}", round % 3);
+                let serde = DependencyView {
+                    current: Some(version),
+                    latest: Some("2.0.0".into()),
+                    gap: Some(Gap::Major),
+                    libyears: Some(1.0),
+                    ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", "serde")
+                };
+                store
+                    .record_snapshot(service_id, START + round, "abc", &[], &[serde], None)
+                    .await
+                    .expect("a snapshot while the monitor writes");
+            }
+        })
+    });
+    for writer in futures::future::join_all(writers).await {
+        writer.expect("the writer finished");
+    }
+    monitor.await.expect("the monitor finished");
+    db.cleanup().await;
 }

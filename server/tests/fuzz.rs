@@ -262,10 +262,22 @@ fn api_and_config_input_never_panics() {
             if let Ok(declared) =
                 serde_json::from_str::<shipshape_types::model::ServiceRegistration>(text)
             {
-                let _ = shipshape_server::fleet::registration::check_service(
+                use shipshape_server::fleet::registration::{
+                    Declarer, HealthLimits, RegistrationRules, check_service,
+                };
+                let limits = HealthLimits::default();
+                let _ = check_service(
                     &declared,
-                    Path::new("/fuzz"),
+                    Declarer::FleetFile {
+                        base_dir: Path::new("/fuzz"),
+                    },
+                    &limits,
                 );
+                let rules = RegistrationRules {
+                    github_owners: ["demo-org".to_string()].into(),
+                    ..RegistrationRules::default()
+                };
+                let _ = check_service(&declared, Declarer::Api(&rules), &limits);
             }
         },
     );

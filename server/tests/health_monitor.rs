@@ -57,7 +57,7 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
         .insert("ledger".into(), FakeHealth::actuator(true));
     let base = fakes.base();
     let fleet_text = format!(
-        "[[service]]\nslug = \"checkout\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/checkout\"\ninterval = \"1s\"\ntimeout = \"1s\"\n\n[[service]]\nslug = \"ledger\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/ledger\"\ninterval = \"1s\"\ntimeout = \"1s\"\n"
+        "[limits]\nmin_interval = \"1s\"\n\n[[service]]\nslug = \"checkout\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/checkout\"\ninterval = \"1s\"\ntimeout = \"1s\"\n\n[[service]]\nslug = \"ledger\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/ledger\"\ninterval = \"1s\"\ntimeout = \"1s\"\n"
     );
     FleetService::new(store.clone(), Arc::new(SystemClock))
         .sync_from_file(Path::new("/fleet/shipshape.toml"), &services(&fleet_text))
@@ -75,6 +75,9 @@ async fn services_are_polled_on_their_interval_and_a_failing_one_goes_down() {
         env: Arc::default(),
         metrics: metrics.clone(),
         changes,
+        outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
+        api_header_env: Default::default(),
+        pulse: shipshape_server::telemetry::heartbeat::Pulse::detached("health monitor"),
     };
     let running = tokio::spawn(monitor.run(cancel.clone()));
 

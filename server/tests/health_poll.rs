@@ -29,7 +29,7 @@ fn probe(url: String) -> Probe {
 async fn check_named(fakes: &Fakes, name: &str, health: FakeHealth) -> Outcome {
     fakes.lock().health.insert(name.into(), health);
     check(
-        &health_client(),
+        &health_client(None),
         &probe(format!("{}/health/{name}", fakes.base())),
     )
     .await
@@ -132,7 +132,7 @@ async fn a_hanging_healthcheck_times_out_and_a_huge_body_is_read_only_so_far() {
     fakes.lock().health.insert("hang".into(), FakeHealth::Hang);
     let mut hanging = probe(format!("{}/health/hang", fakes.base()));
     hanging.timeout = Duration::from_millis(300);
-    let outcome = check(&health_client(), &hanging).await;
+    let outcome = check(&health_client(None), &hanging).await;
     assert_eq!(outcome.reading, None);
     assert_eq!(outcome.reason.as_deref(), Some("no answer within 0.3 s"));
     assert!(
@@ -197,7 +197,11 @@ async fn a_closed_connection_or_a_refused_one_fails_without_showing_credentials(
             drop(socket);
         }
     });
-    let closed = check(&health_client(), &probe(format!("http://{address}/health"))).await;
+    let closed = check(
+        &health_client(None),
+        &probe(format!("http://{address}/health")),
+    )
+    .await;
     assert_eq!(closed.reading, None);
     let reason = closed.reason.expect("a reason");
     assert!(
@@ -208,7 +212,7 @@ async fn a_closed_connection_or_a_refused_one_fails_without_showing_credentials(
     // Nothing listens on port 9; the URL's password must not leak.
     let mut refused = probe("http://watcher:hunter2@127.0.0.1:9/health".into());
     refused.headers = vec![("authorization".into(), Secret::new("Bearer s3cret-token"))];
-    let outcome = check(&health_client(), &refused).await;
+    let outcome = check(&health_client(None), &refused).await;
     let reason = outcome.reason.expect("a reason");
     assert!(reason.starts_with("could not connect"), "{reason}");
     assert!(
@@ -227,7 +231,7 @@ async fn expected_codes_and_body_text_are_the_endpoints_own() {
     let mut teapot = probe(format!("{}/health/teapot", fakes.base()));
     teapot.expected_status = Some(vec![418..=418]);
     assert_eq!(
-        check(&health_client(), &teapot).await.verdict(),
+        check(&health_client(None), &teapot).await.verdict(),
         Some(Verdict::Pass)
     );
 
@@ -237,7 +241,7 @@ async fn expected_codes_and_body_text_are_the_endpoints_own() {
         .insert("ok".into(), FakeHealth::plain(200));
     let mut wants_text = probe(format!("{}/health/ok", fakes.base()));
     wants_text.body_contains = Some("database: ok".into());
-    let outcome = check(&health_client(), &wants_text).await;
+    let outcome = check(&health_client(None), &wants_text).await;
     assert_eq!(outcome.verdict(), Some(Verdict::Fail));
     assert_eq!(
         outcome.reason.as_deref(),

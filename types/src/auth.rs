@@ -229,6 +229,8 @@ pub struct TokenView {
     pub created: String,
     pub last_used: Option<String>,
     pub revoked: Option<String>,
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// A token just created: the only time its secret is shown.
@@ -336,6 +338,11 @@ pub struct NewToken {
     /// `viewer`, `operator` or `admin`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(viewer|operator|admin)$"))]
     pub role: String,
+    /// How long the token lives (`90d`, `12h`); it never expires when
+    /// left out. Whatever it says, a token acts at most with its
+    /// creator's role, and ends when the creator's account does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<String>,
 }
 
 /// How many sessions a request ended.

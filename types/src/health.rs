@@ -194,7 +194,16 @@ pub struct StatusService {
     pub level: Option<HealthLevel>,
     pub uptime_90d: Option<f64>,
     pub days: Vec<DayCell>,
-    pub open_incidents: Vec<IncidentView>,
+    /// Only when each began: the public page never shows the internal
+    /// URLs checked or what their failures said.
+    pub open_incidents: Vec<PublicIncident>,
+}
+
+/// An open incident as the public status page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicIncident {
+    pub started_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,6 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::load_status_page;
 use crate::components::health_charts::{HealthPill, UptimeBar};
-use crate::components::health_section::IncidentList;
 use crate::components::service_bits::ErrorPanel;
 use shipshape_types::format::utc_timestamp;
 use shipshape_types::health::{
@@ -103,7 +102,13 @@ fn StatusRow(service: StatusService) -> impl IntoView {
             </div>
             <UptimeBar days=service.days />
             {(!service.open_incidents.is_empty()).then(|| view! {
-                <IncidentList incidents=service.open_incidents />
+                <ul class="incidents">
+                    {service.open_incidents.into_iter().map(|incident| view! {
+                        <li class="incident incident-open">
+                            <strong>{format!("Incident since {} (ongoing)", utc_timestamp(incident.started_ms))}</strong>
+                        </li>
+                    }).collect_view()}
+                </ul>
             })}
         </li>
     }

@@ -25,14 +25,17 @@ use crate::alert::records::{NewAlert, PendingDelivery, StoredAlert};
 use crate::alert::settings::{AlertSettings, ChannelKind};
 use crate::common::clock::Clock;
 use crate::common::duration::parse_duration;
+use crate::common::outbound::NetworkPolicy;
 use crate::common::secret::Secret;
 use crate::common::url::{redacted_url, validate_http_url};
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::store::{EventType, Store, StoreError};
+use crate::telemetry::heartbeat::Pulse;
 
 /// Deliveries read from the outbox per pass.
-const OUTBOX_READ: i64 = 5_000;
+/// Outbox rows read per target and pass.
+const OUTBOX_READ: i64 = 500;
 /// Journal events moved to one subscriber's outbox per pass.
 const FAN_OUT_READ: i64 = 500;
 /// The longest one delivery attempt may take, whatever the channel.
@@ -54,6 +57,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     env: Arc<BTreeMap<String, String>>,
     http: reqwest::Client,
+    /// For subscribers' URLs (entered through the API): held to the
+    /// outbound policy at every connection, no redirect followed.
+    subscriber_http: reqwest::Client,
     settings: RwLock<Arc<Configured>>,
     evaluating: tokio::sync::Mutex<()>,
     delivering: tokio::sync::Mutex<()>,
@@ -136,6 +142,7 @@ impl AlertService {
         clock: Arc<dyn Clock>,
         settings: AlertSettings,
         env: Arc<BTreeMap<String, String>>,
+        outbound: Arc<NetworkPolicy>,
     ) -> Self {
         crate::common::tls::install_crypto_provider();
         let http = reqwest::Client::builder()
@@ -143,6 +150,14 @@ impl AlertService {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
+        let subscriber_http = outbound
+            .guard(
+                reqwest::Client::builder().connect_timeout(Duration::from_secs(5)),
+                0,
+            )
+            .build()
+            // Never fall back to a client without the policy.
+            .expect("the TLS backend of the subscribers' client could not start");
         let channels = build_channels(&settings, &env, &http);
         AlertService {
             inner: Arc::new(Inner {
@@ -150,6 +165,7 @@ impl AlertService {
                 clock,
                 env,
                 http,
+                subscriber_http,
                 settings: RwLock::new(Arc::new(Configured { settings, channels })),
                 evaluating: tokio::sync::Mutex::new(()),
                 delivering: tokio::sync::Mutex::new(()),
@@ -387,7 +403,7 @@ impl AlertService {
             // Up to FAN_OUT_READ events a pass; a backlog drains a pass a second.
             store.fan_out(&subscription, FAN_OUT_READ, now).await?;
             let channel: Arc<dyn Channel> = Arc::new(WebhookChannel {
-                client: self.inner.http.clone(),
+                client: self.inner.subscriber_http.clone(),
                 url: Secret::new(subscription.url.clone()),
                 secret: subscription.secret.clone().map(Secret::new),
             });
@@ -405,7 +421,7 @@ impl AlertService {
         let now = self.inner.clock.now_ms();
         let mut senders = configured.channels.clone();
         senders.extend(self.fan_out_to_subscribers(now).await?);
-        let pending = store.pending_deliveries(OUTBOX_READ).await?;
+        let pending = store.pending_deliveries(OUTBOX_READ, now).await?;
         if pending.is_empty() {
             return Ok(DeliveryReport::default());
         }
@@ -459,6 +475,14 @@ impl AlertService {
             let by_id = &by_id;
             async move {
                 let mut report = DeliveryReport::default();
+                if sender.is_none() {
+                    // Removed from the config, or a deleted subscription:
+                    // its rows end here instead of being retried for ever.
+                    let reason = "not delivered: the target was removed";
+                    let ended = store.end_deliveries(&target, reason, self.inner.clock.now_ms()).await?;
+                    tracing::info!(delivery.target = %target, "ended {ended} delivery(ies) of a removed target");
+                    return Ok::<_, StoreError>(report);
+                }
                 for (message, ids) in messages {
                     let result = match &sender {
                         // Each channel bounds its own attempt; this is the
@@ -514,7 +538,7 @@ impl AlertService {
     /// Evaluates on the configured interval and delivers every second,
     /// until `cancel`. Pending deliveries stay in the outbox for the next
     /// start.
-    pub async fn run(self, cancel: CancellationToken) {
+    pub async fn run(self, cancel: CancellationToken, pulse: Pulse) {
         let mut next_evaluation = tokio::time::Instant::now();
         let mut deliver = tokio::time::interval(DELIVER_EVERY);
         deliver.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -528,6 +552,7 @@ impl AlertService {
                     next_evaluation = tokio::time::Instant::now() + self.configured().settings.evaluate_every;
                 }
                 _ = deliver.tick() => {
+                    pulse.beat();
                     if let Err(error) = self.deliver().await {
                         tracing::error!("could not deliver notifications: {error}");
                     }

@@ -123,7 +123,7 @@ impl Store {
         targets: &[String],
         now_ms: i64,
     ) -> Result<StoredAlert, StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let mut journal = Journal::new(self.backend());
         let id: i64 = sqlx::query(
             "INSERT INTO alerts (rule, service_slug, team, severity, state, summary, started_ms, firing_event, notified_ms, held_reason)
@@ -191,7 +191,7 @@ impl Store {
         link: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let event = if reminder {
             Journal::new(self.backend())
                 .append(
@@ -239,7 +239,7 @@ impl Store {
         link: Option<&str>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let updated = sqlx::query(
             "UPDATE alerts SET state = 'resolved', resolved_ms = $1 WHERE id = $2 AND state = 'firing'",
         )
@@ -401,7 +401,7 @@ impl Store {
 
     /// Stops a subscription and drops what it had still to receive.
     pub async fn delete_subscription(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let done = sqlx::query(
             "UPDATE subscriptions SET deleted_ms = $1 WHERE id = $2 AND deleted_ms IS NULL",
         )
@@ -442,7 +442,7 @@ impl Store {
         let Some(last_seen) = events.last().map(|e| e.id) else {
             return Ok(0);
         };
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let moved =
             sqlx::query("UPDATE subscriptions SET cursor = $1 WHERE id = $2 AND cursor = $3")
                 .bind(last_seen)
@@ -465,17 +465,28 @@ impl Store {
         Ok(events.len())
     }
 
-    /// Deliveries waiting in the outbox, with their events, oldest first.
-    pub async fn pending_deliveries(&self, limit: i64) -> Result<Vec<PendingDelivery>, StoreError> {
+    /// Deliveries due by `now_ms`, with their events, oldest first: at
+    /// most `per_target` of each target, so that one target's backlog (a
+    /// dead webhook, thousands of rows) never hides another's.
+    pub async fn pending_deliveries(
+        &self,
+        per_target: i64,
+        now_ms: i64,
+    ) -> Result<Vec<PendingDelivery>, StoreError> {
         let rows = sqlx::query(
             "SELECT d.id AS delivery_id, d.target AS target, d.group_key AS group_key, d.kind AS kind,
                     d.created_ms AS created_ms, d.next_attempt_ms AS next_attempt_ms, d.attempts AS attempts,
                     e.id AS id, e.type AS type, e.service_slug AS service_slug, e.team AS team,
                     e.at_ms AS at_ms, e.payload AS payload
-             FROM deliveries d JOIN events e ON e.id = d.event_id
-             WHERE d.delivered_ms IS NULL ORDER BY d.id LIMIT $1",
+             FROM (SELECT id, target, group_key, kind, created_ms, next_attempt_ms, attempts, event_id,
+                          ROW_NUMBER() OVER (PARTITION BY target ORDER BY id) AS place
+                   FROM deliveries
+                   WHERE delivered_ms IS NULL AND next_attempt_ms <= $2) d
+             JOIN events e ON e.id = d.event_id
+             WHERE d.place <= $1 ORDER BY d.id",
         )
-        .bind(limit)
+        .bind(per_target)
+        .bind(now_ms)
         .fetch_all(self.pool())
         .await
         .during("reading the outbox")?;
@@ -502,6 +513,27 @@ impl Store {
         Ok(pending)
     }
 
+    /// Ends every undelivered row of a target that no longer exists (a
+    /// channel removed from the config, a deleted subscription): they are
+    /// kept, with `reason`, but never tried again. Returns how many.
+    pub async fn end_deliveries(
+        &self,
+        target: &str,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE deliveries SET delivered_ms = $1, last_error = $2 WHERE target = $3 AND delivered_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(reason)
+        .bind(target)
+        .execute(self.pool())
+        .await
+        .during("ending the deliveries of a removed target")?;
+        Ok(ended.rows_affected())
+    }
+
     /// Records a message that went out: its deliveries are done and the
     /// target's breaker closes.
     pub async fn record_delivered(
@@ -510,7 +542,7 @@ impl Store {
         delivery_ids: &[i64],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         for id in delivery_ids {
             sqlx::query("UPDATE deliveries SET delivered_ms = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
                 .bind(now_ms)
@@ -547,7 +579,7 @@ impl Store {
         now_ms: i64,
         breaker: impl Fn(i64) -> Option<i64>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         for (id, next_attempt_ms) in retries {
             sqlx::query(
                 "UPDATE deliveries SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2 WHERE id = $3",

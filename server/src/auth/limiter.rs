@@ -53,6 +53,18 @@ impl AttemptLimiter {
         }
     }
 
+    /// Takes back the latest failure of `key`: an attempt is counted as a
+    /// failure before the password is checked (so that parallel guesses
+    /// are counted too), and forgiven when it turns out right.
+    pub fn forgive_last(&mut self, key: &str) {
+        if let Some(times) = self.failures.get_mut(key) {
+            times.pop_back();
+            if times.is_empty() {
+                self.failures.remove(key);
+            }
+        }
+    }
+
     pub fn clear(&mut self, key: &str) {
         self.failures.remove(key);
     }

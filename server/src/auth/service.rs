@@ -17,13 +17,22 @@ use super::secret::{TOKEN_PREFIX, digest, new_secret};
 use super::{Caller, Via};
 use crate::auth::settings::AuthSettings;
 use crate::auth::store::{
-    AccountChange, AuditEntry, StoredSession, StoredToken, StoredUser, session_id,
+    AccountChange, AuditEntry, NewTokenRow, StoredSession, StoredToken, StoredUser, session_id,
 };
 use crate::common::clock::Clock;
 use crate::store::{Store, StoreError};
 
 /// Failed sign-ins allowed per account, and per client address, in a window.
+/// Failures of one account from one address in the window. Counted per
+/// pair, so that an attacker guessing from elsewhere never locks the
+/// owner out; the address limit slows one guessing from many accounts.
 const ACCOUNT_FAILURES: usize = 5;
+/// Password hashes computed at once. Argon2 as configured takes 19 MiB
+/// and tens of milliseconds each: a burst of sign-ins waits here instead
+/// of taking gigabytes.
+const PARALLEL_HASHES: usize = 4;
+/// How long a sign-in waits for a turn to hash before it is told to retry.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 const ADDRESS_FAILURES: usize = 20;
 const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 
@@ -49,6 +58,10 @@ pub enum AccountError {
     NotAnAccount,
     #[error("`{0}` is not a role: use viewer, operator or admin")]
     BadRole(String),
+    #[error("a live API token named `{0}` exists already: revoke it or choose another name")]
+    TokenTaken(String),
+    #[error("expires_in: {0}")]
+    BadExpiry(String),
     #[error("{0}")]
     Password(#[from] PasswordError),
     #[error(transparent)]
@@ -77,6 +90,7 @@ pub struct NewSession {
 }
 
 struct Limiters {
+    /// Keyed by account and address.
     accounts: AttemptLimiter,
     addresses: AttemptLimiter,
 }
@@ -87,6 +101,7 @@ pub struct AuthService {
     clock: Arc<dyn Clock>,
     settings: Arc<AuthSettings>,
     limiters: Arc<Mutex<Limiters>>,
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Argon2 takes tens of milliseconds of CPU: off the async threads.
@@ -114,6 +129,7 @@ impl AuthService {
                 accounts: AttemptLimiter::new(ACCOUNT_FAILURES, FAILURE_WINDOW_MS),
                 addresses: AttemptLimiter::new(ADDRESS_FAILURES, FAILURE_WINDOW_MS),
             })),
+            hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_HASHES)),
         }
     }
 
@@ -184,15 +200,28 @@ impl AuthService {
         user_agent: Option<&str>,
     ) -> Result<NewSession, SignInError> {
         let now = self.clock.now_ms();
-        let account_key = username.to_lowercase();
+        let account_key = format!("{}|{address}", username.to_lowercase());
         {
+            // Counted now, before any work: parallel guesses cannot pass
+            // the limit while the first ones are still being hashed.
             let mut limiters = self.lock_limiters();
             limiters
                 .addresses
                 .check(address, now)
                 .and_then(|()| limiters.accounts.check(&account_key, now))
                 .map_err(|retry_after_ms| SignInError::TooMany { retry_after_ms })?;
+            limiters.accounts.record_failure(&account_key, now);
+            limiters.addresses.record_failure(address, now);
         }
+        let Ok(Ok(_turn)) = tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await else {
+            tracing::warn!(
+                address,
+                "a sign-in waited too long to be checked; the server is busy"
+            );
+            return Err(SignInError::TooMany {
+                retry_after_ms: i64::try_from(HASH_WAIT.as_millis()).unwrap_or(10_000),
+            });
+        };
         let user = self.store.user_by_name(username).await?;
         let stored = user
             .as_ref()
@@ -204,14 +233,17 @@ impl AuthService {
         let user = match (user, matches) {
             (Some(user), true) => user,
             _ => {
-                let mut limiters = self.lock_limiters();
-                limiters.accounts.record_failure(&account_key, now);
-                limiters.addresses.record_failure(address, now);
-                tracing::warn!(account = %username, address, "a sign-in was refused");
+                // The name typed is not logged: it is often a password
+                // typed in the wrong field.
+                tracing::warn!(address, "a sign-in was refused");
                 return Err(SignInError::Refused);
             }
         };
-        self.lock_limiters().accounts.clear(&account_key);
+        {
+            let mut limiters = self.lock_limiters();
+            limiters.accounts.clear(&account_key);
+            limiters.addresses.forgive_last(address);
+        }
         if user.disabled_ms.is_some() {
             tracing::warn!(account = %user.username, address, "a disabled account tried to sign in");
             return Err(SignInError::Disabled);
@@ -267,33 +299,66 @@ impl AuthService {
 
     /// The caller behind a bearer token; `None` for an unknown or revoked one.
     pub async fn token_caller(&self, secret: &str) -> Result<Option<Caller>, StoreError> {
-        let token = self
+        let Some(presented) = self
             .store
             .use_token(&digest(secret), self.clock.now_ms())
-            .await?;
-        Ok(token.map(|token| Caller {
-            role: Role::parse(&token.role),
+            .await?
+        else {
+            return Ok(None);
+        };
+        let token = presented.token;
+        let role = match presented.creator_role {
+            // The command line's: its own role.
+            None => Role::parse(&token.role),
+            // Its creator's account is gone or disabled: so is the token.
+            Some(None) => {
+                tracing::warn!(token = %token.name, "a token whose creator is deleted or disabled was refused");
+                return Ok(None);
+            }
+            // Never more than its creator may do now.
+            Some(Some(creator)) => Role::parse(&token.role)
+                .zip(Role::parse(&creator))
+                .map(|(own, creator)| if own.allows(creator) { creator } else { own }),
+        };
+        Ok(Some(Caller {
+            role,
             name: format!("token:{}", token.name),
             via: Via::Token,
             session: None,
         }))
     }
 
+    /// Creates a token for `caller`'s account (`None`: the command line),
+    /// expiring after `expires_in` when given.
     pub async fn create_token(
         &self,
         name: &str,
         role: Role,
         created_by: &str,
+        creator_id: Option<i64>,
+        expires_in: Option<std::time::Duration>,
     ) -> Result<CreatedToken, AccountError> {
         if !valid_name(name) {
             return Err(AccountError::BadName(name.to_string()));
         }
         let secret = new_secret(TOKEN_PREFIX);
         let now = self.clock.now_ms();
+        let expires_ms = expires_in
+            .map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
+        let token_digest = digest(&secret);
         let id = self
             .store
-            .create_token(name, &digest(&secret), role.name(), created_by, now)
-            .await?;
+            .create_token(&NewTokenRow {
+                name,
+                digest: &token_digest,
+                role: role.name(),
+                created_by,
+                creator_id,
+                expires_ms,
+                now_ms: now,
+            })
+            .await?
+            .ok_or_else(|| AccountError::TokenTaken(name.to_string()))?;
         Ok(CreatedToken {
             token: token_view(StoredToken {
                 id,
@@ -303,9 +368,29 @@ impl AuthService {
                 created_ms: now,
                 last_used_ms: None,
                 revoked_ms: None,
+                expires_ms,
+                creator_id,
             }),
             secret,
         })
+    }
+
+    /// The account a new token made by `caller` answers to: a person's
+    /// own, or, for a token making a token, its creator's (so a token can
+    /// never outlive, through another, the rights it was capped at).
+    pub async fn creator_of(&self, caller: &Caller) -> Result<Option<i64>, StoreError> {
+        match caller.via {
+            Via::Token => {
+                let name = caller.name.strip_prefix("token:").unwrap_or(&caller.name);
+                self.store.token_creator(name).await
+            }
+            Via::Session => Ok(self
+                .store
+                .user_by_name(&caller.name)
+                .await?
+                .map(|user| user.id)),
+            Via::Anonymous | Via::System => Ok(None),
+        }
     }
 
     pub async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
@@ -536,6 +621,7 @@ fn token_view(token: StoredToken) -> TokenView {
         created: utc_timestamp(token.created_ms),
         last_used: token.last_used_ms.map(utc_timestamp),
         revoked: token.revoked_ms.map(utc_timestamp),
+        expires: token.expires_ms.map(utc_timestamp),
     }
 }
 

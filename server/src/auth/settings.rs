@@ -13,6 +13,9 @@ pub struct AuthSettings {
     /// How long a sign-in lasts.
     pub session_ttl: Duration,
     pub secure_cookies: SecureCookies,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from any
+    /// other peer the header is ignored (anyone can write it).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Whether the session cookie carries `Secure` (sent over HTTPS only).
@@ -31,6 +34,7 @@ impl Default for AuthSettings {
             anonymous: None,
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: SecureCookies::Auto,
+            trusted_proxies: Vec::new(),
         }
     }
 }

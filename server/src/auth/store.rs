@@ -68,6 +68,18 @@ pub struct StoredToken {
     pub created_ms: i64,
     pub last_used_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
+    pub expires_ms: Option<i64>,
+    /// The account that created it; `None` for the command line.
+    pub creator_id: Option<i64>,
+}
+
+/// A live token as a request presents it, with what its creator may do
+/// now: `None` for the command line's tokens; `Some(None)` when the
+/// account is gone or disabled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresentedToken {
+    pub token: StoredToken,
+    pub creator_role: Option<Option<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +90,17 @@ pub struct AuditEntry {
     pub action: String,
     pub target: String,
     pub status: u16,
+}
+
+/// A token to store.
+pub struct NewTokenRow<'a> {
+    pub name: &'a str,
+    pub digest: &'a str,
+    pub role: &'a str,
+    pub created_by: &'a str,
+    pub creator_id: Option<i64>,
+    pub expires_ms: Option<i64>,
+    pub now_ms: i64,
 }
 
 /// The name people see for the session with this digest.
@@ -99,7 +122,8 @@ fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
 
 const USER_COLUMNS: &str =
     "u.id, u.username, u.password_hash, u.role, u.created_ms, u.disabled_ms, u.last_sign_in_ms";
-const TOKEN_COLUMNS: &str = "id, name, role, created_by, created_ms, last_used_ms, revoked_ms";
+const TOKEN_COLUMNS: &str =
+    "id, name, role, created_by, created_ms, last_used_ms, revoked_ms, expires_ms, creator_id";
 
 impl Store {
     /// Creates an account; `None` when the name is taken.
@@ -174,7 +198,7 @@ impl Store {
     /// A transaction for a change that must not leave the server without
     /// an admin; on PostgreSQL such changes take turns.
     async fn begin_account_change(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        let mut tx = self.pool().begin().await.during("changing an account")?;
+        let mut tx = self.begin_write().await.during("changing an account")?;
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(ACCOUNTS_LOCK)
@@ -292,7 +316,7 @@ impl Store {
         now_ms: i64,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("changing a password")?;
+        let mut tx = self.begin_write().await.during("changing a password")?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -313,7 +337,7 @@ impl Store {
         address: &str,
         user_agent: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a session")?;
+        let mut tx = self.begin_write().await.during("starting a session")?;
         sqlx::query(
             "INSERT INTO sessions (digest, user_id, created_ms, expires_ms, address, user_agent, last_seen_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $3)",
@@ -401,7 +425,7 @@ impl Store {
         only: Option<&str>,
         keep: Option<&str>,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool().begin().await.during("ending sessions")?;
+        let mut tx = self.begin_write().await.during("ending sessions")?;
         let ended = revoke_sessions(&mut tx, user_id, now_ms, only, keep).await?;
         tx.commit().await.during("ending sessions")?;
         Ok(ended)
@@ -417,48 +441,92 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_token(
-        &self,
-        name: &str,
-        digest: &str,
-        role: &str,
-        created_by: &str,
-        now_ms: i64,
-    ) -> Result<i64, StoreError> {
-        sqlx::query(
-            "INSERT INTO api_tokens (name, digest, role, created_by, created_ms)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    /// Creates a token; `None` when a live token has that name already.
+    pub async fn create_token(&self, new: &NewTokenRow<'_>) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin_write().await.during("creating an API token")?;
+        let taken = sqlx::query("SELECT id FROM api_tokens WHERE name = $1 AND revoked_ms IS NULL")
+            .bind(new.name)
+            .fetch_optional(&mut *tx)
+            .await
+            .during("creating an API token")?
+            .is_some();
+        if taken {
+            return Ok(None);
+        }
+        let id = sqlx::query(
+            "INSERT INTO api_tokens (name, digest, role, created_by, created_ms, expires_ms, creator_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(name)
-        .bind(digest)
-        .bind(role)
-        .bind(created_by)
-        .bind(now_ms)
-        .fetch_one(self.pool())
+        .bind(new.name)
+        .bind(new.digest)
+        .bind(new.role)
+        .bind(new.created_by)
+        .bind(new.now_ms)
+        .bind(new.expires_ms)
+        .bind(new.creator_id)
+        .fetch_one(&mut *tx)
         .await
         .during("creating an API token")?
         .try_get("id")
-        .during("creating an API token")
+        .during("creating an API token")?;
+        tx.commit().await.during("creating an API token")?;
+        Ok(Some(id))
     }
 
-    /// A token that is not revoked, marked as used at `now_ms`.
+    /// The account id of a live token's creator, by the token's name.
+    pub async fn token_creator(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let row =
+            sqlx::query("SELECT creator_id FROM api_tokens WHERE name = $1 AND revoked_ms IS NULL")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await
+                .during("reading an API token's creator")?;
+        Ok(match row {
+            Some(row) => row
+                .try_get("creator_id")
+                .during("reading an API token's creator")?,
+            None => None,
+        })
+    }
+
+    /// A token that is neither revoked nor expired, with its creator's
+    /// role now, marked as used at `now_ms`.
     pub async fn use_token(
         &self,
         digest: &str,
         now_ms: i64,
-    ) -> Result<Option<StoredToken>, StoreError> {
-        let token = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE digest = $1 AND revoked_ms IS NULL"
+    ) -> Result<Option<PresentedToken>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens
+             WHERE digest = $1 AND revoked_ms IS NULL AND (expires_ms IS NULL OR expires_ms > $2)"
         ))
         .bind(digest)
+        .bind(now_ms)
         .fetch_optional(self.pool())
         .await
-        .during("reading an API token")?
-        .as_ref()
-        .map(StoredToken::from_row)
-        .transpose()
         .during("reading an API token")?;
-        if let Some(token) = &token {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token = StoredToken::from_row(&row).during("reading an API token")?;
+        let creator_role = match token.creator_id {
+            None => None,
+            Some(creator) => Some(
+                sqlx::query("SELECT role FROM users WHERE id = $1 AND disabled_ms IS NULL")
+                    .bind(creator)
+                    .fetch_optional(self.pool())
+                    .await
+                    .during("reading an API token's creator")?
+                    .map(|row| row.try_get::<String, _>("role"))
+                    .transpose()
+                    .during("reading an API token's creator")?,
+            ),
+        };
+        let token = Some(PresentedToken {
+            token,
+            creator_role,
+        });
+        if let Some(PresentedToken { token, .. }) = &token {
             // Once a minute is precise enough, and keeps reads from writing.
             if token.last_used_ms.is_none_or(|used| now_ms - used > 60_000) {
                 sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2")

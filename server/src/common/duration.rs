@@ -30,9 +30,33 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// The largest whole unit that writes `duration` exactly, as
+/// [`parse_duration`] reads it (`90s`, `5m`, `250ms`).
+pub fn format_duration(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms >= size && ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_as_they_are_read() {
+        for text in ["250ms", "90s", "5m", "36h", "3d", "1500ms"] {
+            assert_eq!(format_duration(parse_duration(text).expect(text)), text);
+        }
+    }
 
     #[test]
     fn every_unit_reads_and_zero_or_nonsense_is_refused() {

@@ -87,33 +87,12 @@ impl fmt::Display for DatabaseUrl {
 /// of a `password=` query parameter, with `[redacted]`.
 pub fn redact_url_password(url: &str) -> String {
     let mut out = url.to_string();
-    if let Some(scheme_end) = out.find("://") {
-        let authority_start = scheme_end + 3;
-        let authority_end = out[authority_start..]
-            .find(['/', '?', '#'])
-            .map_or(out.len(), |i| authority_start + i);
-        if let Some(at) = out[authority_start..authority_end].rfind('@') {
-            let userinfo = &out[authority_start..authority_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                let password_start = authority_start + colon + 1;
-                out.replace_range(password_start..authority_start + at, "[redacted]");
-            }
-        }
+    if let Some(userinfo) = super::url::userinfo_range(url)
+        && let Some(colon) = url[userinfo.clone()].find(':')
+    {
+        out.replace_range(userinfo.start + colon + 1..userinfo.end, "[redacted]");
     }
-    if let Some(query_start) = out.find('?') {
-        let (head, query) = out.split_at(query_start + 1);
-        let redacted_query: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                    format!("{key}=[redacted]")
-                }
-                _ => pair.to_string(),
-            })
-            .collect();
-        out = format!("{head}{}", redacted_query.join("&"));
-    }
-    out
+    super::url::redact_query(&out, |name| name.eq_ignore_ascii_case("password"))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub(super) struct RawAuth {
     anonymous: Option<Spanned<String>>,
     session_ttl: Option<Spanned<String>>,
     secure_cookies: Option<bool>,
+    trusted_proxies: Option<Vec<Spanned<String>>>,
 }
 
 pub(super) fn check_auth(locate: &Locator<'_>, raw: RawAuth) -> Result<AuthSettings, ConfigError> {
@@ -43,6 +44,9 @@ pub(super) fn check_auth(locate: &Locator<'_>, raw: RawAuth) -> Result<AuthSetti
         Some(true) => SecureCookies::Always,
         Some(false) => SecureCookies::Never,
     };
+    if let Some(proxies) = raw.trusted_proxies {
+        settings.trusted_proxies = networks(locate, proxies, "auth.trusted_proxies")?;
+    }
     Ok(settings)
 }
 
@@ -51,6 +55,7 @@ pub(super) fn check_auth(locate: &Locator<'_>, raw: RawAuth) -> Result<AuthSetti
 pub(super) struct RawOutbound {
     allow: Option<Vec<Spanned<String>>>,
     deny: Option<Vec<Spanned<String>>>,
+    deny_own_addresses: Option<bool>,
 }
 
 /// `[outbound]`: `allow` and `deny` lists of networks (`10.0.0.0/8`, or a
@@ -59,24 +64,7 @@ pub(super) fn check_outbound(
     locate: &Locator<'_>,
     raw: RawOutbound,
 ) -> Result<NetworkPolicy, ConfigError> {
-    let networks = |list: Vec<Spanned<String>>, key: &str| {
-        list.into_iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let value = text.get_ref().trim();
-                value
-                    .parse::<ipnet::IpNet>()
-                    .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        locate.invalid(
-                            text.span(),
-                            &format!("outbound.{key}[{i}]"),
-                            format!("`{value}` is not a network like 10.0.0.0/8 or an address"),
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
+    let networks = |list, key: &str| networks(locate, list, &format!("outbound.{key}"));
     let mut policy = NetworkPolicy::default();
     if let Some(allow) = raw.allow {
         policy.allow = networks(allow, "allow")?;
@@ -84,5 +72,32 @@ pub(super) fn check_outbound(
     if let Some(deny) = raw.deny {
         policy.deny = networks(deny, "deny")?;
     }
+    if let Some(deny_own) = raw.deny_own_addresses {
+        policy.deny_own_addresses = deny_own;
+    }
     Ok(policy)
+}
+
+/// A list of networks (`10.0.0.0/8`, or single addresses).
+fn networks(
+    locate: &Locator<'_>,
+    list: Vec<Spanned<String>>,
+    key: &str,
+) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let value = text.get_ref().trim();
+            value
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    locate.invalid(
+                        text.span(),
+                        &format!("{key}[{i}]"),
+                        format!("`{value}` is not a network like 10.0.0.0/8 or an address"),
+                    )
+                })
+        })
+        .collect()
 }

@@ -21,7 +21,9 @@ use crate::common::url::validate_http_url;
 use crate::demo::{DemoFormat, SimulatedHealthcheck};
 use crate::deps::model::Ecosystem;
 use crate::fleet::github_org::OrgRule;
-use crate::fleet::registration::{check_service as check_declared_service, clean_tags};
+use crate::fleet::registration::{
+    Declarer, HealthLimits, RegistrationRules, check_service as check_declared_service, clean_tags,
+};
 use crate::fleet::spec::{self, DEFAULT_TIER, ServiceSpec};
 use crate::upgrade::settings::UpgradeSettings;
 use shipshape_types::model::{
@@ -43,6 +45,9 @@ pub struct FleetFile {
     pub auth: AuthSettings,
     /// `[outbound]`: read at start-up only.
     pub outbound: crate::common::outbound::NetworkPolicy,
+    /// `[registration]` and `[limits]`: what services registered through
+    /// the API may ask for, and every healthcheck's bounds.
+    pub registration: RegistrationRules,
 }
 
 /// Settings the file gives; `None` keeps the default.
@@ -50,6 +55,8 @@ pub struct FleetFile {
 pub struct FileSettings {
     pub listen: Option<SocketAddr>,
     pub site_root: Option<PathBuf>,
+    /// `[server]` header_timeout, request_timeout, max_connections.
+    pub listener: crate::common::listener::ListenerLimits,
     pub database_url: Option<DatabaseUrl>,
     pub max_connections: Option<u32>,
     pub watch_interval: Option<Duration>,
@@ -73,6 +80,7 @@ pub struct DriftSettings {
     pub github_api_url: Option<String>,
     pub github_token_env: Option<String>,
     pub git_token_env: Option<String>,
+    pub git_token_hosts: Vec<String>,
     pub git_ssh_key: Option<PathBuf>,
     pub libyear_budget: Option<LibyearBudget>,
 }
@@ -92,6 +100,7 @@ impl FileSettings {
         if let Some(site_root) = &self.site_root {
             config.server.site_root = site_root.clone();
         }
+        config.server.limits = self.listener;
         if let Some(url) = &self.database_url {
             config.database.url = url.clone();
         }
@@ -131,6 +140,7 @@ impl FileSettings {
         }
         target.github_token_env = drift.github_token_env.clone();
         target.git_token_env = drift.git_token_env.clone();
+        target.git_token_hosts = drift.git_token_hosts.clone();
         target.git_ssh_key = drift.git_ssh_key.clone();
         target.libyear_budget = drift.libyear_budget.map(|b| b.0);
     }
@@ -165,6 +175,31 @@ struct RawFile {
     auth: RawAuth,
     #[serde(default)]
     outbound: RawOutbound,
+    #[serde(default)]
+    registration: RawRegistration,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+/// `[registration]`: what the API may register.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRegistration {
+    #[serde(default)]
+    header_env: Vec<String>,
+    #[serde(default)]
+    github_owners: Vec<String>,
+    #[serde(default)]
+    git_hosts: Vec<String>,
+}
+
+/// `[limits]`: every healthcheck's bounds.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    min_interval: Option<Spanned<String>>,
+    max_interval: Option<Spanned<String>>,
+    max_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -234,6 +269,8 @@ struct RawOrg {
 #[serde(deny_unknown_fields)]
 struct RawGit {
     token_env: Option<String>,
+    #[serde(default)]
+    token_hosts: Vec<String>,
     ssh_key: Option<String>,
 }
 
@@ -242,6 +279,9 @@ struct RawGit {
 struct RawServer {
     listen: Option<Spanned<String>>,
     site_root: Option<String>,
+    header_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    max_connections: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -333,7 +373,9 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
 
     let drift = check_drift(&locate, &raw, &base_dir)?;
     let github_orgs = check_orgs(&locate, &raw.github.orgs)?;
-    let settings = FileSettings {
+    let mut registration = check_registration(&locate, &raw.registration, &raw.limits)?;
+    let listener = check_listener(&locate, &raw.server)?;
+    let mut settings = FileSettings {
         listen: raw
             .server
             .listen
@@ -350,7 +392,8 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
                 })
             })
             .transpose()?,
-        site_root: raw.server.site_root.map(PathBuf::from),
+        site_root: raw.server.site_root.clone().map(PathBuf::from),
+        listener,
         database_url: raw.database.url.map(DatabaseUrl::new),
         max_connections: raw
             .database
@@ -386,7 +429,7 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         let slug_span = raw_service.slug.span();
         let own_policy = raw_service.upgrades.take();
         let depends_on = std::mem::take(&mut raw_service.depends_on);
-        let service = check_service(&locate, index, raw_service, &base_dir)?;
+        let service = check_service(&locate, index, raw_service, &base_dir, &registration.limits)?;
         let depends_on = check_depends_on(&locate, index, &service.slug, depends_on)?;
         if !depends_on.is_empty() {
             alerts.depends_on.insert(service.slug.clone(), depends_on);
@@ -405,6 +448,32 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         }
         services.push(service);
     }
+    // The fleet's own repositories say which owners and hosts are this
+    // server's: the API may register those, and the git token goes there.
+    for service in &services {
+        match &service.repository {
+            Some(spec::RepositorySource::GitHub { owner, .. }) => {
+                registration
+                    .github_owners
+                    .insert(owner.to_ascii_lowercase());
+            }
+            Some(spec::RepositorySource::Git { url }) => {
+                if let Some(host) = crate::common::url::https_host(url)
+                    && raw.git.token_hosts.is_empty()
+                {
+                    settings.drift.git_token_hosts.push(host);
+                }
+            }
+            _ => {}
+        }
+    }
+    for org in &github_orgs {
+        registration
+            .github_owners
+            .insert(org.org.to_ascii_lowercase());
+    }
+    settings.drift.git_token_hosts.sort();
+    settings.drift.git_token_hosts.dedup();
     Ok(FleetFile {
         settings,
         services,
@@ -413,6 +482,79 @@ pub fn parse_fleet_file(path: &Path, text: &str) -> Result<FleetFile, ConfigErro
         alerts,
         auth,
         outbound,
+        registration,
+    })
+}
+
+fn check_listener(
+    locate: &Locator<'_>,
+    raw: &RawServer,
+) -> Result<crate::common::listener::ListenerLimits, ConfigError> {
+    let mut limits = crate::common::listener::ListenerLimits::default();
+    if let Some(text) = &raw.header_timeout {
+        limits.header_timeout = locate.duration(text, "server.header_timeout")?;
+    }
+    if let Some(text) = &raw.request_timeout {
+        limits.request_timeout = locate.duration(text, "server.request_timeout")?;
+    }
+    if let Some(max) = &raw.max_connections {
+        if *max.get_ref() == 0 {
+            return Err(locate.invalid(
+                max.span(),
+                "server.max_connections",
+                "must be at least 1".into(),
+            ));
+        }
+        limits.max_connections = *max.get_ref() as usize;
+    }
+    Ok(limits)
+}
+
+fn check_registration(
+    locate: &Locator<'_>,
+    raw: &RawRegistration,
+    limits: &RawLimits,
+) -> Result<RegistrationRules, ConfigError> {
+    let defaults = HealthLimits::default();
+    let bound = |value: &Option<Spanned<String>>, key: &str, default: Duration| {
+        value
+            .as_ref()
+            .map(|text| locate.duration(text, key))
+            .transpose()
+            .map(|d| d.unwrap_or(default))
+    };
+    let limits = HealthLimits {
+        min_interval: bound(
+            &limits.min_interval,
+            "limits.min_interval",
+            defaults.min_interval,
+        )?,
+        max_interval: bound(
+            &limits.max_interval,
+            "limits.max_interval",
+            defaults.max_interval,
+        )?,
+        max_timeout: bound(
+            &limits.max_timeout,
+            "limits.max_timeout",
+            defaults.max_timeout,
+        )?,
+    };
+    let lower = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| n.trim().to_ascii_lowercase())
+            .collect()
+    };
+    Ok(RegistrationRules {
+        header_env: raw
+            .header_env
+            .iter()
+            .map(|n| n.trim().to_string())
+            .collect(),
+        github_owners: lower(&raw.github_owners),
+        git_hosts: lower(&raw.git_hosts),
+        limits,
     })
 }
 
@@ -574,6 +716,7 @@ fn check_drift(
             .transpose()?,
         github_token_env: raw.github.token_env.clone(),
         git_token_env: raw.git.token_env.clone(),
+        git_token_hosts: raw.git.token_hosts.clone(),
         git_ssh_key: raw.git.ssh_key.as_ref().map(|k| base_dir.join(k)),
         libyear_budget: raw
             .drift
@@ -600,6 +743,7 @@ fn check_service(
     index: usize,
     raw: RawService,
     base_dir: &Path,
+    limits: &HealthLimits,
 ) -> Result<ServiceSpec, ConfigError> {
     let spanned = |value: &Spanned<String>| value.get_ref().clone();
     let declared = ServiceRegistration {
@@ -644,7 +788,7 @@ fn check_service(
             })
             .collect(),
     };
-    check_declared_service(&declared, base_dir).map_err(|error| {
+    check_declared_service(&declared, Declarer::FleetFile { base_dir }, limits).map_err(|error| {
         let span = span_of(&raw, &error.key);
         locate.invalid(
             span,

@@ -37,6 +37,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Where cargo-leptos put the wasm bundle, the JS glue and the CSS.
     pub site_root: PathBuf,
+    /// Timeouts and the connection limit of the listener.
+    pub limits: crate::common::listener::ListenerLimits,
 }
 
 #[derive(Clone, Debug)]
@@ -61,6 +63,7 @@ impl Default for Config {
             server: ServerConfig {
                 listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
                 site_root: PathBuf::from("target/site"),
+                limits: Default::default(),
             },
             database: DatabaseConfig {
                 url: DatabaseUrl::new("sqlite://shipshape.db"),

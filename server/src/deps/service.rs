@@ -136,6 +136,11 @@ pub fn sources_from_config(config: &DriftConfig, env: &BTreeMap<String, String>)
         cache_dir: config.cache_dir.clone(),
         git_credentials: GitCredentials {
             token: secret(&config.git_token_env),
+            token_hosts: config
+                .git_token_hosts
+                .iter()
+                .map(|host| host.to_ascii_lowercase())
+                .collect(),
             ssh_key: config.git_ssh_key.clone(),
         },
         git_timeout: Duration::from_secs(300),
@@ -158,6 +163,22 @@ struct Inner {
     progress: RwLock<HashMap<i64, String>>,
     /// One fleet refresh at a time; a refresh-now waits its turn.
     running: tokio::sync::Mutex<()>,
+    /// Services with a refresh-now queued or running: asking again while
+    /// one is adds nothing (clicks and scripts cannot pile refreshes up).
+    requested: std::sync::Mutex<std::collections::HashSet<i64>>,
+}
+
+/// Takes a service's refresh-now off the list when dropped.
+struct ForgetRequest(Arc<Inner>, i64);
+
+impl Drop for ForgetRequest {
+    fn drop(&mut self) {
+        self.0
+            .requested
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.1);
+    }
 }
 
 /// What one refresh did, for logs and the benchmark.
@@ -196,6 +217,7 @@ impl DriftService {
     ) -> Self {
         DriftService {
             inner: Arc::new(Inner {
+                requested: std::sync::Mutex::default(),
                 store,
                 clock,
                 registries,
@@ -249,9 +271,21 @@ impl DriftService {
         if service.spec.repository.is_none() {
             return Err(DriftError::NoRepository(slug.to_string()));
         }
-        self.set_progress(service.id, Some("queued"));
+        let id = service.id;
+        let newly_requested = self
+            .inner
+            .requested
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id);
+        if !newly_requested {
+            return Ok(());
+        }
+        self.set_progress(id, Some("queued"));
         let this = self.clone();
         tokio::spawn(async move {
+            // Forgotten however the refresh ends, a panic included.
+            let _forget = ForgetRequest(this.inner.clone(), id);
             this.inner.registries.expire_caches();
             if let Err(error) = this.refresh(vec![service]).await {
                 tracing::error!("refresh failed: {error}");

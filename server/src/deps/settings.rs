@@ -25,6 +25,9 @@ pub struct DriftConfig {
     /// Content-creating GitHub requests a minute (`[upgrades] writes_per_minute`).
     pub github_writes_per_minute: u32,
     pub git_token_env: Option<String>,
+    /// The hosts the git token is sent to (`[git] token_hosts`; by default
+    /// the hosts of the fleet file's `https://` repositories).
+    pub git_token_hosts: Vec<String>,
     pub git_ssh_key: Option<PathBuf>,
     /// Libyears over which a service's drift is journaled as over budget.
     pub libyear_budget: Option<f64>,
@@ -49,6 +52,7 @@ impl Default for DriftConfig {
             github_token_env: None,
             github_writes_per_minute: crate::integrations::github::DEFAULT_WRITES_PER_MINUTE,
             git_token_env: None,
+            git_token_hosts: Vec::new(),
             git_ssh_key: None,
             libyear_budget: None,
         }

@@ -154,7 +154,7 @@ fn sorted(dependencies: &[DependencyView]) -> Vec<DependencyView> {
 impl Store {
     /// The revision, problems and dependencies of a service's latest snapshot.
     pub async fn latest_drift(&self, service_id: i64) -> Result<Option<LatestDrift>, StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a read")?;
+        let mut tx = self.begin_write().await.during("starting a read")?;
         let Some(latest) = latest_snapshot(&mut tx, service_id).await? else {
             return Ok(None);
         };
@@ -220,8 +220,7 @@ impl Store {
         let dependencies = sorted(dependencies);
         let summary = DriftSummary::of(&dependencies, now_ms, revision);
         let mut tx = self
-            .pool()
-            .begin()
+            .begin_write()
             .await
             .during("starting to store a snapshot")?;
         let previous = latest_snapshot(&mut tx, service_id).await?;

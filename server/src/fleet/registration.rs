@@ -3,6 +3,7 @@
 //! One set of rules for both: the config file maps a [`FieldError`]'s key
 //! to its line and column, the API answers it as it is. Pure.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -43,12 +44,154 @@ pub fn clean_tags(tags: &[String]) -> Vec<String> {
     tags
 }
 
-/// Checks a declared service. Relative repository paths are taken from
-/// `base_dir` (the fleet file's folder).
+/// Who declares a service, and so how much of the server it may use.
+#[derive(Clone, Copy, Debug)]
+pub enum Declarer<'a> {
+    /// The admin's fleet file, with its full power: any repository (a
+    /// relative path is taken from `base_dir`, the file's folder) and
+    /// header values read from the server's environment.
+    FleetFile { base_dir: &'a Path },
+    /// A caller of the API (most often a CI job with an operator token):
+    /// only what the admin allowed in `[registration]`.
+    Api(&'a RegistrationRules),
+}
+
+/// What a service registered through the API may ask of the server. An
+/// operator token must not turn the server's own credentials and
+/// environment against it: no other organisation's repositories through
+/// the server's GitHub token, no clone from a host the git token does not
+/// belong to, no secret read from the environment into a header sent to a
+/// URL of the caller's choosing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistrationRules {
+    /// Environment variables a health header may be read from.
+    pub header_env: BTreeSet<String>,
+    /// GitHub owners (organisations or users), lower case, whose
+    /// repositories may be registered as `github:owner/repo`.
+    pub github_owners: BTreeSet<String>,
+    /// Hosts, lower case, that `https://` git repositories may come from.
+    pub git_hosts: BTreeSet<String>,
+    /// The bounds of every healthcheck's schedule.
+    pub limits: HealthLimits,
+}
+
+/// How often and how long a healthcheck may run, for the file and the
+/// API alike: a check every millisecond or one that waits for a year
+/// would starve every other endpoint of the monitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthLimits {
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    pub max_timeout: Duration,
+}
+
+impl Default for HealthLimits {
+    fn default() -> Self {
+        HealthLimits {
+            min_interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(24 * 3600),
+            max_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl HealthLimits {
+    /// Whether `interval` and `timeout` are within the bounds; the message
+    /// names the setting to change. Pure.
+    pub fn check(
+        &self,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Result<(), (&'static str, String)> {
+        let shown = |d: Duration| crate::common::duration::format_duration(d);
+        if interval < self.min_interval || interval > self.max_interval {
+            return Err((
+                "interval",
+                format!(
+                    "{} is outside the allowed {} to {} ([limits] min_interval and max_interval in the config)",
+                    shown(interval),
+                    shown(self.min_interval),
+                    shown(self.max_interval)
+                ),
+            ));
+        }
+        if timeout.is_zero() || timeout > self.max_timeout {
+            return Err((
+                "timeout",
+                format!(
+                    "{} is outside the allowed 1ms to {} ([limits] max_timeout in the config)",
+                    shown(timeout),
+                    shown(self.max_timeout)
+                ),
+            ));
+        }
+        if timeout > interval {
+            return Err((
+                "timeout",
+                format!(
+                    "{} is longer than the interval ({}): checks of one endpoint would overlap",
+                    shown(timeout),
+                    shown(interval)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl RegistrationRules {
+    /// Whether the API may register `repository`; the message says what
+    /// it may register instead.
+    fn allows_repository(&self, repository: &RepositorySource) -> Result<(), String> {
+        match repository {
+            RepositorySource::GitHub { owner, repo } => {
+                if self.github_owners.contains(&owner.to_ascii_lowercase()) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "github:{owner}/{repo} is not in an organisation this server watches ({}); an admin adds owners in [registration] github_owners",
+                        listed(&self.github_owners)
+                    ))
+                }
+            }
+            RepositorySource::Git { url } => {
+                let host = crate::common::url::https_host(url).ok_or_else(|| {
+                    "only https:// git URLs without credentials may be registered through the API".to_string()
+                })?;
+                if self.git_hosts.contains(&host) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the git host {host} is not one this server clones from ({}); an admin adds hosts in [registration] git_hosts",
+                        listed(&self.git_hosts)
+                    ))
+                }
+            }
+            RepositorySource::Local { .. } => Err(
+                "a folder on the server cannot be registered through the API; use github:owner/repo or an https:// git URL".to_string(),
+            ),
+        }
+    }
+}
+
+fn listed(names: &BTreeSet<String>) -> String {
+    if names.is_empty() {
+        "none are allowed".to_string()
+    } else {
+        names.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Checks a declared service.
 pub fn check_service(
     declared: &ServiceRegistration,
-    base_dir: &Path,
+    declarer: Declarer<'_>,
+    limits: &HealthLimits,
 ) -> Result<ServiceSpec, FieldError> {
+    let base_dir = match declarer {
+        Declarer::FleetFile { base_dir } => base_dir,
+        Declarer::Api(_) => Path::new("/"),
+    };
     let slug = declared.slug.trim().to_string();
     validate_slug(&slug).map_err(field("slug"))?;
     let team = declared.team.trim().to_string();
@@ -64,11 +207,18 @@ pub fn check_service(
         .as_deref()
         .map(|text| RepositorySource::parse(text, base_dir).map_err(field("repository")))
         .transpose()?;
+    if let (Declarer::Api(rules), Some(repository)) = (declarer, &repository) {
+        rules
+            .allows_repository(repository)
+            .map_err(field("repository"))?;
+    }
     let health_endpoints = declared
         .health
         .iter()
         .enumerate()
-        .map(|(index, endpoint)| check_endpoint(endpoint, &format!("health[{index}]")))
+        .map(|(index, endpoint)| {
+            check_endpoint(endpoint, &format!("health[{index}]"), declarer, limits)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ServiceSpec {
         name: declared
@@ -92,6 +242,8 @@ pub fn check_service(
 pub fn check_endpoint(
     declared: &HealthEndpointRegistration,
     prefix: &str,
+    declarer: Declarer<'_>,
+    limits: &HealthLimits,
 ) -> Result<HealthEndpointSpec, FieldError> {
     let key = |name: &str| format!("{prefix}.{name}");
     validate_http_url(&declared.url).map_err(field(key("url")))?;
@@ -104,7 +256,15 @@ pub fn check_endpoint(
         None => Ok(default),
     };
     let interval = duration(&declared.interval, "interval", DEFAULT_HEALTH_INTERVAL)?;
-    let timeout = duration(&declared.timeout, "timeout", DEFAULT_HEALTH_TIMEOUT)?;
+    // Left out, the timeout is the default or the interval, the shorter.
+    let timeout = duration(
+        &declared.timeout,
+        "timeout",
+        DEFAULT_HEALTH_TIMEOUT.min(interval),
+    )?;
+    limits
+        .check(interval, timeout)
+        .map_err(|(name, message)| field(key(name))(message))?;
     let status = declared
         .expect_status
         .iter()
@@ -146,7 +306,16 @@ pub fn check_endpoint(
         }
         let source = match value {
             HeaderValueSource::Value(value) => HeaderSource::Value(value.clone()),
-            HeaderValueSource::Env { env } => HeaderSource::Env(env.clone()),
+            HeaderValueSource::Env { env } => {
+                if let Declarer::Api(rules) = declarer
+                    && !rules.header_env.contains(env)
+                {
+                    return Err(field(format!("{}.{name}", key("headers")))(format!(
+                        "a service registered through the API may not read the server's environment variable `{env}`; an admin allows named variables in [registration] header_env"
+                    )));
+                }
+                HeaderSource::Env(env.clone())
+            }
         };
         headers.push((name.clone(), source));
     }
@@ -169,6 +338,12 @@ pub fn check_endpoint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(base_dir: &str) -> Declarer<'_> {
+        Declarer::FleetFile {
+            base_dir: Path::new(base_dir),
+        }
+    }
 
     fn declared(slug: &str) -> ServiceRegistration {
         ServiceRegistration {
@@ -211,7 +386,7 @@ mod tests {
     fn a_declared_service_gets_its_defaults_and_clean_tags() {
         let mut service = declared("checkout");
         service.health = vec![endpoint()];
-        let spec = check_service(&service, Path::new("/srv")).expect("valid");
+        let spec = check_service(&service, file("/srv"), &HealthLimits::default()).expect("valid");
         assert_eq!((spec.name.as_str(), spec.tier), ("checkout", DEFAULT_TIER));
         assert_eq!(spec.tags, ["rust"]);
         let health = &spec.health_endpoints[0];
@@ -237,25 +412,30 @@ mod tests {
 
     #[test]
     fn each_mistake_names_its_field() {
-        let error = check_service(&declared("Bad"), Path::new("/")).unwrap_err();
+        let error =
+            check_service(&declared("Bad"), file("/"), &HealthLimits::default()).unwrap_err();
         assert_eq!(error.key, "slug");
         let mut service = declared("a");
         service.team = " ".into();
         assert_eq!(
-            check_service(&service, Path::new("/")).unwrap_err().key,
+            check_service(&service, file("/"), &HealthLimits::default())
+                .unwrap_err()
+                .key,
             "team"
         );
         let mut service = declared("a");
         service.tier = Some(9);
         assert_eq!(
-            check_service(&service, Path::new("/")).unwrap_err().key,
+            check_service(&service, file("/"), &HealthLimits::default())
+                .unwrap_err()
+                .key,
             "tier"
         );
         let mut service = declared("a");
         let mut wrong = endpoint();
         wrong.interval = Some("often".into());
         service.health = vec![endpoint(), wrong];
-        let error = check_service(&service, Path::new("/")).unwrap_err();
+        let error = check_service(&service, file("/"), &HealthLimits::default()).unwrap_err();
         assert!(
             error
                 .to_string()
@@ -265,7 +445,9 @@ mod tests {
         let mut wrong = endpoint();
         wrong.down_after = Some(0);
         assert_eq!(
-            check_endpoint(&wrong, "health[0]").unwrap_err().key,
+            check_endpoint(&wrong, "health[0]", file("/"), &HealthLimits::default())
+                .unwrap_err()
+                .key,
             "health[0].down_after"
         );
         let mut wrong = endpoint();
@@ -275,8 +457,93 @@ mod tests {
         )]
         .into();
         assert_eq!(
-            check_endpoint(&wrong, "health[0]").unwrap_err().key,
+            check_endpoint(&wrong, "health[0]", file("/"), &HealthLimits::default())
+                .unwrap_err()
+                .key,
             "health[0].headers"
         );
+    }
+
+    fn api_rules() -> RegistrationRules {
+        RegistrationRules {
+            header_env: ["CHECK_TOKEN".to_string()].into(),
+            github_owners: ["acme".to_string()].into(),
+            git_hosts: ["git.acme.dev".to_string()].into(),
+            limits: HealthLimits::default(),
+        }
+    }
+
+    #[test]
+    fn the_api_may_not_read_the_servers_environment_or_reach_other_repositories() {
+        let rules = api_rules();
+        let api = Declarer::Api(&rules);
+        let limits = HealthLimits::default();
+        let mut service = declared("checkout");
+        service.health = vec![endpoint()];
+        service.health[0].headers = [(
+            "x-leak".to_string(),
+            HeaderValueSource::Env {
+                env: "SHIPSHAPE_ADMIN_PASSWORD".into(),
+            },
+        )]
+        .into();
+        let error = check_service(&service, api, &limits).unwrap_err();
+        assert_eq!(error.key, "health[0].headers.x-leak");
+        assert!(
+            error.message.contains("SHIPSHAPE_ADMIN_PASSWORD"),
+            "{error}"
+        );
+        // The fleet file keeps its power; an allowed name passes the API.
+        assert!(check_service(&service, file("/"), &limits).is_ok());
+        service.health[0].headers = [(
+            "authorization".to_string(),
+            HeaderValueSource::Env {
+                env: "CHECK_TOKEN".into(),
+            },
+        )]
+        .into();
+        assert!(check_service(&service, api, &limits).is_ok());
+
+        let repository = |text: &str| {
+            let mut service = declared("checkout");
+            service.repository = Some(text.to_string());
+            check_service(&service, api, &limits).map(|spec| spec.repository)
+        };
+        assert!(repository("github:acme/checkout").is_ok());
+        assert!(repository("https://github.com/ACME/checkout").is_ok());
+        assert!(repository("https://git.acme.dev/team/checkout.git").is_ok());
+        for refused in [
+            "github:someone-else/secrets",
+            "https://evil.example/acme/checkout.git",
+            "http://git.acme.dev/team/checkout.git",
+            "https://user:pw@git.acme.dev/team/checkout.git",
+            "ssh://git@git.acme.dev/team/checkout.git",
+            "git://git.acme.dev/team/checkout.git",
+            "file:///etc",
+            "/etc",
+            "../..",
+            "-oProxyCommand=touch@x:y",
+        ] {
+            let error = repository(refused).unwrap_err();
+            assert_eq!(error.key, "repository", "{refused}");
+        }
+    }
+
+    #[test]
+    fn schedules_are_bounded() {
+        let limits = HealthLimits::default();
+        let with = |interval: &str, timeout: &str| {
+            let mut service = declared("checkout");
+            let mut health = endpoint();
+            health.interval = Some(interval.into());
+            health.timeout = Some(timeout.into());
+            service.health = vec![health];
+            check_service(&service, file("/"), &limits).map_err(|e| e.key)
+        };
+        assert!(with("30s", "5s").is_ok());
+        assert_eq!(with("1ms", "1ms").unwrap_err(), "health[0].interval");
+        assert_eq!(with("400d", "5s").unwrap_err(), "health[0].interval");
+        assert_eq!(with("1h", "3650d").unwrap_err(), "health[0].timeout");
+        assert_eq!(with("10s", "20s").unwrap_err(), "health[0].timeout");
     }
 }

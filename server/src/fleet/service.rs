@@ -134,7 +134,7 @@ impl FleetService {
                 .health_endpoints
                 .iter()
                 .map(|e| HealthEndpointView {
-                    url: e.url.clone(),
+                    url: crate::common::url::shown_url(&e.url),
                     method: e.method.clone(),
                     interval_secs: e.interval.as_secs(),
                     timeout_secs: e.timeout.as_secs(),

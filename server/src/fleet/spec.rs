@@ -178,6 +178,11 @@ impl RepositorySource {
                 "the repository is empty; leave the key out if the service has none".into(),
             );
         }
+        if text.starts_with('-') {
+            return Err(format!(
+                "`{text}` starts with `-`, which git would read as an option"
+            ));
+        }
         if let Some(rest) = text.strip_prefix("github:") {
             return parse_github_name(rest).ok_or_else(|| {
                 format!("`{text}` is not a GitHub repository; write it as github:owner/repo")

@@ -63,7 +63,7 @@ impl Store {
     /// Applies a reconciliation plan in one transaction: either the whole
     /// fleet file is taken, or nothing changes.
     pub async fn apply_fleet_plan(&self, plan: &FleetPlan, now_ms: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         for declared in &plan.create {
             let spec = &declared.spec;
             let (repo_kind, repo_location) = repo_columns(spec);

@@ -5,7 +5,7 @@
 //! endpoint list is reread so fleet changes are picked up.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,17 +18,22 @@ use super::report::service_level;
 use super::schedule::{first_due, next_due};
 use super::state::{CheckResult, HealthState, Thresholds, Tracker, classify};
 use crate::common::clock::Clock;
+use crate::common::outbound::NetworkPolicy;
 use crate::common::secret::Secret;
 use crate::fleet::spec::HeaderSource;
 use crate::health::store::{EndpointToPoll, RecordedCheck};
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
+use crate::telemetry::heartbeat::Pulse;
 
 const RELOAD_EVERY: Duration = Duration::from_secs(15);
 const ROLL_UP_EVERY: Duration = Duration::from_secs(60);
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 const FLUSH_AT: usize = 500;
+/// How soon an endpoint due while every permit is taken is tried again.
+const PERMIT_RETRY_MS: i64 = 50;
 
+#[derive(Clone)]
 pub struct HealthMonitor {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
@@ -40,6 +45,13 @@ pub struct HealthMonitor {
     pub metrics: Arc<CheckMetrics>,
     /// Where a service's change of health is announced once stored.
     pub changes: broadcast::Sender<HealthChange>,
+    /// Where endpoints registered through the API may lead, enforced at
+    /// every connection (the fleet file's endpoints are the admin's own).
+    pub outbound: Arc<NetworkPolicy>,
+    /// The environment variables API-registered endpoints may send.
+    pub api_header_env: Arc<BTreeSet<String>>,
+    /// Beats on every turn of the loop (readiness).
+    pub pulse: Pulse,
 }
 
 /// A finished check: endpoint, when it was due, how late it started.
@@ -59,9 +71,13 @@ impl HealthMonitor {
     /// Runs until `cancel`; then records no-data for every endpoint, so
     /// the time Shipshape is stopped is never counted as the service's.
     pub async fn run(self, cancel: CancellationToken) {
-        let client = health_client();
+        let trusted = health_client(None);
+        let guarded = health_client(Some(&self.outbound));
         let permits = Arc::new(Semaphore::new(self.concurrency.max(1)));
-        let (results, mut incoming) = mpsc::channel::<Finished>(4 * FLUSH_AT);
+        // Unbounded, yet never longer than the checks in flight: a check is
+        // spawned only with one of the `concurrency` permits.
+        let (results, mut incoming) = mpsc::unbounded_channel::<Finished>();
+        let mut in_flight: HashSet<i64> = HashSet::new();
         let mut watched: HashMap<i64, Watched> = HashMap::new();
         let mut due: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
         let mut pending: Vec<RecordedCheck> = Vec::new();
@@ -70,6 +86,7 @@ impl HealthMonitor {
         let mut flush = tokio::time::interval(FLUSH_EVERY);
 
         loop {
+            self.pulse.beat();
             let now = self.clock.now_ms();
             let wait = due
                 .peek()
@@ -86,6 +103,7 @@ impl HealthMonitor {
                 }
                 _ = flush.tick() => self.flush(&mut pending, &watched).await,
                 Some(finished) = incoming.recv() => {
+                    in_flight.remove(&finished.endpoint_id);
                     if let Some(entry) = watched.get_mut(&finished.endpoint_id) {
                         pending.push(self.judge(entry, finished));
                     }
@@ -99,23 +117,41 @@ impl HealthMonitor {
                         if at > now {
                             break;
                         }
+                        let Some(entry) = watched.get(&id) else {
+                            due.pop();
+                            continue;
+                        };
+                        // The permit is taken before the check is spawned:
+                        // slow endpoints hold every permit, and the rest
+                        // wait here, in the schedule, not in a growing
+                        // queue of tasks. Checked again shortly.
+                        let Ok(permit) = permits.clone().try_acquire_owned() else {
+                            due.pop();
+                            due.push(Reverse((now + PERMIT_RETRY_MS, id)));
+                            break;
+                        };
                         due.pop();
-                        let Some(entry) = watched.get(&id) else { continue };
                         due.push(Reverse((next_due(at, entry.endpoint.interval_ms, now), id)));
-                        let probe = probe_of(&entry.endpoint, &self.env);
-                        let (client, permits, results, clock) =
-                            (client.clone(), permits.clone(), results.clone(), self.clock.clone());
+                        // One check of an endpoint at a time: a check still
+                        // running when the next is due makes that one late.
+                        if !in_flight.insert(id) {
+                            continue;
+                        }
+                        let probe = probe_of(&entry.endpoint, &self.env, &self.api_header_env);
+                        let probe = probe.and_then(|probe| match entry.endpoint.from_api {
+                            true => self.outbound.refuses_probe(&probe.url).map_or(Ok(probe), Err),
+                            false => Ok(probe),
+                        });
+                        let client = if entry.endpoint.from_api { &guarded } else { &trusted };
+                        let (client, results, clock) = (client.clone(), results.clone(), self.clock.clone());
                         tokio::spawn(async move {
-                            let (lateness_ms, outcome) = match probe {
-                                Ok(probe) => {
-                                    let Ok(_permit) = permits.acquire_owned().await else { return };
-                                    (clock.now_ms() - at, check(&client, &probe).await)
-                                }
-                                Err(reason) => (clock.now_ms() - at, Outcome::not_sent(reason)),
+                            let _permit = permit;
+                            let outcome = match probe {
+                                Ok(probe) => check(&client, &probe).await,
+                                Err(reason) => Outcome::not_sent(reason),
                             };
-                            let _ = results
-                                .send(Finished { endpoint_id: id, due_ms: at, lateness_ms, outcome })
-                                .await;
+                            let lateness_ms = clock.now_ms() - at - i64::try_from(outcome.latency.as_millis()).unwrap_or(0);
+                            let _ = results.send(Finished { endpoint_id: id, due_ms: at, lateness_ms: lateness_ms.max(0), outcome });
                         });
                     }
                 }
@@ -166,7 +202,7 @@ impl HealthMonitor {
             }
         };
         let now = self.clock.now_ms();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for endpoint in endpoints {
             seen.insert(endpoint.id);
             match watched.get_mut(&endpoint.id) {
@@ -278,7 +314,7 @@ impl HealthMonitor {
         if pending.is_empty() {
             return;
         }
-        let changed: std::collections::BTreeSet<&str> = pending
+        let changed: BTreeSet<&str> = pending
             .iter()
             .filter(|check| check.transition.is_some())
             .filter_map(|check| watched.get(&check.endpoint_id))
@@ -323,15 +359,23 @@ impl HealthMonitor {
 
 /// What to send and expect; a header whose environment variable is not
 /// set stops the check before anything is sent, and says which variable.
+/// An endpoint registered through the API reads only the variables an
+/// admin allowed (`[registration] header_env`), whatever was stored.
 pub fn probe_of(
     endpoint: &EndpointToPoll,
     env: &BTreeMap<String, String>,
+    api_header_env: &BTreeSet<String>,
 ) -> Result<Probe, String> {
     let expect = &endpoint.expect;
     let mut headers = Vec::with_capacity(expect.headers.len());
     for (name, source) in &expect.headers {
         let value = match source {
             HeaderSource::Value(value) => value.clone(),
+            HeaderSource::Env(variable) if endpoint.from_api && !api_header_env.contains(variable) => {
+                return Err(format!(
+                    "header `{name}` would be read from ${variable}, which services registered through the API may not read ([registration] header_env)"
+                ));
+            }
             HeaderSource::Env(variable) => env.get(variable).cloned().ok_or_else(|| {
                 format!("header `{name}` is read from ${variable}, which is not set where Shipshape runs")
             })?,
@@ -369,7 +413,30 @@ mod tests {
             timeout_ms: 2_000,
             expect,
             state: None,
+            from_api: false,
         }
+    }
+
+    #[test]
+    fn an_api_endpoint_reads_only_the_allowed_variables() {
+        let expect = Expectations {
+            headers: vec![(
+                "x-leak".into(),
+                HeaderSource::Env("SHIPSHAPE_ADMIN_PASSWORD".into()),
+            )],
+            ..Expectations::default()
+        };
+        let env = BTreeMap::from([(
+            "SHIPSHAPE_ADMIN_PASSWORD".to_string(),
+            "hunter2hunter2".to_string(),
+        )]);
+        let mut registered = endpoint(expect);
+        registered.from_api = true;
+        let error = probe_of(&registered, &env, &BTreeSet::new()).expect_err("refused");
+        assert!(error.contains("[registration] header_env"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        let allowed = BTreeSet::from(["SHIPSHAPE_ADMIN_PASSWORD".to_string()]);
+        assert!(probe_of(&registered, &env, &allowed).is_ok());
     }
 
     #[test]
@@ -389,7 +456,7 @@ mod tests {
             up_after: None,
         };
         let env = BTreeMap::from([("HEALTH_TOKEN".to_string(), "Bearer t0ken".to_string())]);
-        let probe = probe_of(&endpoint(expect.clone()), &env).expect("probe");
+        let probe = probe_of(&endpoint(expect.clone()), &env, &BTreeSet::new()).expect("probe");
         assert_eq!(probe.headers[0].1.expose(), "Bearer t0ken");
         assert_eq!(probe.expected_status, Some(vec![200..=204, 418..=418]));
         assert_eq!(probe.timeout, Duration::from_secs(2));
@@ -398,7 +465,8 @@ mod tests {
             "secrets never in debug output"
         );
 
-        let error = probe_of(&endpoint(expect), &BTreeMap::new()).expect_err("unset");
+        let error =
+            probe_of(&endpoint(expect), &BTreeMap::new(), &BTreeSet::new()).expect_err("unset");
         assert_eq!(
             error,
             "header `authorization` is read from $HEALTH_TOKEN, which is not set where Shipshape runs"

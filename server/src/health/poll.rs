@@ -54,29 +54,25 @@ impl Outcome {
     }
 }
 
-/// Why a redirect from an endpoint's own URL to `next` is not followed:
-/// only the endpoint's own host (and port, or HTTPS on its default port)
-/// was allowed as a target, so a redirect may not lead anywhere else, such
-/// as the machine's metadata service.
-pub fn redirect_refused(first: &reqwest::Url, next: &reqwest::Url) -> Option<String> {
-    let same_host = first.host_str() == next.host_str();
-    let same_port = first.port_or_known_default() == next.port_or_known_default();
-    let upgrade = first.scheme() == "http" && next.scheme() == "https" && next.port().is_none();
-    if same_host && (same_port || upgrade) {
-        None
-    } else {
-        Some(format!(
-            "redirected to another host ({}); redirects are followed only within the endpoint's own host",
-            next.host_str().unwrap_or("?")
-        ))
-    }
-}
-
 /// The client every check goes through (one pool, keep-alive).
-pub fn health_client() -> reqwest::Client {
+/// With `guard`, every connection and redirect is held to that policy (for
+/// endpoints registered through the API).
+pub fn health_client(
+    guard: Option<&std::sync::Arc<crate::common::outbound::NetworkPolicy>>,
+) -> reqwest::Client {
     crate::common::tls::install_crypto_provider();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(concat!("shipshape-healthcheck/", env!("CARGO_PKG_VERSION")))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .connect_timeout(Duration::from_secs(5));
+    if let Some(policy) = guard {
+        return policy
+            .guard(builder, MAX_REDIRECTS)
+            .build()
+            // Never fall back to a client without the policy.
+            .expect("the TLS backend of the guarded health client could not start");
+    }
+    builder
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             let Some(first) = attempt.previous().first() else {
                 return attempt.follow();
@@ -84,14 +80,12 @@ pub fn health_client() -> reqwest::Client {
             if attempt.previous().len() > MAX_REDIRECTS {
                 let error = format!("more than {MAX_REDIRECTS} redirects");
                 attempt.error(error)
-            } else if let Some(why) = redirect_refused(first, attempt.url()) {
+            } else if let Some(why) = crate::common::url::redirect_refused(first, attempt.url()) {
                 attempt.error(why)
             } else {
                 attempt.follow()
             }
         }))
-        .pool_idle_timeout(Duration::from_secs(90))
-        .connect_timeout(Duration::from_secs(5))
         .build()
         .unwrap_or_default()
 }

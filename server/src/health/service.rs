@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use shipshape_types::health::{
-    EndpointHealth, HealthChange, HealthLevel, HealthSummary, IncidentView, ServiceHealth,
-    StatusGroup, StatusGrouping, StatusPageView, StatusService, UptimeFigures,
+    EndpointHealth, HealthChange, HealthLevel, HealthSummary, IncidentView, PublicIncident,
+    ServiceHealth, StatusGroup, StatusGrouping, StatusPageView, StatusService, UptimeFigures,
 };
 use shipshape_types::model::ServiceSummary;
 use tokio::sync::broadcast;
@@ -77,10 +77,21 @@ pub struct EndpointHistory {
     pub buckets: Vec<Bucket>,
 }
 
+/// How long a badge's answer is served from memory.
+pub const BADGE_FRESH_MS: i64 = 60_000;
+/// Badges kept at most (slugs × periods × audiences); a flood of unknown
+/// slugs empties the cache rather than growing it.
+const BADGE_CACHE_MAX: usize = 4096;
+
+type BadgeAnswer = Option<(Option<HealthLevel>, Option<f64>)>;
+/// (slug, days, private services too) → (when answered, the answer).
+type BadgeCache = HashMap<(String, i64, bool), (i64, BadgeAnswer)>;
+
 #[derive(Clone)]
 pub struct HealthService {
     store: Store,
     clock: Arc<dyn Clock>,
+    badges: Arc<std::sync::Mutex<BadgeCache>>,
     changes: broadcast::Sender<HealthChange>,
     /// Ends the streams of open pages, which would otherwise hold a
     /// graceful shutdown open for ever.
@@ -93,6 +104,7 @@ impl HealthService {
         HealthService {
             store,
             clock,
+            badges: Arc::default(),
             changes,
             closing: CancellationToken::new(),
         }
@@ -312,8 +324,9 @@ impl HealthService {
                     open_incidents: open
                         .iter()
                         .filter(|i| i.service_slug == slug)
-                        .cloned()
-                        .map(incident_view)
+                        .map(|incident| PublicIncident {
+                            started_ms: incident.incident.started_ms,
+                        })
                         .collect(),
                 },
             ));
@@ -347,16 +360,51 @@ impl HealthService {
     }
 
     /// A service's current level and its uptime over `days`, for badges;
-    /// `None` for a slug not in the fleet.
+    /// `None` for a slug not in the fleet, or not public unless
+    /// `private_too`. Answers are kept for [`BADGE_FRESH_MS`]: badges are
+    /// fetched by every view of every README, and the uptime of 90 days
+    /// is a long query.
     pub async fn badge(
         &self,
         slug: &str,
         days: i64,
-    ) -> Result<Option<(Option<HealthLevel>, Option<f64>)>, StoreError> {
-        if self.store.active_service(slug).await?.is_none() {
-            return Ok(None);
-        }
+        private_too: bool,
+    ) -> Result<BadgeAnswer, StoreError> {
         let now = self.clock.now_ms();
+        let key = (slug.to_string(), days, private_too);
+        if let Some((at, answer)) = self
+            .badges
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).copied())
+            && now - at < BADGE_FRESH_MS
+        {
+            return Ok(answer);
+        }
+        let answer = self.badge_now(slug, days, private_too, now).await?;
+        if let Ok(mut cache) = self.badges.lock() {
+            if cache.len() >= BADGE_CACHE_MAX {
+                cache.retain(|_, (at, _)| now - *at < BADGE_FRESH_MS);
+                if cache.len() >= BADGE_CACHE_MAX {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (now, answer));
+        }
+        Ok(answer)
+    }
+
+    async fn badge_now(
+        &self,
+        slug: &str,
+        days: i64,
+        private_too: bool,
+        now: i64,
+    ) -> Result<Option<(Option<HealthLevel>, Option<f64>)>, StoreError> {
+        match self.store.active_service(slug).await? {
+            Some(service) if service.spec.public || private_too => {}
+            _ => return Ok(None),
+        }
         let statuses = self.store.endpoint_statuses(Some(slug)).await?;
         let mut counts = StateCounts::default();
         for endpoint in &statuses {
@@ -411,7 +459,7 @@ impl HealthService {
             buckets.extend(roll_up(&raw, width));
             out.push(EndpointHistory {
                 endpoint_id: id,
-                url: endpoint.url,
+                url: crate::common::url::shown_url(&endpoint.url),
                 buckets,
             });
         }
@@ -441,7 +489,7 @@ pub fn first_bar_day(now_ms: i64) -> i64 {
 
 fn incident_view(listed: ListedIncident) -> IncidentView {
     IncidentView {
-        endpoint_url: listed.endpoint_url,
+        endpoint_url: crate::common::url::shown_url(&listed.endpoint_url),
         started_ms: listed.incident.started_ms,
         ended_ms: listed.incident.ended_ms,
         first_detail: listed.incident.first_detail,
@@ -456,7 +504,7 @@ fn endpoint_health(
     let positive = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
     EndpointHealth {
         id: status.endpoint_id,
-        url: status.url.clone(),
+        url: crate::common::url::shown_url(&status.url),
         method: status.method.clone(),
         level: status
             .state

@@ -29,6 +29,9 @@ pub struct EndpointToPoll {
     pub expect: Expectations,
     /// The state stored for it, and since when (to resume after a restart).
     pub state: Option<(HealthState, i64)>,
+    /// Registered through the API: held to the outbound policy at every
+    /// connection, and to the allowed header variables.
+    pub from_api: bool,
 }
 
 /// One check, as it is stored.
@@ -132,7 +135,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT e.id AS id, s.slug AS slug, e.url AS url, e.method AS method,
                     e.interval_ms AS interval_ms, e.timeout_ms AS timeout_ms, e.expect AS expect,
-                    h.state AS state, h.since_ms AS since_ms
+                    h.state AS state, h.since_ms AS since_ms, s.origin AS origin
              FROM health_endpoints e
              JOIN services s ON s.id = e.service_id
              LEFT JOIN health_status h ON h.endpoint_id = e.id
@@ -156,6 +159,7 @@ impl Store {
                     interval_ms: row.try_get("interval_ms")?,
                     timeout_ms: row.try_get("timeout_ms")?,
                     state: state.as_deref().and_then(HealthState::parse).zip(since),
+                    from_api: row.try_get::<String, _>("origin")? == "api",
                 };
                 Ok((endpoint, row.try_get("expect")?))
             };
@@ -171,7 +175,7 @@ impl Store {
     /// endpoint's current state, state changes, and what each change does
     /// to incidents (`Transition::incident_change`).
     pub async fn record_checks(&self, checks: &[RecordedCheck]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let mut journal = Journal::new(self.backend());
         for check in checks {
             sqlx::query(
@@ -512,7 +516,7 @@ impl Store {
                         })
                         .collect(),
                 };
-                let mut tx = self.pool().begin().await.during("starting a transaction")?;
+                let mut tx = self.begin_write().await.during("starting a transaction")?;
                 for (endpoint, bucket) in &buckets {
                     let c = &bucket.counts;
                     sqlx::query(

@@ -154,9 +154,16 @@ impl Operations {
     pub async fn create_token(&self, caller: &Caller, new: &NewToken) -> Result<CreatedToken> {
         caller.require(Role::Admin)?;
         let role = role_named(&new.role)?;
+        let expires_in = match new.expires_in.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                crate::common::duration::parse_duration(text).map_err(AccountError::BadExpiry)?,
+            ),
+        };
+        let creator = self.auth.creator_of(caller).await?;
         Ok(self
             .auth
-            .create_token(new.name.trim(), role, &caller.name)
+            .create_token(new.name.trim(), role, &caller.name, creator, expires_in)
             .await?)
     }
 

@@ -134,7 +134,7 @@ impl From<AccountError> for OperationError {
     fn from(error: AccountError) -> Self {
         match error {
             AccountError::Store(cause) => OperationError::unavailable("changing accounts", cause),
-            AccountError::Taken(_) | AccountError::LastAdmin(_) => {
+            AccountError::Taken(_) | AccountError::TokenTaken(_) | AccountError::LastAdmin(_) => {
                 OperationError::Conflict(error.to_string())
             }
             AccountError::Unknown(_) | AccountError::NoSuchId(_) => {
@@ -144,6 +144,7 @@ impl From<AccountError> for OperationError {
             | AccountError::WrongPassword
             | AccountError::NotAnAccount
             | AccountError::BadRole(_)
+            | AccountError::BadExpiry(_)
             | AccountError::Password(_) => OperationError::Invalid(error.to_string()),
         }
     }

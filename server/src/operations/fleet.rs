@@ -8,7 +8,7 @@ use shipshape_types::model::{
 use shipshape_types::page::{Page, PageRequest};
 
 use super::{OperationError, Operations, Result};
-use crate::fleet::registration::check_service;
+use crate::fleet::registration::{Declarer, check_service};
 
 impl Operations {
     /// Every service with its drift and health, the fleet file's state and
@@ -54,10 +54,8 @@ impl Operations {
         declared: &ServiceRegistration,
     ) -> Result<(bool, ServiceDetail)> {
         caller.require(Role::Operator)?;
-        // Relative paths are taken from where the server runs, as the
-        // fleet file's are from its folder.
-        let base = std::env::current_dir().unwrap_or_default();
-        let spec = check_service(declared, &base)
+        let rules = &self.registration;
+        let spec = check_service(declared, Declarer::Api(rules), &rules.limits)
             .map_err(|error| OperationError::Invalid(error.to_string()))?;
         for (index, endpoint) in spec.health_endpoints.iter().enumerate() {
             self.outbound

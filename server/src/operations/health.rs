@@ -218,13 +218,17 @@ impl Operations {
     }
 
     /// A service's level and uptime for a README badge: anyone may read
-    /// it. `None` for a slug not in the fleet.
+    /// a public service's; the others' only who may view the fleet.
+    /// `None` for a slug not in the fleet or not shown to this caller (the
+    /// same answer, so that slugs cannot be found by asking).
     pub async fn badge(
         &self,
+        caller: &Caller,
         slug: &str,
         period: BadgePeriod,
     ) -> Result<Option<(Option<HealthLevel>, Option<f64>)>> {
-        Ok(self.health.badge(slug, period.days()).await?)
+        let may_view = caller.require(Role::Viewer).is_ok();
+        Ok(self.health.badge(slug, period.days(), may_view).await?)
     }
 
     /// Whether the database answers, for Shipshape's own healthcheck:

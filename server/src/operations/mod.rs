@@ -27,6 +27,7 @@ use crate::auth::service::AuthService;
 use crate::common::outbound::NetworkPolicy;
 use crate::deps::service::DriftService;
 use crate::fleet::FleetService;
+use crate::fleet::registration::RegistrationRules;
 use crate::health::service::HealthService;
 use crate::store::Store;
 use crate::upgrade::service::UpgradeService;
@@ -42,6 +43,8 @@ pub struct Operations {
     pub auth: AuthService,
     /// Where URLs entered through the API may lead.
     pub outbound: Arc<NetworkPolicy>,
+    /// What services registered through the API may ask for.
+    pub registration: Arc<RegistrationRules>,
     /// The event journal and the database's own health.
     pub store: Store,
 }

@@ -175,7 +175,9 @@ pub async fn token(config: &Config, name: &str, role: Role) -> anyhow::Result<bo
         Arc::new(SystemClock),
         config.fleet.initial.auth.clone(),
     );
-    let created = auth.create_token(name, role, "command line").await?;
+    let created = auth
+        .create_token(name, role, "command line", None, None)
+        .await?;
     eprintln!(
         "created {} token {name}; it is shown this once:",
         role.name()

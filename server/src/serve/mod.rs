@@ -5,6 +5,7 @@
 //! other commands are in `commands`, the fleet-file reload in `reload`.
 
 pub mod commands;
+pub mod listener;
 mod loops;
 mod reload;
 mod services;
@@ -62,14 +63,14 @@ pub async fn serve(
             health.close_streams();
         }
     };
-    // The client's address is kept for the sign-in limiter.
-    axum::serve(
+    listener::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app,
+        config.server.limits,
+        shutdown,
+        std::time::Duration::from_secs(30),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("the HTTP server failed")?;
+    .await;
 
     cancel.cancel();
     while background.join_next().await.is_some() {}

@@ -17,6 +17,7 @@ use crate::health::service::HealthService;
 use crate::operations::Operations;
 use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
+use crate::telemetry::heartbeat::Heartbeats;
 use crate::telemetry::metrics::HttpMetrics;
 use crate::upgrade::service::UpgradeService;
 use crate::web::AppState;
@@ -43,6 +44,8 @@ pub struct Services {
     pub auth: AuthService,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,
+    /// The background loops' liveness, read by `/_internal_/ready`.
+    pub heartbeats: Heartbeats,
 }
 
 impl Services {
@@ -86,9 +89,11 @@ impl Services {
                 Arc::new(SystemClock),
                 config.fleet.initial.alerts.clone(),
                 Arc::new(env.clone()),
+                Arc::new(config.fleet.initial.outbound.clone()),
             ),
             auth,
             checks: Arc::default(),
+            heartbeats: Heartbeats::default(),
             store,
             fleet,
             drift,
@@ -108,10 +113,12 @@ impl Services {
                 alerts: self.alerts.clone(),
                 auth: self.auth.clone(),
                 outbound: Arc::new(config.fleet.initial.outbound.clone()),
+                registration: Arc::new(config.fleet.initial.registration.clone()),
                 store: self.store.clone(),
             },
             metrics: Arc::new(HttpMetrics::default()),
             checks: self.checks.clone(),
+            heartbeats: self.heartbeats.clone(),
         }
     }
 }

@@ -231,7 +231,7 @@ impl Store {
         at_ms: i64,
         payload: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let id = Journal::new(self.backend())
             .append(&mut tx, event_type, subject, at_ms, payload)
             .await?;

@@ -205,4 +205,17 @@ impl Store {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// A transaction that will write. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`): one that read first and then tried to
+    /// write while the monitor wrote would fail with `SQLITE_BUSY_SNAPSHOT`
+    /// instead of waiting its turn. Every transaction of the stores writes.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
 }

@@ -349,7 +349,7 @@ impl Store {
     /// Saves every changing field of `pr`; a PR that opened, merged or
     /// closed with this save is journaled in the same transaction.
     pub async fn save_pr(&self, pr: &StoredPr) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await.during("starting a transaction")?;
+        let mut tx = self.begin_write().await.during("starting a transaction")?;
         let before: Option<String> = sqlx::query("SELECT state FROM upgrade_prs WHERE id = $1")
             .bind(pr.id)
             .fetch_optional(&mut *tx)

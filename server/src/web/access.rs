@@ -304,19 +304,53 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+/// The session cookie's name over HTTPS: browsers accept a `__Host-`
+/// cookie only when it is `Secure`, for this host alone and for every
+/// path, so a sibling subdomain cannot plant one (cookie tossing).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-shipshape_session";
+
+/// The session secret the browser sent. The `__Host-` cookie is always
+/// taken; the plain one only where cookies are not `Secure` (plain HTTP on
+/// this machine), so that a cookie planted over HTTP is never read.
+pub fn session_cookie(secure: SecureCookies, headers: &HeaderMap) -> Option<&str> {
+    let cookies = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+    };
+    cookies()
+        .find(|(name, _)| *name == SECURE_SESSION_COOKIE)
+        .or_else(|| {
+            (!cookies_are_secure(secure, headers))
+                .then(|| cookies().find(|(name, _)| *name == SESSION_COOKIE))
+                .flatten()
+        })
         .map(|(_, value)| value)
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Whether cookies are `Secure` for this request. `Auto` leaves them
+/// plain only for a browser on this machine talking to it directly: a
+/// loopback `Host` with no proxy's forwarding header. A reverse proxy on
+/// the same machine adds one (`Forwarded`, `X-Forwarded-For` or
+/// `X-Forwarded-Proto`), and gets `Secure` cookies.
+pub fn cookies_are_secure(secure: SecureCookies, headers: &HeaderMap) -> bool {
+    match secure {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => {
+            let forwarded = ["forwarded", "x-forwarded-for", "x-forwarded-proto"]
+                .iter()
+                .any(|name| headers.contains_key(*name));
+            forwarded || !loopback_host(headers)
+        }
+    }
 }
 
 /// True when the browser reached this server on a loopback name or address.
@@ -339,14 +373,14 @@ pub fn session_cookie_header(
     request_headers: &HeaderMap,
     session: Option<(&str, i64)>,
 ) -> HeaderValue {
-    let secure = match secure {
-        SecureCookies::Always => true,
-        SecureCookies::Never => false,
-        SecureCookies::Auto => !loopback_host(request_headers),
-    };
+    let secure = cookies_are_secure(secure, request_headers);
     let (value, max_age) = session.unwrap_or(("", 0));
-    let mut cookie =
-        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    let name = if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
     if secure {
         cookie.push_str("; Secure");
     }
@@ -373,7 +407,7 @@ async fn identify(auth: &AuthService, headers: &HeaderMap) -> Result<Caller, Res
             )),
         };
     }
-    if let Some(secret) = session_cookie(headers) {
+    if let Some(secret) = session_cookie(auth.settings().secure_cookies, headers) {
         match auth.session_caller(secret).await {
             Ok(Some(caller)) => return Ok(caller),
             Ok(None) => {}
@@ -523,8 +557,11 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("theme=dark; shipshape_session=abc123; other=1"),
         );
-        assert_eq!(session_cookie(&headers), Some("abc123"));
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert_eq!(
+            session_cookie(SecureCookies::Auto, &headers),
+            Some("abc123")
+        );
         let cookie = session_cookie_header(SecureCookies::Auto, &headers, Some(("s", 60)));
         assert_eq!(
             cookie,
@@ -537,10 +574,26 @@ mod tests {
         let cookie = session_cookie_header(SecureCookies::Auto, &headers, None);
         assert_eq!(
             cookie,
-            "shipshape_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+            "__Host-shipshape_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+        );
+        // Off loopback the plain cookie (which any HTTP answer could have
+        // planted) is not read; the __Host- one is.
+        assert_eq!(session_cookie(SecureCookies::Auto, &headers), None);
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("__Host-shipshape_session=s3cure"),
+        );
+        assert_eq!(
+            session_cookie(SecureCookies::Auto, &headers),
+            Some("s3cure")
         );
         headers.insert(header::HOST, HeaderValue::from_static("[::1]:3000"));
         assert!(loopback_host(&headers));
+        assert!(!cookies_are_secure(SecureCookies::Auto, &headers));
+        // A proxy on this machine forwarding `Host: 127.0.0.1`.
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        assert!(cookies_are_secure(SecureCookies::Auto, &headers));
     }
 
     #[test]

@@ -58,6 +58,36 @@ struct SignInForm {
     next: String,
 }
 
+/// The client's address: the connection's peer, or, when the peer is a
+/// trusted proxy, the nearest address in `X-Forwarded-For` that is not
+/// one (proxies append, so the entries before it are the client's to
+/// write). Pure.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> Option<std::net::IpAddr> {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer = peer?;
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map_while(|entry| entry.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !is_trusted(ip))
+            .unwrap_or(peer),
+    )
+}
+
 /// Only paths on this site are followed after signing in, written in
 /// plain URL characters (no spaces, controls or backslashes).
 fn local_path(next: &str) -> &str {
@@ -79,10 +109,9 @@ async fn sign_in(
     connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let address = connected.map_or_else(
-        || "unknown".to_string(),
-        |Extension(ConnectInfo(address))| address.ip().to_string(),
-    );
+    let peer = connected.map(|Extension(ConnectInfo(address))| address.ip());
+    let address = client_address(peer, &headers, &ops.auth.settings().trusted_proxies)
+        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
     let next = local_path(&form.next).to_string();
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -132,7 +161,7 @@ async fn sign_in(
     responses((status = 303, description = "Signed out; on to the sign-in page.")))]
 async fn sign_out(State(ops): State<Operations>, headers: HeaderMap) -> Response {
     let auth = &ops.auth;
-    if let Some(secret) = session_cookie(&headers)
+    if let Some(secret) = session_cookie(auth.settings().secure_cookies, &headers)
         && let Err(error) = auth.sign_out(secret).await
     {
         return ApiError::from(OperationError::unavailable("ending a session", error))

@@ -74,3 +74,48 @@ pub async fn healthcheck(State(ops): State<Operations>) -> (StatusCode, Json<Hea
         ),
     }
 }
+
+/// Whether this replica can do its work: the database answers and every
+/// background loop beats. For a load balancer's or Kubernetes' readiness
+/// probe; names of loops and ages only, nothing of the fleet.
+#[derive(Serialize, ToSchema)]
+pub struct ReadyAnswer {
+    /// `ready` or `not ready`.
+    status: &'static str,
+    database: &'static str,
+    loops: Vec<crate::telemetry::heartbeat::LoopState>,
+}
+
+/// 200 when ready, 503 with the part that is not.
+#[utoipa::path(get, path = "/_internal_/ready",
+    responses(
+        (status = 200, description = "Ready: the database answers and every loop beats.", body = ReadyAnswer),
+        (status = 503, description = "Not ready, with what is not.", body = ReadyAnswer),
+    ))]
+pub async fn ready(
+    State(ops): State<Operations>,
+    State(heartbeats): State<crate::telemetry::heartbeat::Heartbeats>,
+) -> (StatusCode, Json<ReadyAnswer>) {
+    let database = matches!(
+        tokio::time::timeout(DATABASE_CHECK_TIMEOUT, ops.database_answers()).await,
+        Ok(Ok(()))
+    );
+    let loops = heartbeats.states();
+    let ready = database && loops.iter().all(|l| !l.stale);
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(ReadyAnswer {
+            status: if ready { "ready" } else { "not ready" },
+            database: if database {
+                "answers"
+            } else {
+                "does not answer"
+            },
+            loops,
+        }),
+    )
+}

@@ -220,10 +220,11 @@ fn svg(status: StatusCode, body: String, request: &HeaderMap) -> Response {
     responses((status = 200, description = "An SVG badge.", content_type = "image/svg+xml", body = String)))]
 async fn health_svg(
     State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
     ApiPath(slug): ApiPath<String>,
     request: HeaderMap,
 ) -> ApiResult<Response> {
-    Ok(match ops.badge(&slug, BadgePeriod::Day).await? {
+    Ok(match ops.badge(&caller, &slug, BadgePeriod::Day).await? {
         Some((level, _)) => svg(StatusCode::OK, health_badge(level), &request),
         None => svg(StatusCode::NOT_FOUND, not_found_badge("health"), &request),
     })
@@ -241,12 +242,13 @@ struct BadgeQuery {
     responses((status = 200, description = "An SVG badge.", content_type = "image/svg+xml", body = String)))]
 async fn uptime_svg(
     State(ops): State<Operations>,
+    CallerOf(caller): CallerOf,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<BadgeQuery>,
     request: HeaderMap,
 ) -> ApiResult<Response> {
     let period = BadgePeriod::parse(query.period.as_deref().unwrap_or("30d"))?;
-    Ok(match ops.badge(&slug, period).await? {
+    Ok(match ops.badge(&caller, &slug, period).await? {
         Some((_, uptime)) => svg(
             StatusCode::OK,
             uptime_badge(period.name(), uptime),

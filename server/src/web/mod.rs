@@ -9,6 +9,7 @@ mod alert_api;
 mod api;
 mod auth_api;
 mod error;
+mod fallback;
 mod health;
 mod health_api;
 mod metrics;
@@ -37,4 +38,6 @@ pub struct AppState {
     pub metrics: Arc<HttpMetrics>,
     /// Written by the health monitor, read by `/metrics`.
     pub checks: Arc<CheckMetrics>,
+    /// The background loops' liveness (`/_internal_/ready`).
+    pub heartbeats: crate::telemetry::heartbeat::Heartbeats,
 }

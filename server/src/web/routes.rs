@@ -6,7 +6,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use shipshape_app::backend::UiBackendHandle;
 use shipshape_app::{App, shell};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -16,7 +16,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::access::{self, ApiRoutes, Guard};
 use super::{
-    AppState, alert_api, api, auth_api, health, health_api, metrics, openapi, ui_backend,
+    AppState, alert_api, api, auth_api, fallback, health, health_api, metrics, openapi, ui_backend,
     upgrade_api,
 };
 use crate::auth::Role;
@@ -39,14 +39,19 @@ pub fn build(state: AppState) -> Router {
         reads: Arc::new(access::server_fn_reads()),
     };
     router
-        .leptos_routes_with_context(&state, page_routes, ui_context.clone(), move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(&state, page_routes, ui_context, move || shell(leptos_options.clone()))
         // After routing, so that the policy sees which route matched; every
         // route (REST, server functions, pages) passes through it.
         .route_layer(middleware::from_fn_with_state(guard, access::authorize))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(ui_context, shell))
+        // No page renders here: see `fallback`.
+        .fallback(fallback::static_file_or_not_found)
+        .layer(middleware::from_fn(fallback::canonical_pages))
         .layer(axum::Extension(Arc::new(document)))
         .layer(RequestBodyLimitLayer::new(super::MAX_BODY_BYTES))
-        .layer(middleware::map_response(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.ops.auth.settings().secure_cookies,
+            security_headers,
+        ))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), track_requests))
         .layer(
             TraceLayer::new_for_http()
@@ -76,6 +81,7 @@ pub fn routes_rules_and_document() -> (Router<AppState>, Vec<RouteRule>, utoipa:
     let document = openapi::document(described);
     let (top, top_rules, _) = ApiRoutes::default()
         .public(routes!(health::healthcheck))
+        .public(routes!(health::ready))
         .public(routes!(openapi::serve_document))
         .needs(Role::Viewer, routes!(metrics::scrape))
         .merge(health_api::badge_routes())
@@ -91,6 +97,14 @@ pub fn routes_rules_and_document() -> (Router<AppState>, Vec<RouteRule>, utoipa:
 pub fn access_rules_and_router() -> (Router<AppState>, Vec<RouteRule>) {
     let (router, rules, _) = routes_rules_and_document();
     (router, rules)
+}
+
+/// The path of every page (`/services/{slug}` as a pattern).
+pub fn page_paths() -> Vec<String> {
+    page_routes()
+        .iter()
+        .map(|route| route.path().to_string())
+        .collect()
 }
 
 /// The app's page routes, generated once per process. Generating them runs
@@ -138,13 +152,28 @@ async fn track_requests(
 /// sniffing, no framing by other sites (clickjacking), no full URLs in the
 /// `Referer` sent elsewhere, and forms and `<base>` kept to this origin.
 /// Pages set their own, stricter policy with a per-response script nonce
-/// (`shipshape_app::shell`); this one covers everything else.
-async fn security_headers(mut response: Response) -> Response {
+/// (`shipshape_app::shell`); this one covers everything else. Where
+/// cookies are `Secure` the site is served over HTTPS, and browsers are
+/// told to keep to it (HSTS; ignored by them over plain HTTP).
+async fn security_headers(
+    State(secure): State<crate::auth::settings::SecureCookies>,
+    request: Request,
+    next: Next,
+) -> Response {
     use axum::http::HeaderValue;
     use axum::http::header::{
-        CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+        CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+        X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
     };
+    let https = access::cookies_are_secure(secure, request.headers());
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if https {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     for (name, value) in [
         (X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (X_FRAME_OPTIONS, "DENY"),

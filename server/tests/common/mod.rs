@@ -247,6 +247,7 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
                 Arc::new(shipshape_server::common::clock::SystemClock),
                 shipshape_server::alert::settings::AlertSettings::default(),
                 Arc::default(),
+                Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
             ),
             auth: shipshape_server::auth::service::AuthService::new(
                 store.clone(),
@@ -256,12 +257,14 @@ pub fn app_state(store: Store, fleet: FleetService, drift: DriftService) -> AppS
             // The fakes listen on loopback, which the default policy refuses;
             // `access.rs` tests the default.
             outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
+            registration: Arc::new(test_registration_rules()),
             store,
             fleet,
             drift,
         },
         metrics: Arc::new(HttpMetrics::default()),
         checks: Arc::default(),
+        heartbeats: Default::default(),
     }
 }
 
@@ -287,6 +290,9 @@ pub async fn demo_state(
     state
 }
 
+/// Names the admin tokens of `admin_app` apart (live names are unique).
+static TOKENS_MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The app as an admin's script sees it: a request without credentials of
 /// its own carries a real admin API token, created in the test's database.
 /// The access tests use `routes::build` directly instead.
@@ -294,7 +300,16 @@ pub async fn admin_app(state: AppState) -> Router {
     let token = state
         .ops
         .auth
-        .create_token("tests", shipshape_server::auth::Role::Admin, "tests")
+        .create_token(
+            &format!(
+                "tests-{}",
+                TOKENS_MADE.fetch_add(1, Ordering::SeqCst)
+            ),
+            shipshape_server::auth::Role::Admin,
+            "tests",
+            None,
+            None,
+        )
         .await
         .expect("an admin token")
         .secret;
@@ -352,4 +367,15 @@ pub async fn answer(app: &Router, request: Request<Body>) -> (StatusCode, Header
         parts.headers,
         String::from_utf8_lossy(&bytes).into_owned(),
     )
+}
+
+/// What the tests' API registrations may use: the demo's organisation,
+/// one token variable, and the default healthcheck bounds.
+pub fn test_registration_rules() -> shipshape_server::fleet::registration::RegistrationRules {
+    shipshape_server::fleet::registration::RegistrationRules {
+        header_env: ["TOKEN".to_string(), "SEARCH_HEALTH_TOKEN".to_string()].into(),
+        github_owners: ["demo-org".to_string(), "acme".to_string()].into(),
+        git_hosts: Default::default(),
+        limits: Default::default(),
+    }
 }

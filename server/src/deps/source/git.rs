@@ -19,7 +19,45 @@ pub struct GitCredentials {
     /// Sent as HTTP basic auth (`x-access-token:TOKEN`), as GitHub, GitLab
     /// and Gitea accept.
     pub token: Option<Secret>,
+    /// The hosts (lower case) the token belongs to: it is sent to no other,
+    /// not even when a repository there redirects elsewhere.
+    pub token_hosts: std::collections::BTreeSet<String>,
     pub ssh_key: Option<PathBuf>,
+}
+
+/// The transport a git URL names: `https`, `ssh` (also `user@host:path`),
+/// `http`, `git` or `file`. Pure.
+pub fn transport_of(url: &str) -> &str {
+    match url.split_once("://") {
+        Some((scheme, _)) => scheme,
+        None => "ssh",
+    }
+}
+
+/// The `git -c` settings for fetching `url`, as (key, value) pairs: only the
+/// URL's own transport is allowed (a submodule or a redirect cannot switch
+/// to `file://` or `ext::`), and the token goes only to its own hosts, as
+/// a header scoped to that host's `https://` URLs. Pure.
+pub fn git_settings(url: &str, credentials: &GitCredentials) -> Vec<(String, String)> {
+    let mut settings = vec![
+        ("protocol.allow".to_string(), "never".to_string()),
+        (
+            format!("protocol.{}.allow", transport_of(url)),
+            "always".to_string(),
+        ),
+    ];
+    if let Some(token) = &credentials.token
+        && let Some(host) = crate::common::url::https_host(url)
+        && credentials.token_hosts.contains(&host)
+    {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("x-access-token:{}", token.expose()));
+        settings.push((
+            format!("http.https://{host}/.extraHeader"),
+            format!("Authorization: Basic {basic}"),
+        ));
+    }
+    settings
 }
 
 pub struct GitRepository {
@@ -60,16 +98,12 @@ impl GitRepository {
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0")
             .kill_on_drop(true);
-        if let Some(token) = &self.credentials.token {
-            let basic = base64::engine::general_purpose::STANDARD
-                .encode(format!("x-access-token:{}", token.expose()));
+        let settings = git_settings(&self.url, &self.credentials);
+        command.env("GIT_CONFIG_COUNT", settings.len().to_string());
+        for (index, (key, value)) in settings.into_iter().enumerate() {
             command
-                .env("GIT_CONFIG_COUNT", "1")
-                .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-                .env(
-                    "GIT_CONFIG_VALUE_0",
-                    format!("Authorization: Basic {basic}"),
-                );
+                .env(format!("GIT_CONFIG_KEY_{index}"), key)
+                .env(format!("GIT_CONFIG_VALUE_{index}"), value);
         }
         if let Some(key) = &self.credentials.ssh_key {
             command.env(
@@ -140,6 +174,8 @@ impl RepositoryReader for GitRepository {
                         "1",
                         "--quiet",
                         "--no-tags",
+                        // The URL is never read as an option (`-oProxyCommand=…`).
+                        "--",
                         &self.url,
                         &target,
                     ],
@@ -157,5 +193,41 @@ impl RepositoryReader for GitRepository {
             snapshot.revision = revision;
             Ok(Fetched::Changed(snapshot))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_goes_only_to_its_host_and_only_the_urls_transport_is_allowed() {
+        let credentials = GitCredentials {
+            token: Some(Secret::new("t0ken".to_string())),
+            token_hosts: ["git.acme.dev".to_string()].into(),
+            ssh_key: None,
+        };
+        let settings = git_settings("https://git.acme.dev/team/repo.git", &credentials);
+        assert_eq!(settings[0], ("protocol.allow".into(), "never".into()));
+        assert_eq!(
+            settings[1],
+            ("protocol.https.allow".into(), "always".into())
+        );
+        assert_eq!(settings[2].0, "http.https://git.acme.dev/.extraHeader");
+        for elsewhere in [
+            "https://evil.example/team/repo.git",
+            "http://git.acme.dev/team/repo.git",
+            "https://git.acme.dev.evil.example/repo.git",
+        ] {
+            let settings = git_settings(elsewhere, &credentials);
+            assert!(
+                settings.iter().all(|(key, _)| !key.contains("extraHeader")),
+                "{elsewhere}: {settings:?}"
+            );
+        }
+        assert_eq!(
+            git_settings("git@git.acme.dev:team/repo.git", &credentials)[1].0,
+            "protocol.ssh.allow"
+        );
     }
 }

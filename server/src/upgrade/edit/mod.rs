@@ -79,6 +79,20 @@ pub fn edit_manifest(
     apply(manifest.ecosystem, text, &occurrences, bumps)
 }
 
+/// Whether `version` may be written into someone's manifest: a plain
+/// version of letters, digits and `.+-_~`, starting with a letter or
+/// digit, at most 64 characters. A registry's answer or a wave's target
+/// is not trusted to be one: `2.0</version><scope>system</scope>` parses
+/// as a Maven version, and a quote or a newline would rewrite a TOML or
+/// JSON file around it. Pure.
+pub fn is_plain_version(version: &str) -> bool {
+    (1..=64).contains(&version.len())
+        && version.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_' | '~'))
+}
+
 fn same_name(ecosystem: Ecosystem, declared: &str, wanted: &str) -> bool {
     match ecosystem {
         Ecosystem::Python => normalize_name(declared) == normalize_name(wanted),
@@ -103,6 +117,16 @@ fn apply(
     let mut edited = Edited::default();
     let mut splices: Vec<(Range<usize>, String)> = Vec::new();
     for bump in bumps {
+        if !is_plain_version(&bump.target) {
+            edited.blocked.push((
+                bump.name.clone(),
+                format!(
+                    "`{}` is not a plain version (letters, digits and . + - _ ~ only), so it is not written into the manifest",
+                    bump.target.escape_debug()
+                ),
+            ));
+            continue;
+        }
         let mine: Vec<&Occurrence> = occurrences
             .iter()
             .filter(|o| same_name(ecosystem, &o.name, &bump.name))

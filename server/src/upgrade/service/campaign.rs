@@ -76,6 +76,12 @@ impl UpgradeService {
                 new.ecosystem
             )));
         }
+        if !crate::upgrade::edit::is_plain_version(target) {
+            return Err(invalid(format!(
+                "`{}` is not a plain version (letters, digits and . + - _ ~ only)",
+                target.escape_debug()
+            )));
+        }
         compare(ecosystem, target, target).map_err(|e| {
             invalid(format!(
                 "`{target}` is not a {} version: {e}",
