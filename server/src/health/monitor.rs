@@ -57,7 +57,8 @@ pub struct HealthMonitor {
 /// A finished check: endpoint, when it was due, how late it started.
 struct Finished {
     endpoint_id: i64,
-    due_ms: i64,
+    /// When it started, in Unix time (what is stored).
+    started_ms: i64,
     lateness_ms: i64,
     outcome: Outcome,
 }
@@ -85,9 +86,11 @@ impl HealthMonitor {
         let mut roll_up = tokio::time::interval(ROLL_UP_EVERY);
         let mut flush = tokio::time::interval(FLUSH_EVERY);
 
+        // The schedule runs on the steady clock: setting the machine's
+        // clock back does not pause the checks.
         loop {
             self.pulse.beat();
-            let now = self.clock.now_ms();
+            let now = self.clock.steady_ms();
             let wait = due
                 .peek()
                 .map_or(Duration::from_secs(3600), |Reverse((at, _))| {
@@ -112,7 +115,7 @@ impl HealthMonitor {
                     }
                 }
                 () = tokio::time::sleep(wait) => {
-                    let now = self.clock.now_ms();
+                    let now = self.clock.steady_ms();
                     while let Some(Reverse((at, id))) = due.peek().copied() {
                         if at > now {
                             break;
@@ -146,12 +149,13 @@ impl HealthMonitor {
                         let (client, results, clock) = (client.clone(), results.clone(), self.clock.clone());
                         tokio::spawn(async move {
                             let _permit = permit;
+                            let lateness_ms = (clock.steady_ms() - at).max(0);
+                            let started_ms = clock.now_ms();
                             let outcome = match probe {
                                 Ok(probe) => check(&client, &probe).await,
                                 Err(reason) => Outcome::not_sent(reason),
                             };
-                            let lateness_ms = clock.now_ms() - at - i64::try_from(outcome.latency.as_millis()).unwrap_or(0);
-                            let _ = results.send(Finished { endpoint_id: id, due_ms: at, lateness_ms: lateness_ms.max(0), outcome });
+                            let _ = results.send(Finished { endpoint_id: id, started_ms, lateness_ms, outcome });
                         });
                     }
                 }
@@ -201,7 +205,7 @@ impl HealthMonitor {
                 return;
             }
         };
-        let now = self.clock.now_ms();
+        let now = self.clock.steady_ms();
         let mut seen = HashSet::new();
         for endpoint in endpoints {
             seen.insert(endpoint.id);
@@ -237,13 +241,13 @@ impl HealthMonitor {
 
     fn judge(&self, entry: &mut Watched, finished: Finished) -> RecordedCheck {
         let Finished {
-            due_ms,
+            started_ms,
             lateness_ms,
             outcome,
             ..
         } = finished;
         let result = CheckResult {
-            at_ms: due_ms,
+            at_ms: started_ms,
             verdict: outcome.verdict(),
             latency: outcome.latency,
             detail: outcome.reason.clone(),
@@ -295,7 +299,7 @@ impl HealthMonitor {
         );
         RecordedCheck {
             endpoint_id: entry.endpoint.id,
-            checked_ms: due_ms,
+            checked_ms: started_ms,
             check_state,
             latency_ms: u64::try_from(outcome.latency.as_millis()).unwrap_or(u64::MAX),
             status_code: outcome.status,
@@ -305,7 +309,7 @@ impl HealthMonitor {
             components_json: serde_json::Value::Array(components).to_string(),
             conforming: reading.is_none_or(|r| r.conforming),
             state: entry.tracker.state,
-            since_ms: entry.tracker.since_ms.unwrap_or(due_ms),
+            since_ms: entry.tracker.since_ms.unwrap_or(started_ms),
             transition,
         }
     }

@@ -301,10 +301,7 @@ pub async fn admin_app(state: AppState) -> Router {
         .ops
         .auth
         .create_token(
-            &format!(
-                "tests-{}",
-                TOKENS_MADE.fetch_add(1, Ordering::SeqCst)
-            ),
+            &format!("tests-{}", TOKENS_MADE.fetch_add(1, Ordering::SeqCst)),
             shipshape_server::auth::Role::Admin,
             "tests",
             None,
