@@ -1018,3 +1018,74 @@ async fn snapshots_stored_while_the_monitor_writes_never_fail_on_sqlite() {
     monitor.await.expect("the monitor finished");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_channel_failing_too_long_raises_an_alert_through_the_others() {
+    let db = TestDb::sqlite().await;
+    let hook = WebhookReceiver::start(ReceiverKind::Generic).await.unwrap();
+    let slack = WebhookReceiver::start(ReceiverKind::Slack).await.unwrap();
+    let smtp = FakeSmtp::start(SmtpSecurity::StartTls, Some(("shipshape", SMTP_PASSWORD)))
+        .await
+        .unwrap();
+    let text = fleet(&alerts_config(
+        &hook.url("/hooks/payments"),
+        smtp.addr.port(),
+    ));
+    let mut setup = setup(db.store().await, &text, &slack.url("/services/T0/B0/XYZ")).await;
+    hook.set_mode(ReceiverMode::Fail);
+    for _ in 0..2 {
+        setup.check("ledger", false).await;
+        setup.advance(15 * SECOND);
+    }
+    setup.alerts.evaluate().await.unwrap();
+    setup.advance(10 * SECOND);
+    setup.alerts.deliver().await.unwrap();
+    let failing_rule = |alerts: &[shipshape_server::alert::records::StoredAlert]| {
+        alerts
+            .iter()
+            .filter(|a| a.rule == "alert-channel-failing")
+            .map(|a| a.service.clone())
+            .collect::<Vec<_>>()
+    };
+    // Failing, but not for long yet: no alert about it.
+    setup.alerts.evaluate().await.unwrap();
+    assert_eq!(
+        failing_rule(&setup.store.firing_alerts().await.unwrap()),
+        Vec::<String>::new()
+    );
+    assert!(setup.alerts.failing_channels().await.unwrap().is_empty());
+
+    // Sixteen minutes on, its first message still waits.
+    setup.advance(16 * 60 * SECOND);
+    setup.alerts.deliver().await.unwrap();
+    setup.alerts.evaluate().await.unwrap();
+    assert_eq!(
+        failing_rule(&setup.store.firing_alerts().await.unwrap()),
+        ["channel:payments-hook"]
+    );
+    let shown = setup.alerts.failing_channels().await.unwrap();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(
+        shown[0].starts_with("payments-hook: ") && shown[0].contains("500"),
+        "{shown:?}"
+    );
+    // The others carry the news; the failing channel is not asked to.
+    setup.advance(11 * SECOND);
+    setup.alerts.deliver().await.unwrap();
+    let told = slack
+        .accepted()
+        .iter()
+        .any(|r| r.json().to_string().contains("payments-hook"));
+    assert!(told, "the Slack channel said that the webhook fails");
+
+    // It delivers again: the alert about it resolves.
+    hook.set_mode(ReceiverMode::Accept);
+    setup.advance(60 * 60 * SECOND);
+    setup.alerts.deliver().await.unwrap();
+    setup.alerts.evaluate().await.unwrap();
+    assert_eq!(
+        failing_rule(&setup.store.firing_alerts().await.unwrap()),
+        Vec::<String>::new()
+    );
+    db.cleanup().await;
+}

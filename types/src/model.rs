@@ -208,6 +208,10 @@ pub struct FleetOverview {
     /// One per GitHub organisation the fleet file asks to discover.
     #[serde(default)]
     pub discovery: Vec<OrgDiscoveryStatus>,
+    /// Alert channels whose messages have been failing for longer than
+    /// `[alerts] channel_failing_after`: `name: last error`.
+    #[serde(default)]
+    pub failing_channels: Vec<String>,
 }
 
 /// The last discovery of one GitHub organisation.
@@ -423,6 +427,7 @@ mod tests {
             services: fleet(),
             fleet_file: None,
             discovery: vec![],
+            failing_channels: vec![],
         };
         assert_eq!(overview.teams(), ["discovery", "payments"]);
         assert_eq!(overview.tags(), ["go", "node", "public", "rust"]);

@@ -105,6 +105,13 @@ fn FleetView(overview: FleetOverview) -> impl IntoView {
             .into_iter()
             .map(|status| view! { <DiscoveryNotice status /> })
             .collect_view()}
+        {(!overview.failing_channels.is_empty()).then(|| view! {
+            <div class="panel panel-warning" data-testid="failing-channels" role="alert">
+                <strong>"Alerts are not getting through: "</strong>
+                {overview.failing_channels.join("; ")}
+                " "<a href="/alerts">"See the Alerts page"</a>
+            </div>
+        })}
         <form class="filters" method="get" action="/" role="search" on:submit=on_submit>
             <label class="field field-search">
                 <span>"Search"</span>

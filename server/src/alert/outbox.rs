@@ -26,6 +26,31 @@ pub struct Batch {
     pub deliveries: Vec<Pending>,
 }
 
+/// The rule of the alert a failing channel raises.
+pub const CHANNEL_FAILING_RULE: &str = "alert-channel-failing";
+
+/// The channels (`channel:NAME` targets) that fail: their last attempts
+/// failed and their oldest waiting message has waited `failing_after` or
+/// longer. With when that message was queued. Pure.
+pub fn failing_channels(
+    targets: &BTreeMap<String, crate::alert::records::TargetState>,
+    oldest_waiting: &BTreeMap<String, i64>,
+    failing_after_ms: i64,
+    now_ms: i64,
+) -> Vec<(String, i64)> {
+    oldest_waiting
+        .iter()
+        .filter(|(target, _)| target.starts_with("channel:"))
+        .filter(|(target, since)| {
+            now_ms - **since >= failing_after_ms
+                && targets
+                    .get(*target)
+                    .is_some_and(|state| state.consecutive_failures > 0)
+        })
+        .map(|(target, since)| (target.clone(), *since))
+        .collect()
+}
+
 /// At most this many events in one message.
 pub const MAX_BATCH: usize = 100;
 
@@ -122,6 +147,42 @@ pub fn breaker_open_for_ms(consecutive_failures: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_channel_fails_when_its_attempts_fail_and_a_message_waits_too_long() {
+        use crate::alert::records::TargetState;
+        let state = |target: &str, failures: i64| TargetState {
+            target: target.to_string(),
+            consecutive_failures: failures,
+            open_until_ms: None,
+            last_attempt_ms: None,
+            last_success_ms: None,
+            last_failure_ms: None,
+            last_error: None,
+            delivered: 0,
+            failed: failures,
+            pending: 1,
+        };
+        let targets = BTreeMap::from([
+            ("channel:ops".to_string(), state("channel:ops", 4)),
+            ("channel:mail".to_string(), state("channel:mail", 0)),
+            ("channel:new".to_string(), state("channel:new", 1)),
+            ("subscription:3".to_string(), state("subscription:3", 9)),
+        ]);
+        let waiting = BTreeMap::from([
+            ("channel:ops".to_string(), 0),
+            // Waiting long, but its last attempt went through: a backlog.
+            ("channel:mail".to_string(), 0),
+            // Failing, but not for long yet.
+            ("channel:new".to_string(), 800_000),
+            // Subscribers are the reader's own business.
+            ("subscription:3".to_string(), 0),
+        ]);
+        assert_eq!(
+            failing_channels(&targets, &waiting, 900_000, 1_000_000),
+            [("channel:ops".to_string(), 0)]
+        );
+    }
 
     const NOW: i64 = 1_800_000_000_000;
 

@@ -18,7 +18,9 @@ use tokio_util::sync::CancellationToken;
 use super::channel::{Channel, EmailChannel, SlackChannel, WebhookChannel};
 use super::engine::{Decision, FiringAlert, Holds, Silence, decide, inhibited_by, muted_by};
 use super::message::{Item, Outgoing};
-use super::outbox::{breaker_open_for_ms, due_batches, retry_delay_ms};
+use super::outbox::{
+    CHANNEL_FAILING_RULE, breaker_open_for_ms, due_batches, failing_channels, retry_delay_ms,
+};
 use super::report::{self, PageFacts, target_of};
 use super::rule::{Condition, EndpointFacts, OpenPr, ServiceFacts, evaluate, ms_of};
 use crate::alert::records::{NewAlert, PendingDelivery, StoredAlert};
@@ -374,6 +376,8 @@ impl AlertService {
                 }
             }
         }
+        self.watch_channels(settings, &mut firing, &mut report, now)
+            .await?;
         // Alerts whose rule is gone, or whose service left the rule's
         // scope or the fleet, resolve: their condition no longer holds.
         for alert in firing.into_values() {
@@ -389,6 +393,101 @@ impl AlertService {
             report.resolved += 1;
         }
         Ok(report)
+    }
+
+    /// A channel that keeps failing raises an alert of its own, sent
+    /// through the other channels (a dead webhook must not be the only
+    /// one to know), and resolves when its messages go out again. Takes
+    /// its alerts out of `firing`.
+    async fn watch_channels(
+        &self,
+        settings: &AlertSettings,
+        firing: &mut HashMap<(String, String), StoredAlert>,
+        report: &mut EvaluationReport,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let failing = failing_channels(
+            &store.delivery_targets().await?,
+            &store.oldest_waiting().await?,
+            ms_of(settings.channel_failing_after),
+            now,
+        );
+        let others = |target: &str| -> Vec<String> {
+            settings
+                .channels
+                .iter()
+                .map(|c| target_of(&c.name))
+                .filter(|t| t != target)
+                .collect()
+        };
+        for (target, since) in &failing {
+            if firing
+                .remove(&(CHANNEL_FAILING_RULE.to_string(), target.clone()))
+                .is_some()
+            {
+                continue;
+            }
+            let name = target.trim_start_matches("channel:");
+            let summary = format!(
+                "alert channel `{name}` has delivered nothing for {}: its messages are waiting",
+                shipshape_types::health::duration_words(now - since)
+            );
+            store
+                .fire_alert(
+                    &NewAlert {
+                        rule: CHANNEL_FAILING_RULE,
+                        service: target,
+                        team: "shipshape",
+                        severity: "critical",
+                        summary: &summary,
+                        held_reason: None,
+                        link: None,
+                    },
+                    &others(target),
+                    now,
+                )
+                .await?;
+            tracing::error!(delivery.target = %target, "{summary}");
+            report.fired += 1;
+        }
+        let recovered: Vec<(String, String)> = firing
+            .keys()
+            .filter(|(rule, _)| rule == CHANNEL_FAILING_RULE)
+            .cloned()
+            .collect();
+        for key in recovered {
+            if let Some(alert) = firing.remove(&key) {
+                store
+                    .resolve_alert(&alert, &others(&alert.service), None, now)
+                    .await?;
+                report.resolved += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The channels failing now, as the Overview shows them: name and
+    /// what their last attempt said.
+    pub async fn failing_channels(&self) -> Result<Vec<String>, StoreError> {
+        let store = &self.inner.store;
+        let targets = store.delivery_targets().await?;
+        let failing = failing_channels(
+            &targets,
+            &store.oldest_waiting().await?,
+            ms_of(self.configured().settings.channel_failing_after),
+            self.inner.clock.now_ms(),
+        );
+        Ok(failing
+            .into_iter()
+            .map(|(target, _)| {
+                let name = target.trim_start_matches("channel:").to_string();
+                match targets.get(&target).and_then(|t| t.last_error.clone()) {
+                    Some(error) => format!("{name}: {error}"),
+                    None => name,
+                }
+            })
+            .collect())
     }
 
     /// Moves the journal's new events into each subscriber's outbox;

@@ -19,6 +19,9 @@ pub struct AlertSettings {
     pub group_wait: Duration,
     /// The dashboard's address, linked from notifications.
     pub dashboard_url: Option<String>,
+    /// A channel whose messages have waited this long while its attempts
+    /// fail raises an alert of its own, through the other channels.
+    pub channel_failing_after: Duration,
     pub rules: Vec<Rule>,
     pub channels: Vec<ChannelSpec>,
     pub routes: Vec<Route>,
@@ -37,6 +40,7 @@ impl Default for AlertSettings {
             evaluate_every: Duration::from_secs(15),
             group_wait: Duration::from_secs(30),
             dashboard_url: None,
+            channel_failing_after: Duration::from_secs(15 * 60),
             rules: Vec::new(),
             channels: Vec::new(),
             routes: Vec::new(),

@@ -513,6 +513,20 @@ impl Store {
         Ok(pending)
     }
 
+    /// When each target's oldest undelivered message was queued.
+    pub async fn oldest_waiting(&self) -> Result<BTreeMap<String, i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT target, MIN(created_ms) AS oldest FROM deliveries WHERE delivered_ms IS NULL GROUP BY target",
+        )
+        .fetch_all(self.pool())
+        .await
+        .during("reading the outbox's oldest messages")?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("target")?, row.try_get("oldest")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .during("reading the outbox's oldest messages")
+    }
+
     /// Ends every undelivered row of a target that no longer exists (a
     /// channel removed from the config, a deleted subscription): they are
     /// kept, with `reason`, but never tried again. Returns how many.

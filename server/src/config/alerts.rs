@@ -28,6 +28,7 @@ use crate::fleet::spec::{self, validate_tier};
 pub(super) struct RawAlerts {
     evaluate_every: Option<Spanned<String>>,
     group_wait: Option<Spanned<String>>,
+    channel_failing_after: Option<Spanned<String>>,
     dashboard_url: Option<Spanned<String>>,
     #[serde(default)]
     rule: Vec<RawRule>,
@@ -630,6 +631,11 @@ pub(super) fn check_alerts(
             defaults.evaluate_every,
         )?,
         group_wait: duration(&raw.group_wait, "alerts.group_wait", defaults.group_wait)?,
+        channel_failing_after: duration(
+            &raw.channel_failing_after,
+            "alerts.channel_failing_after",
+            defaults.channel_failing_after,
+        )?,
         dashboard_url: raw
             .dashboard_url
             .map(|url| {

@@ -119,6 +119,7 @@ impl FleetService {
             services: services.iter().map(summary).collect(),
             fleet_file: self.fleet_file_status(),
             discovery: self.discovery_statuses(),
+            failing_channels: Vec::new(),
         })
     }
 

@@ -16,6 +16,7 @@ impl Operations {
     pub async fn fleet_overview(&self, caller: &Caller) -> Result<FleetOverview> {
         caller.require(Role::Viewer)?;
         let mut overview = self.fleet.overview().await?;
+        overview.failing_channels = self.alerts.failing_channels().await?;
         self.drift.annotate(&mut overview.services).await?;
         self.health.annotate(&mut overview.services).await?;
         Ok(overview)
