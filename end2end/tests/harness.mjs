@@ -51,6 +51,8 @@ export async function startShipshape({ fastHealth = false, configure = (text) =>
   if (fastHealth) {
     fleet = fleet
       .replace(/^\s*interval = ".*"$/gm, '')
+      // A timeout may not be longer than the interval; left out, it is.
+      .replace(/^\s*timeout = ".*"$/gm, '')
       .replace(/^(\s*url = "http:\/\/127\.0\.0\.1:\d+\/.*")$/gm, '$1\n  interval = "1s"')
       .replace(/^evaluate_every = ".*"$/m, 'evaluate_every = "1s"');
     // Checks every second are below the default bound a real fleet gets.
@@ -104,12 +106,20 @@ export async function startShipshape({ fastHealth = false, configure = (text) =>
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`shipshape exited early:\n${log.join('')}`);
+    // The fakes go too, or the test process never ends.
+    if (child.exitCode !== null) {
+      fakes.kill();
+      throw new Error(`shipshape exited early:\n${log.join('')}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/_internal_/healthcheck`);
       if (res.ok) break;
     } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`shipshape did not become healthy:\n${log.join('')}`);
+    if (Date.now() > deadline) {
+      child.kill();
+      fakes.kill();
+      throw new Error(`shipshape did not become healthy:\n${log.join('')}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   // Sign in as the admin like a browser form would, then make an admin API

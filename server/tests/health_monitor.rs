@@ -241,3 +241,58 @@ async fn expectations_and_the_public_flag_are_read_from_the_file_and_stored() {
         );
     }
 }
+
+#[tokio::test]
+async fn tarpit_endpoints_hold_permits_not_the_healthy_endpoints_checks() {
+    let db = TestDb::sqlite().await;
+    let store = db.store().await;
+    let fakes = Fakes::start(FakeState::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("fakes");
+    let base = fakes.base();
+    let mut fleet_text = "[limits]\nmin_interval = \"1s\"\n".to_string();
+    for index in 0..6 {
+        fakes
+            .lock()
+            .health
+            .insert(format!("tarpit{index}"), FakeHealth::Hang);
+        fleet_text.push_str(&format!(
+            "\n[[service]]\nslug = \"tarpit{index}\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/tarpit{index}\"\ninterval = \"1s\"\ntimeout = \"1s\"\n"
+        ));
+    }
+    fakes
+        .lock()
+        .health
+        .insert("checkout".into(), FakeHealth::standard(true));
+    fleet_text.push_str(&format!(
+        "\n[[service]]\nslug = \"checkout\"\nteam = \"t\"\n[[service.health]]\nurl = \"{base}/health/checkout\"\ninterval = \"1s\"\ntimeout = \"1s\"\n"
+    ));
+    FleetService::new(store.clone(), Arc::new(SystemClock))
+        .sync_from_file(Path::new("/fleet/shipshape.toml"), &services(&fleet_text))
+        .await
+        .expect("sync");
+
+    let cancel = CancellationToken::new();
+    let metrics = Arc::new(shipshape_server::telemetry::check_metrics::CheckMetrics::default());
+    // Fewer permits than tarpits: each hangs for its whole timeout.
+    let monitor = HealthMonitor {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        concurrency: 4,
+        thresholds: Thresholds::default(),
+        env: Arc::default(),
+        metrics,
+        changes: tokio::sync::broadcast::channel(64).0,
+        outbound: Arc::new(shipshape_server::common::outbound::NetworkPolicy::open()),
+        api_header_env: Default::default(),
+        pulse: shipshape_server::telemetry::heartbeat::Pulse::detached("health monitor"),
+    };
+    let running = tokio::spawn(monitor.run(cancel.clone()));
+    // The healthy service is still checked and comes up; the tarpits are
+    // judged by their timeouts, each checked once at a time.
+    wait_for(&store, "/health/checkout", HealthState::Up).await;
+    wait_for(&store, "/health/tarpit0", HealthState::Down).await;
+    cancel.cancel();
+    running.await.expect("the monitor stops");
+    db.cleanup().await;
+}

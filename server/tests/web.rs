@@ -339,3 +339,38 @@ async fn pages_and_api_answers_carry_the_security_headers() {
     nonces.dedup();
     assert_eq!(nonces.len(), 3, "a new nonce for every answer");
 }
+
+#[tokio::test]
+async fn the_published_document_spells_states_as_the_answers_do() {
+    let (_, _, document) = shipshape_server::web::routes::routes_rules_and_document();
+    let json = serde_json::to_value(&document).expect("json");
+    let values = |name: &str| -> Vec<String> {
+        json["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| {
+                panic!(
+                    "{name} has no enum: {}",
+                    json["components"]["schemas"][name]
+                )
+            })
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let events = values("EventType");
+    assert!(events.contains(&"health.changed".to_string()), "{events:?}");
+    for event in shipshape_types::journal::EventType::ALL {
+        assert!(events.contains(&event.name().to_string()), "{event}");
+        assert_eq!(
+            serde_json::to_value(event).expect("json"),
+            serde_json::Value::String(event.name().to_string())
+        );
+    }
+    let statuses = values("RunStatus");
+    for status in shipshape_types::upgrades::RunStatus::ALL {
+        assert!(
+            statuses.contains(&status.name().to_string()),
+            "{statuses:?}"
+        );
+    }
+}

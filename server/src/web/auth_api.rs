@@ -376,7 +376,10 @@ async fn tokens(
 
 /// A new API token: its secret is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "accounts", request_body = NewToken,
-    responses((status = 201, description = "The token and its secret.", body = CreatedToken)))]
+    responses(
+        (status = 201, description = "The token and its secret.", body = CreatedToken),
+        (status = 409, description = "A live token has this name already.", body = Problem),
+    ))]
 async fn create_token(
     State(ops): State<Operations>,
     CallerOf(caller): CallerOf,
