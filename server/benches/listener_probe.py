@@ -74,3 +74,10 @@ took = time.time() - started
 refused = sum("error=refused" in a for a in answers)
 limited = sum("error=limited" in a for a in answers)
 print(f"{n} parallel wrong sign-ins: {took:.1f} s; {refused} checked and refused, {limited} told to wait; peak memory {before:.0f} MiB before, {hwm():.0f} MiB after")
+
+# 3. Sustained: sign-ins one after another from fresh addresses. Memory
+# must level off (one Argon2 buffer per hashing thread), not grow per try.
+steady_before = rss()
+for i in range(n, n + 60):
+    sign_in(i)
+print(f"60 more wrong sign-ins one after another: resident memory {steady_before:.0f} MiB before, {rss():.0f} MiB after")

@@ -3,6 +3,7 @@
 //! parts (`limiter`, `policy`, `secret`) are kept apart from the service
 //! that reads and writes the store.
 
+pub mod hashing;
 pub mod limiter;
 pub mod password;
 pub mod policy;

@@ -11,6 +11,7 @@ use shipshape_types::auth::{
 use shipshape_types::format::utc_timestamp;
 
 use super::Role;
+use super::hashing::HashingPool;
 use super::limiter::AttemptLimiter;
 use super::password::{PasswordError, decoy_hash, hash_password, verify_password};
 use super::secret::{TOKEN_PREFIX, digest, new_secret};
@@ -101,15 +102,9 @@ pub struct AuthService {
     clock: Arc<dyn Clock>,
     settings: Arc<AuthSettings>,
     limiters: Arc<Mutex<Limiters>>,
-    hashing: Arc<tokio::sync::Semaphore>,
-}
-
-/// Argon2 takes tens of milliseconds of CPU: off the async threads.
-async fn hash_off_thread(password: &str) -> Result<String, PasswordError> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| PasswordError::Hashing(e.to_string()))?
+    /// Turns to hash during sign-in, so a burst waits a bounded time.
+    hashing_turns: Arc<tokio::sync::Semaphore>,
+    hashing: HashingPool,
 }
 
 fn valid_name(name: &str) -> bool {
@@ -129,8 +124,32 @@ impl AuthService {
                 accounts: AttemptLimiter::new(ACCOUNT_FAILURES, FAILURE_WINDOW_MS),
                 addresses: AttemptLimiter::new(ADDRESS_FAILURES, FAILURE_WINDOW_MS),
             })),
-            hashing: Arc::new(tokio::sync::Semaphore::new(PARALLEL_HASHES)),
+            hashing_turns: Arc::new(tokio::sync::Semaphore::new(PARALLEL_HASHES)),
+            hashing: HashingPool::new(PARALLEL_HASHES),
         }
+    }
+
+    /// Argon2 takes tens of milliseconds of CPU and 19 MiB: on the
+    /// hashing threads, off the async ones.
+    async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let password = password.to_string();
+        self.hashing
+            .run(move || hash_password(&password))
+            .await
+            .unwrap_or_else(|| Err(PasswordError::Hashing("the hashing thread stopped".into())))
+    }
+
+    /// Whether `given` is the password `stored` was made from (the decoy
+    /// when there is none); `false` when it could not be checked.
+    async fn verify(&self, given: &str, stored: Option<String>) -> bool {
+        let given = given.to_string();
+        self.hashing
+            .run(move || match stored {
+                Some(stored) => verify_password(&given, &stored),
+                None => verify_password(&given, decoy_hash()),
+            })
+            .await
+            .unwrap_or(false)
     }
 
     pub fn settings(&self) -> &AuthSettings {
@@ -151,7 +170,7 @@ impl AuthService {
         if !valid_name(username) {
             return Err(AccountError::BadName(username.to_string()));
         }
-        let hash = hash_off_thread(password).await?;
+        let hash = self.hash(password).await?;
         self.store
             .create_user(username, &hash, role.name(), self.clock.now_ms())
             .await?
@@ -165,7 +184,7 @@ impl AuthService {
             .user_by_name(username)
             .await?
             .ok_or_else(|| AccountError::Unknown(username.to_string()))?;
-        let hash = hash_off_thread(password).await?;
+        let hash = self.hash(password).await?;
         self.store
             .set_password(user.id, &hash, self.clock.now_ms(), None)
             .await?;
@@ -213,7 +232,7 @@ impl AuthService {
             limiters.accounts.record_failure(&account_key, now);
             limiters.addresses.record_failure(address, now);
         }
-        let Ok(Ok(_turn)) = tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await else {
+        let Ok(Ok(_turn)) = tokio::time::timeout(HASH_WAIT, self.hashing_turns.acquire()).await else {
             tracing::warn!(
                 address,
                 "a sign-in waited too long to be checked; the server is busy"
@@ -223,13 +242,10 @@ impl AuthService {
             });
         };
         let user = self.store.user_by_name(username).await?;
-        let stored = user
-            .as_ref()
-            .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
-        let given = password.to_string();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&given, &stored))
-            .await
-            .unwrap_or(false);
+        // An unknown name is checked against a decoy, so that it takes
+        // as long as a wrong password.
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let matches = self.verify(password, stored).await;
         let user = match (user, matches) {
             (Some(user), true) => user,
             _ => {
@@ -480,7 +496,7 @@ impl AuthService {
     /// An admin sets an account's password; every session it has ends.
     pub async fn reset_password(&self, id: i64, password: &str) -> Result<String, AccountError> {
         let user = self.account(id).await?;
-        let hash = hash_off_thread(password).await?;
+        let hash = self.hash(password).await?;
         self.store
             .set_password(id, &hash, self.clock.now_ms(), None)
             .await?;
@@ -496,15 +512,11 @@ impl AuthService {
         new: &str,
     ) -> Result<(), AccountError> {
         let user = self.own_account(caller).await?;
-        let stored = user.password_hash.clone();
-        let given = current.to_string();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&given, &stored))
-            .await
-            .unwrap_or(false);
+        let matches = self.verify(current, Some(user.password_hash.clone())).await;
         if !matches {
             return Err(AccountError::WrongPassword);
         }
-        let hash = hash_off_thread(new).await?;
+        let hash = self.hash(new).await?;
         self.store
             .set_password(
                 user.id,
