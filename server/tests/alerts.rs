@@ -26,7 +26,11 @@ use shipshape_server::health::format::Verdict;
 use shipshape_server::health::state::{CheckResult, Thresholds, Tracker, classify};
 use shipshape_server::health::store::RecordedCheck;
 use shipshape_server::store::Store;
+use shipshape_server::store::events::EventFilter;
+use shipshape_server::upgrade::store::NewPr;
+use shipshape_types::journal::EventType;
 use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
+use shipshape_types::upgrades::{EventLevel, PrState, PrStep, RunCause, RunStatus};
 
 /// 2026-11-23T12:00Z.
 const START: i64 = 1_795_435_200_000;
@@ -953,10 +957,12 @@ async fn a_dead_targets_backlog_never_hides_another_targets_alert_and_a_removed_
 }
 
 #[tokio::test]
-async fn snapshots_stored_while_the_monitor_writes_never_fail_on_sqlite() {
-    // The case that failed: a transaction that reads the latest snapshot,
-    // then writes, while the monitor commits checks every few
-    // milliseconds (`SQLITE_BUSY_SNAPSHOT` without `BEGIN IMMEDIATE`).
+async fn snapshots_and_upgrade_steps_stored_while_the_monitor_writes_never_fail_on_sqlite() {
+    // The case that failed: a transaction that reads, then writes (the
+    // latest snapshot; a PR's state before it moves), while the monitor
+    // commits checks every few milliseconds (`SQLITE_BUSY_SNAPSHOT`
+    // without `BEGIN IMMEDIATE`). An upgrade run's steps lost that way
+    // would open a PR twice or never journal it.
     let db = TestDb::sqlite().await;
     let store = db.store().await;
     let setup = setup(store.clone(), &fleet(""), "http://127.0.0.1:9").await;
@@ -1012,10 +1018,83 @@ async fn snapshots_stored_while_the_monitor_writes_never_fail_on_sqlite() {
             }
         })
     });
-    for writer in futures::future::join_all(writers).await {
+    let upgrade_runs = (0..2).map(|runner| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for round in 0..10_i64 {
+                let at = START + round;
+                let run = store
+                    .start_run(RunCause::Manual, Some("ledger"), false, at)
+                    .await
+                    .expect("a run starts while the monitor writes");
+                let group = format!("group-{runner}-{round}");
+                let branch = format!("shipshape/{group}");
+                let mut pr = store
+                    .insert_pr(
+                        &NewPr {
+                            service_id,
+                            repository: "github:acme/ledger",
+                            group_key: &group,
+                            branch: &branch,
+                            title: "Update serde to 2.0.0",
+                            bumps: "[]",
+                            content_key: &group,
+                            wave_id: None,
+                            run_id: run,
+                        },
+                        at,
+                    )
+                    .await
+                    .expect("a PR recorded while the monitor writes");
+                for step in [PrStep::Committed, PrStep::Pushed, PrStep::Opened] {
+                    pr.step = step;
+                    if step == PrStep::Opened {
+                        pr.state = PrState::Open;
+                        pr.number = Some(runner * 100 + round);
+                        pr.opened_ms = Some(at);
+                    }
+                    store
+                        .save_pr(&pr)
+                        .await
+                        .expect("a PR's step saved while the monitor writes");
+                }
+                store
+                    .add_run_event(run, Some(service_id), EventLevel::Info, "opened", at)
+                    .await
+                    .expect("a run's journal line");
+                store
+                    .finish_run(run, RunStatus::Done, None, at)
+                    .await
+                    .expect("a run finished while the monitor writes");
+            }
+        })
+    });
+    let (snapshots, runs) = futures::future::join(
+        futures::future::join_all(writers),
+        futures::future::join_all(upgrade_runs),
+    )
+    .await;
+    for writer in snapshots.into_iter().chain(runs) {
         writer.expect("the writer finished");
     }
     monitor.await.expect("the monitor finished");
+    let open = store
+        .upgrade_prs(Some(PrState::Open))
+        .await
+        .expect("read the PRs");
+    assert_eq!(open.len(), 20, "every PR reached its last step once");
+    let opened_events = store
+        .events(&EventFilter {
+            after: 0,
+            limit: 1_000,
+            types: vec![EventType::PrOpened],
+            service: None,
+            team: None,
+        })
+        .await
+        .expect("read the journal")
+        .len();
+    assert_eq!(opened_events, 20, "each opening journaled once");
     db.cleanup().await;
 }
 
