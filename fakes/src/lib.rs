@@ -53,6 +53,10 @@ pub struct FakeRelease {
     pub date: String,
     pub yanked: bool,
     pub deprecated: Option<String>,
+    /// (name, requirement) of what this version depends on, served in the
+    /// Cargo index's `deps` and the npm packument's `dependencies`, so
+    /// that package managers resolve transitive packages from the fakes.
+    pub dependencies: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -77,11 +81,23 @@ impl FakePackage {
                         date: date.to_string(),
                         yanked,
                         deprecated: None,
+                        dependencies: Vec::new(),
                     }
                 })
                 .collect(),
             vulnerabilities: Vec::new(),
         }
+    }
+
+    /// `version` depends on `dependencies` ((name, requirement) pairs).
+    pub fn requires(mut self, version: &str, dependencies: &[(&str, &str)]) -> Self {
+        for release in self.releases.iter_mut().filter(|r| r.version == version) {
+            release.dependencies = dependencies
+                .iter()
+                .map(|(name, requirement)| ((*name).to_string(), (*requirement).to_string()))
+                .collect();
+        }
+        self
     }
 }
 
@@ -324,6 +340,20 @@ async fn answer(shared: &Arc<Mutex<FakeState>>, request: Request<Body>) -> Respo
                 .unwrap_or_default(),
         };
     }
+    if service == "cargo" && rest == "config.json" {
+        // A sparse registry's first answer: where crates are downloaded.
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_string();
+        let mut state = lock(shared);
+        return respond(
+            Answer::Json(json!({ "dl": format!("http://{host}/cargo/dl"), "api": null })),
+            &headers,
+            &mut state,
+        );
+    }
     let (registry, name, answer) = {
         let mut state = lock(shared);
         registry_answer(&mut state, service, &rest)
@@ -413,9 +443,18 @@ fn registry_answer(
                         .releases
                         .iter()
                         .map(|r| {
+                            let deps: Vec<Value> = r
+                                .dependencies
+                                .iter()
+                                .map(|(dep, req)| json!({
+                                    "name": dep, "req": req, "features": [], "optional": false,
+                                    "default_features": true, "target": null, "kind": "normal",
+                                }))
+                                .collect();
                             json!({
-                                "name": real_name, "vers": r.version, "deps": [],
-                                "cksum": digest(&r.version), "features": {},
+                                "name": real_name, "vers": r.version, "deps": deps,
+                                "cksum": format!("{}{}", digest(&format!("{real_name} {}", r.version)), digest(&r.version))[..64].to_string(),
+                                "features": {},
                                 "yanked": r.yanked, "links": null, "v": 2,
                                 "pubtime": timestamp(&r.date, false),
                             })
@@ -444,9 +483,18 @@ fn registry_answer(
                         time.insert("created".into(), json!(timestamp(&first.date, true)));
                     }
                     for r in &package.releases {
+                        let dependencies: serde_json::Map<String, Value> = r
+                            .dependencies
+                            .iter()
+                            .map(|(dep, req)| (dep.clone(), json!(req)))
+                            .collect();
                         let mut manifest = json!({
                             "name": name, "version": r.version,
-                            "dist": { "tarball": format!("https://registry.npmjs.org/{name}/-/{name}-{}.tgz", r.version) },
+                            "dependencies": dependencies,
+                            "dist": {
+                                "tarball": format!("https://registry.npmjs.org/{name}/-/{name}-{}.tgz", r.version),
+                                "integrity": format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(digest(&format!("{name}@{}", r.version)).repeat(2).as_bytes().get(..64).unwrap_or_default())),
+                            },
                         });
                         if let Some(message) = &r.deprecated {
                             manifest["deprecated"] = json!(message);

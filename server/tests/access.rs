@@ -222,13 +222,48 @@ async fn sign_in(
     password: &str,
     origin: &str,
 ) -> (StatusCode, HeaderMap) {
+    send_sign_in(app, username, password, origin, None).await
+}
+
+/// Signs in as a browser connected from `peer`.
+async fn sign_in_from(
+    app: &Router,
+    username: &str,
+    password: &str,
+    peer: &str,
+) -> (StatusCode, HeaderMap) {
+    send_sign_in(
+        app,
+        username,
+        password,
+        &format!("http://{HOST}"),
+        Some(peer),
+    )
+    .await
+}
+
+/// The sign-in form's POST, asking to go on to /alerts, from `origin`
+/// and (when given) connected from the address `peer`.
+async fn send_sign_in(
+    app: &Router,
+    username: &str,
+    password: &str,
+    origin: &str,
+    peer: Option<&str>,
+) -> (StatusCode, HeaderMap) {
     let body = format!("username={username}&password={password}&next=%2Falerts");
-    let request = Request::post("/auth/sign-in")
+    let mut request = Request::post("/auth/sign-in")
         .header("host", HOST)
         .header("origin", origin)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .expect("request");
+    if let Some(peer) = peer {
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+    }
     let (status, headers, _) = common::answer(app, request).await;
     (status, headers)
 }
@@ -503,28 +538,6 @@ async fn a_burst_of_parallel_guesses_is_counted_before_any_is_checked() {
         "only the first five guesses were checked at all"
     );
     db.cleanup().await;
-}
-
-/// Signs in as a browser connected from `peer`.
-async fn sign_in_from(
-    app: &Router,
-    username: &str,
-    password: &str,
-    peer: &str,
-) -> (StatusCode, HeaderMap) {
-    let body = format!("username={username}&password={password}&next=%2F");
-    let mut request = Request::post("/auth/sign-in")
-        .header("host", HOST)
-        .header("origin", format!("http://{HOST}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .expect("request");
-    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(peer));
-    let (status, headers, _) = common::answer(app, request).await;
-    (status, headers)
 }
 
 #[tokio::test]

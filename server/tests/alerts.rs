@@ -28,8 +28,8 @@ use shipshape_server::health::store::RecordedCheck;
 use shipshape_server::store::Store;
 use shipshape_server::store::events::EventFilter;
 use shipshape_server::upgrade::store::NewPr;
-use shipshape_types::journal::EventType;
 use shipshape_types::drift::{DependencyView, Ecosystem, Gap};
+use shipshape_types::journal::EventType;
 use shipshape_types::upgrades::{EventLevel, PrState, PrStep, RunCause, RunStatus};
 
 /// 2026-11-23T12:00Z.

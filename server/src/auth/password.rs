@@ -89,7 +89,8 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| PasswordError::Hashing(e.to_string()))?,
+        params: ParamsString::try_from(&params)
+            .map_err(|e| PasswordError::Hashing(e.to_string()))?,
         salt: Some(salt.as_salt()),
         hash: Some(hash),
     };
@@ -107,7 +108,10 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
         return false;
     };
-    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else {
+    let Ok(version) = hash
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
         return false;
     };
     let Ok(params) = Params::try_from(&hash) else {

@@ -232,7 +232,8 @@ impl AuthService {
             limiters.accounts.record_failure(&account_key, now);
             limiters.addresses.record_failure(address, now);
         }
-        let Ok(Ok(_turn)) = tokio::time::timeout(HASH_WAIT, self.hashing_turns.acquire()).await else {
+        let Ok(Ok(_turn)) = tokio::time::timeout(HASH_WAIT, self.hashing_turns.acquire()).await
+        else {
             tracing::warn!(
                 address,
                 "a sign-in waited too long to be checked; the server is busy"

@@ -150,27 +150,12 @@ impl NetworkPolicy {
         builder: reqwest::ClientBuilder,
         max_redirects: usize,
     ) -> reqwest::ClientBuilder {
-        let policy = self.clone();
         builder
             .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
                 policy: self.clone(),
             }))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() > max_redirects {
-                    let error = format!("more than {max_redirects} redirects");
-                    return attempt.error(error);
-                }
-                if let Some(why) = policy.refuses_literal(attempt.url()) {
-                    return attempt.error(format!("redirected where it may not go: {why}"));
-                }
-                if let Some(first) = attempt.previous().first()
-                    && let Some(why) = crate::common::url::redirect_refused(first, attempt.url())
-                {
-                    return attempt.error(why);
-                }
-                attempt.follow()
-            }))
+            .redirect(redirect_rule(Some(self.clone()), max_redirects))
     }
 
     /// Checks where `url` leads now: its host's every address must be
@@ -241,6 +226,33 @@ impl reqwest::dns::Resolve for GuardedResolver {
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
         })
     }
+}
+
+/// How a client follows redirects: at most `max_redirects`, only where
+/// [`crate::common::url::redirect_refused`] allows from the first URL, and,
+/// with a `policy`, never to an address it denies.
+pub fn redirect_rule(
+    policy: Option<Arc<NetworkPolicy>>,
+    max_redirects: usize,
+) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            let error = format!("more than {max_redirects} redirects");
+            return attempt.error(error);
+        }
+        if let Some(why) = policy
+            .as_ref()
+            .and_then(|p| p.refuses_literal(attempt.url()))
+        {
+            return attempt.error(format!("redirected where it may not go: {why}"));
+        }
+        if let Some(first) = attempt.previous().first()
+            && let Some(why) = crate::common::url::redirect_refused(first, attempt.url())
+        {
+            return attempt.error(why);
+        }
+        attempt.follow()
+    })
 }
 
 #[cfg(test)]

@@ -73,19 +73,7 @@ pub fn health_client(
             .expect("the TLS backend of the guarded health client could not start");
     }
     builder
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            let Some(first) = attempt.previous().first() else {
-                return attempt.follow();
-            };
-            if attempt.previous().len() > MAX_REDIRECTS {
-                let error = format!("more than {MAX_REDIRECTS} redirects");
-                attempt.error(error)
-            } else if let Some(why) = crate::common::url::redirect_refused(first, attempt.url()) {
-                attempt.error(why)
-            } else {
-                attempt.follow()
-            }
-        }))
+        .redirect(crate::common::outbound::redirect_rule(None, MAX_REDIRECTS))
         .build()
         .unwrap_or_default()
 }

@@ -19,6 +19,7 @@ use crate::store::Store;
 use crate::telemetry::check_metrics::CheckMetrics;
 use crate::telemetry::heartbeat::Heartbeats;
 use crate::telemetry::metrics::HttpMetrics;
+use crate::upgrade::locks::{LockRefresher, LockSettings};
 use crate::upgrade::service::UpgradeService;
 use crate::web::AppState;
 
@@ -144,6 +145,7 @@ pub fn drift_and_upgrades(
         Arc::new(SystemClock),
         registries,
         sources,
+        LockRefresher::new(LockSettings::from_drift(&config.drift)),
         config.fleet.initial.upgrades.clone(),
     );
     (drift, upgrades)

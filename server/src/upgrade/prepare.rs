@@ -5,9 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::body::{EditNotes, PrTexts, lock_command, pr_texts};
+use super::body::{EditNotes, PrTexts, pr_texts};
 use super::diff::unified_diff;
 use super::edit::{ManifestBump, edit_manifest};
+use super::locks::{LockBump, LockOutcome, LockRefresher, StaleLock};
 use super::plan::{DependencyInput, Plan, PlannedGroup, plan};
 use super::policy::Policy;
 use super::versions::allows;
@@ -75,7 +76,7 @@ fn edit_group(
     }
     let mut files = BTreeMap::new();
     let mut notes = EditNotes::default();
-    let mut stale_locks: BTreeMap<String, (crate::deps::model::Ecosystem, BTreeSet<String>)> =
+    let mut stale_locks: BTreeMap<String, (crate::deps::model::Ecosystem, BTreeSet<LockBump>)> =
         BTreeMap::new();
     for (path, bumps) in by_manifest {
         let manifest = snapshot
@@ -98,11 +99,22 @@ fn edit_group(
                 .map(|(name, _, _)| name)
                 .chain(edited.lock_only.iter().map(|(name, _)| name));
             for name in moved {
+                let Some(proposal) = group
+                    .proposals
+                    .iter()
+                    .find(|p| p.manifest == path && p.name == *name)
+                else {
+                    continue;
+                };
                 stale_locks
                     .entry(lock.clone())
                     .or_insert_with(|| (manifest.ecosystem, BTreeSet::new()))
                     .1
-                    .insert(name.clone());
+                    .insert(LockBump {
+                        name: name.clone(),
+                        from: Some(proposal.from.clone()),
+                        to: proposal.to.clone(),
+                    });
             }
         } else {
             for (name, reason) in edited.lock_only {
@@ -113,11 +125,12 @@ fn edit_group(
             files.insert(path.to_string(), edited.text);
         }
     }
-    for (lock, (ecosystem, names)) in stale_locks {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        notes
-            .stale_locks
-            .push((lock, lock_command(ecosystem, &names)));
+    for (lock, (ecosystem, bumps)) in stale_locks {
+        notes.stale_locks.push(StaleLock {
+            lock,
+            ecosystem,
+            bumps: bumps.into_iter().collect(),
+        });
     }
     notes.not_changed.sort();
     notes.not_changed.dedup();
@@ -183,7 +196,7 @@ pub fn prepare_group(
                 notes
                     .stale_locks
                     .iter()
-                    .map(|(lock, command)| format!("only {lock} would change (run `{command}`)")),
+                    .map(|stale| format!("only {} would change", stale.lock)),
             )
             .collect();
         return Err(format!("no manifest changes ({})", reasons.join("; ")));
@@ -254,4 +267,55 @@ pub fn prepare(
     }
     prepared.plan = plan;
     prepared
+}
+
+/// Regenerates the lock files `group`'s edits leave stale with each
+/// ecosystem's tool, adds them to the PR's files and diffs, and writes the
+/// PR's texts again to say what moved (or why a lock was left alone).
+/// Returns a line per lock that could not be updated, for the run's log.
+pub async fn regenerate_locks(
+    input: &Repository<'_>,
+    group: &mut PreparedGroup,
+    refresher: &LockRefresher,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if group.notes.stale_locks.is_empty() {
+        return problems;
+    }
+    let mut texts = input.snapshot.texts.clone();
+    texts.extend(group.files.iter().map(|(p, t)| (p.clone(), t.clone())));
+    let mut outcomes = Vec::new();
+    for stale in &group.notes.stale_locks {
+        let outcome = refresher.refresh(&texts, stale).await;
+        match &outcome {
+            LockOutcome::Updated { text, .. } => {
+                let old = input
+                    .snapshot
+                    .texts
+                    .get(&stale.lock)
+                    .map_or("", String::as_str);
+                group
+                    .diffs
+                    .insert(stale.lock.clone(), unified_diff(&stale.lock, old, text));
+                group.files.insert(stale.lock.clone(), text.clone());
+            }
+            LockOutcome::NotUpdated { why, .. } => {
+                problems.push(format!(
+                    "{}: {} not updated: {why}",
+                    group.group.key, stale.lock
+                ));
+            }
+        }
+        outcomes.push((stale.lock.clone(), outcome));
+    }
+    group.notes.lock_outcomes = outcomes;
+    group.texts = pr_texts(
+        input.service,
+        &group.group,
+        input.policy,
+        &group.notes,
+        input.dashboard_url,
+        input.now_ms,
+    );
+    problems
 }

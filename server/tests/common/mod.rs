@@ -187,6 +187,9 @@ pub fn upgrade_service(
         clock,
         registries_from_config(&config, &env),
         sources_from_config(&config, &env),
+        shipshape_server::upgrade::locks::LockRefresher::new(
+            shipshape_server::upgrade::locks::LockSettings::from_drift(&config),
+        ),
         settings,
     )
 }

@@ -18,6 +18,7 @@ use crate::deps::crawl::Registries;
 use crate::deps::service::Sources;
 use crate::integrations::github::GitHubClient;
 use crate::store::{Store, StoreError};
+use crate::upgrade::locks::LockRefresher;
 use crate::upgrade::settings::UpgradeSettings;
 
 mod campaign;
@@ -56,6 +57,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     registries: Registries,
     sources: Sources,
+    locks: LockRefresher,
     settings: RwLock<UpgradeSettings>,
     /// One run at a time: two runs could both think a group has no PR.
     running: tokio::sync::Mutex<()>,
@@ -67,6 +69,7 @@ impl UpgradeService {
         clock: Arc<dyn Clock>,
         registries: Registries,
         sources: Sources,
+        locks: LockRefresher,
         settings: UpgradeSettings,
     ) -> Self {
         UpgradeService {
@@ -75,6 +78,7 @@ impl UpgradeService {
                 clock,
                 registries,
                 sources,
+                locks,
                 settings: RwLock::new(settings),
                 running: tokio::sync::Mutex::new(()),
             }),

@@ -1,0 +1,430 @@
+//! Runs the ecosystem's tool on a copy of the repository's files: a fresh
+//! temporary folder per lock, the tool's environment cleared down to what
+//! it needs plus our settings (registry, private caches, no scripts), a
+//! time limit per command, a limit on how many run at once across the
+//! fleet, and the folder removed when done. The new lock is checked by the
+//! tool and read back before it is returned.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::changes::lock_changes;
+use super::plan::{
+    ToolCommand, cargo_config_args, cargo_stand_ins, check_command, first_command, folder_of,
+    precise_command, safe_relative_path,
+};
+use super::{LockOutcome, StaleLock, lock_command};
+use crate::deps::model::Ecosystem;
+
+/// Most of a tool's error output kept for the report.
+const OUTPUT_KEPT: usize = 2_000;
+
+#[derive(Clone, Debug)]
+pub struct LockSettings {
+    /// Off: PRs carry the manifest change and say which lock to refresh.
+    pub enabled: bool,
+    /// Each command's time limit.
+    pub timeout: Duration,
+    /// Tools running at once across the fleet.
+    pub concurrency: usize,
+    /// Where the tools' caches (Cargo's index, npm's packuments) are kept
+    /// between runs; the work folders are made in the system's temp dir.
+    pub cache_dir: PathBuf,
+    /// The registries the tools use instead of the public ones (the same
+    /// `[registries.*] url` drift reads).
+    pub cargo_registry: Option<String>,
+    pub npm_registry: Option<String>,
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        LockSettings {
+            enabled: true,
+            timeout: Duration::from_secs(300),
+            concurrency: 2,
+            cache_dir: PathBuf::from(".shipshape-cache/lock-tools"),
+            cargo_registry: None,
+            npm_registry: None,
+        }
+    }
+}
+
+impl LockSettings {
+    /// The registries drift reads (`[registries.cargo]`, `[registries.npm]`)
+    /// and a cache beside drift's repository cache.
+    pub fn from_drift(drift: &crate::deps::settings::DriftConfig) -> LockSettings {
+        let url_of = |ecosystem: Ecosystem| {
+            drift
+                .registries
+                .get(&ecosystem)
+                .and_then(|registry| registry.url.clone())
+        };
+        LockSettings {
+            cache_dir: drift
+                .cache_dir
+                .parent()
+                .map_or_else(|| PathBuf::from(".shipshape-cache"), Path::to_path_buf)
+                .join("lock-tools"),
+            cargo_registry: url_of(Ecosystem::Cargo),
+            npm_registry: url_of(Ecosystem::Npm),
+            ..LockSettings::default()
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct LockRefresher {
+    settings: Arc<LockSettings>,
+    turns: Arc<tokio::sync::Semaphore>,
+}
+
+/// Why a step failed, for the PR's "lock file not updated" section.
+type StepError = String;
+
+impl LockRefresher {
+    pub fn new(settings: LockSettings) -> LockRefresher {
+        let turns = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
+        LockRefresher {
+            settings: Arc::new(settings),
+            turns,
+        }
+    }
+
+    /// A refresher that never runs a tool (PRs then say what to run).
+    pub fn disabled() -> LockRefresher {
+        LockRefresher::new(LockSettings {
+            enabled: false,
+            ..LockSettings::default()
+        })
+    }
+
+    /// Regenerates `stale.lock` for the repository's files as the PR will
+    /// have them (`texts`: the snapshot with the edited manifests).
+    pub async fn refresh(
+        &self,
+        texts: &BTreeMap<String, String>,
+        stale: &StaleLock,
+    ) -> LockOutcome {
+        let names: Vec<&str> = stale.bumps.iter().map(|b| b.name.as_str()).collect();
+        let command = lock_command(stale.ecosystem, &names);
+        let not_updated = |why: String| LockOutcome::NotUpdated {
+            why,
+            command: command.clone(),
+        };
+        if !self.settings.enabled {
+            return not_updated(
+                "lock files are not regenerated on this server ([upgrades] lock_files = false)"
+                    .into(),
+            );
+        }
+        let Some(first) = first_command(stale.ecosystem) else {
+            return not_updated(format!(
+                "Shipshape does not regenerate {} lock files yet",
+                stale.ecosystem.config_name()
+            ));
+        };
+        let Some(before) = texts.get(&stale.lock) else {
+            return not_updated(format!("{} is not in the repository", stale.lock));
+        };
+        let Ok(_turn) = self.turns.acquire().await else {
+            return not_updated("the server is stopping".into());
+        };
+        match self.regenerate(texts, stale, &first).await {
+            Ok(after) => match lock_changes(stale.ecosystem, &stale.lock, before, &after) {
+                Ok(changes) => {
+                    let missing: Vec<String> = stale
+                        .bumps
+                        .iter()
+                        .filter(|bump| {
+                            !changes.iter().any(|c| {
+                                c.name == bump.name && c.to.as_deref() == Some(bump.to.as_str())
+                            }) && !locked_at(
+                                stale.ecosystem,
+                                &stale.lock,
+                                &after,
+                                &bump.name,
+                                &bump.to,
+                            )
+                        })
+                        .map(|bump| format!("{} {}", bump.name, bump.to))
+                        .collect();
+                    if missing.is_empty() {
+                        LockOutcome::Updated {
+                            text: after,
+                            changes,
+                        }
+                    } else {
+                        not_updated(format!(
+                            "the regenerated lock does not pin {}: the registry may not have served that version",
+                            missing.join(", ")
+                        ))
+                    }
+                }
+                Err(error) => not_updated(format!(
+                    "the regenerated lock could not be read back: {error}"
+                )),
+            },
+            Err(why) => not_updated(why),
+        }
+    }
+
+    async fn regenerate(
+        &self,
+        texts: &BTreeMap<String, String>,
+        stale: &StaleLock,
+        first: &ToolCommand,
+    ) -> Result<String, StepError> {
+        let work = tempfile::Builder::new()
+            .prefix("shipshape-lock-")
+            .tempdir()
+            .map_err(|e| format!("could not make a work folder: {e}"))?;
+        let root = work.path().join("repository");
+        let home = work.path().join("home");
+        std::fs::create_dir_all(&home).map_err(|e| format!("could not make a work folder: {e}"))?;
+        let mut files = texts.clone();
+        if stale.ecosystem == Ecosystem::Cargo {
+            files.extend(cargo_stand_ins(texts));
+        }
+        write_files(&root, &files)?;
+        let folder = root.join(folder_of(&stale.lock));
+        let env = self.tool_env(stale.ecosystem, &home)?;
+        self.run(first, &folder, &env).await?;
+        let lock_path = folder.join(stale.lock.rsplit('/').next().unwrap_or(&stale.lock));
+        let read_lock = || {
+            std::fs::read_to_string(&lock_path)
+                .map_err(|e| format!("{} was not written: {e}", stale.lock))
+        };
+        for bump in &stale.bumps {
+            let now = read_lock()?;
+            if locked_at(stale.ecosystem, &stale.lock, &now, &bump.name, &bump.to) {
+                continue;
+            }
+            let locked = locked_versions(stale.ecosystem, &stale.lock, &now, &bump.name);
+            // The version to move: the one the PR starts from when it is
+            // still locked, else the only one.
+            let from = match (&bump.from, locked.as_slice()) {
+                (Some(from), _) if locked.contains(from) => from.clone(),
+                (_, [only]) => only.clone(),
+                _ => continue,
+            };
+            if let Some(precise) = precise_command(stale.ecosystem, &bump.name, &from, &bump.to) {
+                self.run(&precise, &folder, &env).await?;
+            }
+        }
+        if let Some(check) = check_command(stale.ecosystem) {
+            self.run(&check, &folder, &env).await.map_err(|why| {
+                format!("the tool's own check refused the regenerated lock: {why}")
+            })?;
+        }
+        read_lock()
+        // `work` is dropped here: the folder and everything in it go.
+    }
+
+    /// The environment a tool runs with: nothing of the server's (its
+    /// tokens and passwords stay out of the tool and its logs) except what
+    /// finds the tool itself, plus the tool's settings.
+    fn tool_env(
+        &self,
+        ecosystem: Ecosystem,
+        home: &Path,
+    ) -> Result<Vec<(String, String)>, StepError> {
+        let mut env: Vec<(String, String)> = Vec::new();
+        for name in ["PATH", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "LANG"] {
+            if let Ok(value) = std::env::var(name) {
+                env.push((name.into(), value));
+            }
+        }
+        // A rustup proxy finds its toolchains under the real home.
+        if std::env::var("RUSTUP_HOME").is_err()
+            && let Ok(real_home) = std::env::var("HOME")
+        {
+            env.push(("RUSTUP_HOME".into(), format!("{real_home}/.rustup")));
+        }
+        env.push(("HOME".into(), home.display().to_string()));
+        let cache = absolute(&self.settings.cache_dir);
+        match ecosystem {
+            Ecosystem::Cargo => {
+                let cargo_home = cache.join("cargo-home");
+                std::fs::create_dir_all(&cargo_home)
+                    .map_err(|e| format!("could not make Cargo's cache folder: {e}"))?;
+                env.push(("CARGO_HOME".into(), cargo_home.display().to_string()));
+                env.push(("CARGO_TERM_COLOR".into(), "never".into()));
+            }
+            Ecosystem::Npm => {
+                // Empty user and global settings: nothing of the server's
+                // own npm setup (tokens in ~/.npmrc) reaches the tool.
+                for (setting, file) in [
+                    ("npm_config_userconfig", "user.npmrc"),
+                    ("npm_config_globalconfig", "global.npmrc"),
+                ] {
+                    let path = home.join(file);
+                    std::fs::write(&path, "")
+                        .map_err(|e| format!("could not write npm's settings: {e}"))?;
+                    env.push((setting.into(), path.display().to_string()));
+                }
+                env.push((
+                    "npm_config_cache".into(),
+                    cache.join("npm-cache").display().to_string(),
+                ));
+                env.push(("npm_config_ignore_scripts".into(), "true".into()));
+                env.push(("npm_config_update_notifier".into(), "false".into()));
+                env.push(("npm_config_audit".into(), "false".into()));
+                env.push(("npm_config_fund".into(), "false".into()));
+                if let Some(registry) = &self.settings.npm_registry {
+                    env.push(("npm_config_registry".into(), registry.clone()));
+                }
+            }
+            _ => {}
+        }
+        Ok(env)
+    }
+
+    async fn run(
+        &self,
+        command: &ToolCommand,
+        folder: &Path,
+        env: &[(String, String)],
+    ) -> Result<(), StepError> {
+        let mut process = tokio::process::Command::new(&command.program);
+        if command.program == "cargo" {
+            process.args(cargo_config_args(self.settings.cargo_registry.as_deref()));
+        }
+        process
+            .args(&command.args)
+            .current_dir(folder)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let output = match tokio::time::timeout(self.settings.timeout, process.output()).await {
+            Err(_) => {
+                return Err(format!(
+                    "`{}` took longer than {} s and was stopped",
+                    command.shown(),
+                    self.settings.timeout.as_secs()
+                ));
+            }
+            Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!(
+                    "`{}` is not installed on the Shipshape server (not found on its PATH)",
+                    command.program
+                ));
+            }
+            Ok(Err(error)) => {
+                return Err(format!("`{}` could not start: {error}", command.shown()));
+            }
+            Ok(Ok(output)) => output,
+        };
+        if output.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&output.stderr);
+        let said = if said.trim().is_empty() {
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        } else {
+            said.into_owned()
+        };
+        Err(format!(
+            "`{}` failed ({}): {}",
+            command.shown(),
+            output.status,
+            tail_of(&redact(&said, folder))
+        ))
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |dir| dir.join(path))
+    }
+}
+
+/// The tool's words without the work folder's path (noise) and with URL
+/// credentials hidden.
+fn redact(said: &str, folder: &Path) -> String {
+    let without_folder = said.replace(&folder.display().to_string(), ".");
+    without_folder
+        .split_inclusive(char::is_whitespace)
+        .map(|word| {
+            if word.contains("://") {
+                let trimmed = word.trim_end();
+                format!(
+                    "{}{}",
+                    crate::common::url::shown_url(trimmed),
+                    &word[trimmed.len()..]
+                )
+            } else {
+                word.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The end of a long output, where tools say what went wrong.
+fn tail_of(said: &str) -> String {
+    let said = said.trim();
+    if said.len() <= OUTPUT_KEPT {
+        return said.to_string();
+    }
+    let mut start = said.len() - OUTPUT_KEPT;
+    while !said.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("…{}", &said[start..])
+}
+
+fn write_files(root: &Path, files: &BTreeMap<String, String>) -> Result<(), StepError> {
+    for (path, text) in files {
+        if !safe_relative_path(path) {
+            return Err(format!(
+                "the repository has a file path that cannot be used: {path:?}"
+            ));
+        }
+        let target = root.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("could not write {path}: {e}"))?;
+        }
+        std::fs::write(&target, text).map_err(|e| format!("could not write {path}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn locked_versions(ecosystem: Ecosystem, path: &str, text: &str, name: &str) -> Vec<String> {
+    let parsed = match ecosystem {
+        Ecosystem::Cargo => crate::deps::manifest::cargo::parse_lock(path, text),
+        Ecosystem::Npm => crate::deps::manifest::npm::parse_lock(path, text),
+        _ => return Vec::new(),
+    };
+    parsed
+        .ok()
+        .and_then(|mut locked| locked.remove(name))
+        .unwrap_or_default()
+}
+
+fn locked_at(ecosystem: Ecosystem, path: &str, text: &str, name: &str, version: &str) -> bool {
+    locked_versions(ecosystem, path, text, name)
+        .iter()
+        .any(|v| v == version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_output_loses_the_work_folder_and_url_credentials_and_keeps_its_end() {
+        let folder = Path::new("/tmp/shipshape-lock-abc/repository");
+        let said = "error: failed to get `x` from https://user:hunter2@registry.example/index/ in /tmp/shipshape-lock-abc/repository/Cargo.toml\n";
+        let shown = redact(said, folder);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("shipshape-lock-abc"), "{shown}");
+        assert!(shown.contains("./Cargo.toml"), "{shown}");
+        let long = "x".repeat(5_000) + "the real error";
+        assert!(tail_of(&long).ends_with("the real error"));
+        assert!(tail_of(&long).len() < 2_100);
+    }
+}
