@@ -126,10 +126,22 @@ leptos_build() {
 # removed: this clone builds them anew anyway, and dependencies stay.
 prune_workspace_artifacts() {
   [ -d "$CARGO_TARGET_DIR" ] || return 0
+  local crates=(\( -path '*/deps/*' -o -path '*/.fingerprint/*' -o -path '*/build/*' -o -path '*/incremental/*' \)
+    \( -name 'shipshape*' -o -name 'libshipshape*' \))
+  # Test and bench binaries are named after their files (`alerts-<hash>`,
+  # about 1 GiB each with debug info); only those in deps/, with a hash.
+  local binaries=(-path '*/deps/*' \( -name 'shipshape*' )
+  local target
+  for target in "$REPO_ROOT"/server/tests/*.rs "$REPO_ROOT"/server/benches/*.rs; do
+    [ -e "$target" ] || continue
+    target="$(basename "$target" .rs)"
+    binaries+=(-o -name "$target-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]*")
+  done
+  binaries+=(\))
   local removed
-  removed="$(find "$CARGO_TARGET_DIR" -maxdepth 5 \( -path '*/deps/*' -o -path '*/.fingerprint/*' -o -path '*/build/*' -o -path '*/incremental/*' \) \
-    \( -name 'shipshape*' -o -name 'libshipshape*' \) -prune -print 2>/dev/null | wc -l)"
-  find "$CARGO_TARGET_DIR" -maxdepth 5 \( -path '*/deps/*' -o -path '*/.fingerprint/*' -o -path '*/build/*' -o -path '*/incremental/*' \) \
-    \( -name 'shipshape*' -o -name 'libshipshape*' \) -prune -exec rm -rf {} + 2>/dev/null || true
-  say "removed $removed artifacts of the workspace's own crates from earlier clones ($(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1) left in $CARGO_TARGET_DIR)"
+  removed="$(( $(find "$CARGO_TARGET_DIR" -maxdepth 5 "${crates[@]}" -prune -print 2>/dev/null | wc -l) + \
+    $(find "$CARGO_TARGET_DIR" -maxdepth 5 "${binaries[@]}" -print 2>/dev/null | wc -l) ))"
+  find "$CARGO_TARGET_DIR" -maxdepth 5 "${crates[@]}" -prune -exec rm -rf {} + 2>/dev/null || true
+  find "$CARGO_TARGET_DIR" -maxdepth 5 "${binaries[@]}" -exec rm -f {} + 2>/dev/null || true
+  say "removed $removed artifacts of the workspace's own crates, tests and benches from earlier clones ($(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1) left in $CARGO_TARGET_DIR)"
 }

@@ -22,6 +22,9 @@ pub(super) struct RawUpgrades {
     sync_interval: Option<Spanned<String>>,
     wave_soak: Option<Spanned<String>>,
     dashboard_url: Option<Spanned<String>>,
+    lock_files: Option<bool>,
+    lock_timeout: Option<Spanned<String>>,
+    lock_concurrency: Option<Spanned<i64>>,
     #[serde(default)]
     policy: RawPolicy,
     #[serde(default)]
@@ -223,6 +226,23 @@ pub(super) fn check_upgrades(
         })
         .transpose()?
         .unwrap_or(defaults.writes_per_minute);
+    let lock_concurrency = raw
+        .lock_concurrency
+        .map(|n| {
+            usize::try_from(*n.get_ref())
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| {
+                    locate.invalid(
+                        n.span(),
+                        "upgrades.lock_concurrency",
+                        "must be from 1 to 64 (each tool takes a core and up to a few hundred MiB)"
+                            .into(),
+                    )
+                })
+        })
+        .transpose()?
+        .unwrap_or(defaults.lock_concurrency);
     let mut teams = BTreeMap::new();
     for (team, layer) in raw.team {
         let key = format!("upgrades.team.{team}");
@@ -251,6 +271,13 @@ pub(super) fn check_upgrades(
                     .map_err(|m| locate.invalid(url.span(), "upgrades.dashboard_url", m))
             })
             .transpose()?,
+        lock_files: raw.lock_files.unwrap_or(defaults.lock_files),
+        lock_timeout: raw
+            .lock_timeout
+            .map(|d| locate.duration(&d, "upgrades.lock_timeout"))
+            .transpose()?
+            .unwrap_or(defaults.lock_timeout),
+        lock_concurrency,
     })
 }
 
@@ -264,6 +291,9 @@ mod tests {
 [upgrades]
 writes_per_minute = 60
 wave_soak = "2d"
+lock_files = false
+lock_timeout = "90s"
+lock_concurrency = 4
 
 [upgrades.policy]
 schedule = "30 5 * * TUE"
@@ -297,6 +327,9 @@ packages = ["aws-*"]
         let settings = &file.upgrades;
         assert_eq!(settings.writes_per_minute, 60);
         assert_eq!(settings.wave_soak.as_secs(), 2 * 86_400);
+        assert!(!settings.lock_files);
+        assert_eq!(settings.lock_timeout.as_secs(), 90);
+        assert_eq!(settings.lock_concurrency, 4);
         let policy = settings.policy_for("ledger", "payments");
         assert_eq!(policy.schedule.expression, "30 5 * * TUE");
         assert_eq!(policy.schedule.time_zone, "Europe/Berlin");

@@ -145,7 +145,10 @@ pub fn drift_and_upgrades(
         Arc::new(SystemClock),
         registries,
         sources,
-        LockRefresher::new(LockSettings::from_drift(&config.drift)),
+        LockRefresher::new(LockSettings::from_config(
+            &config.drift,
+            &config.fleet.initial.upgrades,
+        )),
         config.fleet.initial.upgrades.clone(),
     );
     (drift, upgrades)

@@ -188,7 +188,7 @@ pub fn upgrade_service(
         registries_from_config(&config, &env),
         sources_from_config(&config, &env),
         shipshape_server::upgrade::locks::LockRefresher::new(
-            shipshape_server::upgrade::locks::LockSettings::from_drift(&config),
+            shipshape_server::upgrade::locks::LockSettings::from_config(&config, &settings),
         ),
         settings,
     )

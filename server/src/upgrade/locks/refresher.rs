@@ -52,9 +52,13 @@ impl Default for LockSettings {
 }
 
 impl LockSettings {
-    /// The registries drift reads (`[registries.cargo]`, `[registries.npm]`)
-    /// and a cache beside drift's repository cache.
-    pub fn from_drift(drift: &crate::deps::settings::DriftConfig) -> LockSettings {
+    /// `[upgrades] lock_*`, the registries drift reads
+    /// (`[registries.cargo]`, `[registries.npm]`) and a cache beside
+    /// drift's repository cache.
+    pub fn from_config(
+        drift: &crate::deps::settings::DriftConfig,
+        upgrades: &crate::upgrade::settings::UpgradeSettings,
+    ) -> LockSettings {
         let url_of = |ecosystem: Ecosystem| {
             drift
                 .registries
@@ -69,7 +73,9 @@ impl LockSettings {
                 .join("lock-tools"),
             cargo_registry: url_of(Ecosystem::Cargo),
             npm_registry: url_of(Ecosystem::Npm),
-            ..LockSettings::default()
+            enabled: upgrades.lock_files,
+            timeout: upgrades.lock_timeout,
+            concurrency: upgrades.lock_concurrency,
         }
     }
 }
@@ -138,15 +144,7 @@ impl LockRefresher {
                         .bumps
                         .iter()
                         .filter(|bump| {
-                            !changes.iter().any(|c| {
-                                c.name == bump.name && c.to.as_deref() == Some(bump.to.as_str())
-                            }) && !locked_at(
-                                stale.ecosystem,
-                                &stale.lock,
-                                &after,
-                                &bump.name,
-                                &bump.to,
-                            )
+                            !locked_at(stale.ecosystem, &stale.lock, &after, &bump.name, &bump.to)
                         })
                         .map(|bump| format!("{} {}", bump.name, bump.to))
                         .collect();
