@@ -62,6 +62,9 @@ pub struct FakeRelease {
 #[derive(Clone, Debug, Default)]
 pub struct FakePackage {
     pub releases: Vec<FakeRelease>,
+    /// Cargo features every release offers (the index's `features`), so
+    /// that manifests asking for them resolve.
+    pub features: Vec<String>,
     /// PyPI `vulnerabilities` entries, as the API gives them.
     pub vulnerabilities: Vec<Value>,
 }
@@ -86,7 +89,14 @@ impl FakePackage {
                 })
                 .collect(),
             vulnerabilities: Vec::new(),
+            features: Vec::new(),
         }
+    }
+
+    /// Every release offers these Cargo features.
+    pub fn with_features(mut self, features: &[&str]) -> Self {
+        self.features = features.iter().map(|f| (*f).to_string()).collect();
+        self
     }
 
     /// `version` depends on `dependencies` ((name, requirement) pairs).
@@ -454,7 +464,7 @@ fn registry_answer(
                             json!({
                                 "name": real_name, "vers": r.version, "deps": deps,
                                 "cksum": format!("{}{}", digest(&format!("{real_name} {}", r.version)), digest(&r.version))[..64].to_string(),
-                                "features": {},
+                                "features": package.features.iter().map(|f| (f.clone(), json!([]))).collect::<serde_json::Map<String, Value>>(),
                                 "yanked": r.yanked, "links": null, "v": 2,
                                 "pubtime": timestamp(&r.date, false),
                             })
