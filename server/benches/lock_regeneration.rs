@@ -236,7 +236,17 @@ async fn refresh(refresher: &LockRefresher, case: &Case) -> anyhow::Result<usize
     };
     match refresher.refresh(&case.files, &stale).await {
         LockOutcome::Updated { text, changes } => {
-            let locked = text.matches("pkg-").count();
+            let read = match case.ecosystem {
+                Ecosystem::Cargo => {
+                    shipshape_server::deps::manifest::cargo::parse_lock(case.lock, &text)
+                }
+                _ => shipshape_server::deps::manifest::npm::parse_lock(case.lock, &text),
+            };
+            let locked = read
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .values()
+                .map(Vec::len)
+                .sum();
             anyhow::ensure!(
                 changes.len() == 2,
                 "expected pkg-000 and pkg-new to move: {changes:?}"
@@ -274,7 +284,7 @@ async fn main() -> anyhow::Result<()> {
             stop.store(true, Ordering::Relaxed);
             let _ = sampler.join();
             println!(
-                "{} one PR's lock ({locked} mentions of locked packages), {label}: {:.2} s, tools' peak memory {} MiB",
+                "{} one PR's lock ({locked} locked packages), {label}: {:.2} s, tools' peak memory {} MiB",
                 ecosystem.config_name(),
                 took.as_secs_f64(),
                 peak.load(Ordering::Relaxed) / 1024
@@ -309,7 +319,7 @@ async fn main() -> anyhow::Result<()> {
         println!("first failure: {error}");
     }
     println!(
-        "fleet of {repositories} repositories (half Cargo, half npm), {concurrency} tools at once: {:.1} s, {failed} failed, tools' peak memory {} MiB, server peak memory {} MiB",
+        "fleet of {repositories} repositories (half Cargo, half npm), {concurrency} tools at once: {:.1} s, {failed} failed, tools' peak memory {} MiB, bench process peak memory {} MiB",
         took.as_secs_f64(),
         peak.load(Ordering::Relaxed) / 1024,
         support::peak_rss_kib().unwrap_or(0) / 1024
