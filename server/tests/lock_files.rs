@@ -14,7 +14,7 @@ use shipshape_fakes::{FakePackage, FakeRepo, FakeState, Fakes};
 use shipshape_server::config::parse_fleet_file;
 use shipshape_server::deps::manifest;
 use shipshape_server::fleet::FleetService;
-use shipshape_server::upgrade::service::RunCause;
+use shipshape_server::upgrade::service::{RunCause, UpgradeService};
 use shipshape_server::upgrade::settings::UpgradeSettings;
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
@@ -171,21 +171,22 @@ async fn locked_repository(fakes: &Fakes, home: &Path) -> BTreeMap<String, Strin
     files
 }
 
-fn versions(locked: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<String> {
-    locked.get(name).cloned().unwrap_or_default()
+/// The shop repository, locked by the tools, on the fake GitHub; the fleet
+/// synced; an upgrade service against the fakes.
+struct Shop {
+    fakes: Fakes,
+    home: tempfile::TempDir,
+    files: BTreeMap<String, String>,
+    upgrades: UpgradeService,
+    _cache: tempfile::TempDir,
 }
 
-#[tokio::test]
-async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved() {
-    let db = TestDb::sqlite().await;
+async fn shop(db: &TestDb) -> Shop {
     let fakes = Fakes::start(registry(), SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("fakes listen");
     let home = tempfile::tempdir().expect("home");
     let files = locked_repository(&fakes, home.path()).await;
-    let before_cargo =
-        manifest::cargo::parse_lock("Cargo.lock", &files["Cargo.lock"]).expect("lock");
-    assert_eq!(versions(&before_cargo, "tower"), ["0.4.13"]);
     let pairs: Vec<(&str, &str)> = files
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
@@ -194,7 +195,6 @@ async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved(
         .lock()
         .repos
         .insert(REPO.into(), FakeRepo::with_files(&pairs));
-
     let store = db.store().await;
     let clock = ManualClock::at(NOW);
     FleetService::new(store.clone(), clock.clone())
@@ -206,6 +206,27 @@ async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved(
         .upgrades;
     let cache = tempfile::tempdir().expect("cache");
     let upgrades = upgrade_service(store, clock, &fakes.base(), cache.path(), settings);
+    Shop {
+        fakes,
+        home,
+        files,
+        upgrades,
+        _cache: cache,
+    }
+}
+
+fn versions(locked: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<String> {
+    locked.get(name).cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved() {
+    let db = TestDb::sqlite().await;
+    let shop = shop(&db).await;
+    let (fakes, home, upgrades) = (&shop.fakes, shop.home.path(), &shop.upgrades);
+    let before_cargo =
+        manifest::cargo::parse_lock("Cargo.lock", &shop.files["Cargo.lock"]).expect("lock");
+    assert_eq!(versions(&before_cargo, "tower"), ["0.4.13"]);
     let outcome = upgrades
         .run(RunCause::Manual, Some("shop"), false, true)
         .await
@@ -254,8 +275,8 @@ async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved(
     let checkout = tempfile::tempdir().expect("checkout");
     write_tree(checkout.path(), &branch);
     tool(
-        &fakes,
-        home.path(),
+        fakes,
+        home,
         checkout.path(),
         "cargo",
         &["update", "--workspace", "--locked"],
@@ -281,8 +302,8 @@ async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved(
     let checkout = tempfile::tempdir().expect("checkout");
     write_tree(checkout.path(), &branch);
     tool(
-        &fakes,
-        home.path(),
+        fakes,
+        home,
         &checkout.path().join("web"),
         "npm",
         &["ci", "--dry-run", "--ignore-scripts"],
@@ -295,32 +316,10 @@ async fn upgrade_prs_commit_lock_files_the_tools_accept_and_say_what_else_moved(
 #[tokio::test]
 async fn a_lock_the_tool_cannot_regenerate_still_opens_the_pr_and_says_why() {
     let db = TestDb::sqlite().await;
-    let fakes = Fakes::start(registry(), SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("fakes listen");
-    let home = tempfile::tempdir().expect("home");
-    let files = locked_repository(&fakes, home.path()).await;
-    let pairs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    fakes
-        .lock()
-        .repos
-        .insert(REPO.into(), FakeRepo::with_files(&pairs));
+    let shop = shop(&db).await;
+    let (fakes, upgrades) = (&shop.fakes, &shop.upgrades);
     // The registry loses tower 0.5 after the drift was read: cargo cannot
     // resolve axum 0.8.1.
-    let store = db.store().await;
-    let clock = ManualClock::at(NOW);
-    FleetService::new(store.clone(), clock.clone())
-        .sync_from_file(Path::new("/fleet/shipshape.toml"), &services(FLEET))
-        .await
-        .expect("sync fleet");
-    let settings: UpgradeSettings = parse_fleet_file(Path::new("/fleet/shipshape.toml"), FLEET)
-        .expect("valid")
-        .upgrades;
-    let cache = tempfile::tempdir().expect("cache");
-    let upgrades = upgrade_service(store, clock, &fakes.base(), cache.path(), settings);
     fakes
         .lock()
         .add("cargo", "tower", FakePackage::of(&["0.4.13@2023-01-01"]));

@@ -183,7 +183,9 @@ fn nearest_workspace<'a>(
     folders_above(manifest).find_map(|dir| workspaces.get(dir))
 }
 
-fn parse_lock(
+/// The versions a lock file pins, by package name (Python names
+/// normalized), with the reader of `ecosystem`.
+pub fn parse_lock(
     ecosystem: Ecosystem,
     path: &str,
     text: &str,

@@ -1,10 +1,10 @@
 //! What a regenerated lock file moved, read from the old and new texts by
 //! the same lock readers drift uses. Pure.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use crate::deps::manifest;
 use crate::deps::model::Ecosystem;
+use crate::deps::read::parse_lock;
 
 /// One package whose locked versions changed.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,26 +16,6 @@ pub struct LockChange {
     pub to: Option<String>,
 }
 
-fn read(
-    ecosystem: Ecosystem,
-    path: &str,
-    text: &str,
-) -> Result<BTreeMap<String, Vec<String>>, String> {
-    let parsed = match ecosystem {
-        Ecosystem::Cargo => manifest::cargo::parse_lock(path, text),
-        Ecosystem::Npm => manifest::npm::parse_lock(path, text),
-        Ecosystem::Python => manifest::python::parse_lock(path, text),
-        Ecosystem::Ruby => manifest::ruby::parse_lock(path, text),
-        Ecosystem::Go | Ecosystem::Maven => {
-            return Err(format!(
-                "{path}: no lock reader for {}",
-                ecosystem.config_name()
-            ));
-        }
-    };
-    parsed.map_err(|e| e.to_string())
-}
-
 /// Every package whose set of locked versions differs between `before`
 /// and `after`. A name locked at several versions pairs them in order;
 /// what is left over is added or removed.
@@ -45,8 +25,8 @@ pub fn lock_changes(
     before: &str,
     after: &str,
 ) -> Result<Vec<LockChange>, String> {
-    let old = read(ecosystem, path, before)?;
-    let new = read(ecosystem, path, after)?;
+    let old = parse_lock(ecosystem, path, before).map_err(|e| e.to_string())?;
+    let new = parse_lock(ecosystem, path, after).map_err(|e| e.to_string())?;
     let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let mut changes = Vec::new();
     for name in names {

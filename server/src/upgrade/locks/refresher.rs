@@ -98,14 +98,6 @@ impl LockRefresher {
         }
     }
 
-    /// A refresher that never runs a tool (PRs then say what to run).
-    pub fn disabled() -> LockRefresher {
-        LockRefresher::new(LockSettings {
-            enabled: false,
-            ..LockSettings::default()
-        })
-    }
-
     /// Regenerates `stale.lock` for the repository's files as the PR will
     /// have them (`texts`: the snapshot with the edited manifests).
     pub async fn refresh(
@@ -392,12 +384,7 @@ fn write_files(root: &Path, files: &BTreeMap<String, String>) -> Result<(), Step
 }
 
 fn locked_versions(ecosystem: Ecosystem, path: &str, text: &str, name: &str) -> Vec<String> {
-    let parsed = match ecosystem {
-        Ecosystem::Cargo => crate::deps::manifest::cargo::parse_lock(path, text),
-        Ecosystem::Npm => crate::deps::manifest::npm::parse_lock(path, text),
-        _ => return Vec::new(),
-    };
-    parsed
+    crate::deps::read::parse_lock(ecosystem, path, text)
         .ok()
         .and_then(|mut locked| locked.remove(name))
         .unwrap_or_default()
