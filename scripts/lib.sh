@@ -29,6 +29,10 @@ WASM_OPT_NPM_VERSION="132.0.0"
 # The API conformance tester the test suite runs against the real server.
 SCHEMATHESIS_VERSION="4.32.5"
 SCHEMATHESIS_BIN="$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION/bin/schemathesis"
+# Python's lock tool: upgrade PRs regenerate uv.lock with it, and the tests
+# check the result with it. Linked into $TOOLS_DIR/bin, which is on PATH.
+UV_VERSION="0.13.9"
+UV_BIN="$TOOLS_DIR/uv-$UV_VERSION/bin/uv"
 
 say() { printf '\033[1;34m[shipshape]\033[0m %s\n' "$*" >&2; }
 fail() { printf '\033[1;31m[shipshape] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -5,7 +5,8 @@
 //! - npm registry (`/npm/{name}`): the full packument with `dist-tags`,
 //!   `versions` (and their `deprecated`) and `time`;
 //! - PyPI JSON API (`/pypi/pypi/{name}/json`): `info`, `releases` with files
-//!   (`upload_time_iso_8601`, `yanked`), `vulnerabilities`;
+//!   (`upload_time_iso_8601`, `yanked`), `vulnerabilities`; and its simple
+//!   index with wheels for installers (`/pypi/simple/…`, `pypi_simple`);
 //! - Go module proxy (`/go/{module}/@v/list`, `/@v/{version}.info`);
 //! - RubyGems (`/ruby/api/v1/versions/{name}.json`);
 //! - Maven (`/maven/{group path}/{artifact}/maven-metadata.xml`);
@@ -37,6 +38,7 @@ use serde_json::{Value, json};
 pub mod demo;
 pub mod github_write;
 pub mod health;
+pub mod pypi_simple;
 pub mod receivers;
 pub mod smtp;
 
@@ -297,6 +299,7 @@ pub(crate) fn percent_decode(text: &str) -> String {
 enum Answer {
     Json(Value),
     Text(String, &'static str),
+    Bytes(Vec<u8>, &'static str),
     Status(StatusCode, Value),
     Hang,
 }
@@ -364,6 +367,20 @@ async fn answer(shared: &Arc<Mutex<FakeState>>, request: Request<Body>) -> Respo
             &mut state,
         );
     }
+    if service == "pypi" && (rest.starts_with("simple/") || rest.starts_with("files/")) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+            .to_string();
+        let json = headers
+            .get(header::ACCEPT)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/vnd.pypi.simple.v1+json"));
+        let mut state = lock(shared);
+        let answer = pypi_index_answer(&state, &format!("http://{host}/pypi"), &rest, json);
+        return respond(answer, &headers, &mut state);
+    }
     let (registry, name, answer) = {
         let mut state = lock(shared);
         registry_answer(&mut state, service, &rest)
@@ -428,6 +445,38 @@ fn status_answer(code: u16) -> Answer {
 
 fn not_found() -> Answer {
     Answer::Status(StatusCode::NOT_FOUND, json!({ "error": "Not Found" }))
+}
+
+/// PyPI's simple index, wheels and their metadata (`pypi_simple`).
+fn pypi_index_answer(state: &FakeState, base: &str, rest: &str, json: bool) -> Answer {
+    let pypi = || {
+        state
+            .packages
+            .iter()
+            .filter(|((registry, _), _)| registry == "pypi")
+            .map(|((_, name), package)| (name, package))
+    };
+    if let Some(project) = rest.strip_prefix("simple/") {
+        let wanted = pypi_simple::normalize(project.trim_end_matches('/'));
+        return match pypi().find(|(name, _)| pypi_simple::normalize(name) == wanted) {
+            Some((name, package)) => {
+                let (page, content_type) = pypi_simple::project_page(base, name, package, json);
+                Answer::Text(page, content_type)
+            }
+            None => not_found(),
+        };
+    }
+    let file = rest.strip_prefix("files/").unwrap_or_default();
+    match pypi_simple::find_file(pypi(), file) {
+        Some((name, release, true)) => {
+            Answer::Text(pypi_simple::metadata(&name, &release), "text/plain")
+        }
+        Some((name, release, false)) => Answer::Bytes(
+            pypi_simple::wheel(&name, &release),
+            "application/octet-stream",
+        ),
+        None => not_found(),
+    }
 }
 
 /// Builds the answer for a registry path; returns the registry and package
@@ -661,12 +710,19 @@ fn unescape_go(module: &str) -> String {
 /// already has it.
 fn respond(answer: Answer, request_headers: &HeaderMap, state: &mut FakeState) -> Response<Body> {
     let (status, body, content_type) = match answer {
-        Answer::Json(value) => (StatusCode::OK, value.to_string(), "application/json"),
-        Answer::Text(text, content_type) => (StatusCode::OK, text, content_type),
-        Answer::Status(status, value) => (status, value.to_string(), "application/json"),
-        Answer::Hang => (StatusCode::GATEWAY_TIMEOUT, String::new(), "text/plain"),
+        Answer::Json(value) => (
+            StatusCode::OK,
+            value.to_string().into_bytes(),
+            "application/json",
+        ),
+        Answer::Text(text, content_type) => (StatusCode::OK, text.into_bytes(), content_type),
+        Answer::Bytes(bytes, content_type) => (StatusCode::OK, bytes, content_type),
+        Answer::Status(status, value) => {
+            (status, value.to_string().into_bytes(), "application/json")
+        }
+        Answer::Hang => (StatusCode::GATEWAY_TIMEOUT, Vec::new(), "text/plain"),
     };
-    let etag = format!("\"{}\"", &digest(&body)[..20]);
+    let etag = format!("\"{}\"", &digest(&String::from_utf8_lossy(&body))[..20]);
     let mut builder = Response::builder().header(header::CONTENT_TYPE, content_type);
     if status.is_success() {
         builder = builder.header(header::ETAG, &etag);

@@ -92,7 +92,17 @@ fn edit_group(
         for (name, reason) in edited.blocked {
             notes.not_changed.push((name, reason));
         }
-        if let Some(lock) = &manifest.lock {
+        // go.mod has no lock discovery reads, but its go.sum goes stale
+        // all the same: the PR says so.
+        let lock = manifest.lock.clone().or_else(|| {
+            (manifest.ecosystem == crate::deps::model::Ecosystem::Go).then(|| {
+                match super::locks::plan::folder_of(path) {
+                    "" => "go.sum".to_string(),
+                    folder => format!("{folder}/go.sum"),
+                }
+            })
+        });
+        if let Some(lock) = &lock {
             let moved = edited
                 .rewritten
                 .iter()
@@ -138,11 +148,13 @@ fn edit_group(
 }
 
 /// Reads the edited manifests back and checks that each bumped dependency
-/// now asks for a version that allows its target.
+/// now asks for a version that allows its target (those the editor left
+/// alone, with a reason in `notes`, are not bumped by this PR).
 fn verify(
     snapshot: &Snapshot,
     group: &PlannedGroup,
     files: &BTreeMap<String, String>,
+    notes: &EditNotes,
 ) -> Result<(), String> {
     let mut texts = snapshot.texts.clone();
     texts.extend(files.iter().map(|(p, t)| (p.clone(), t.clone())));
@@ -151,7 +163,11 @@ fn verify(
         return Err(format!("the edited manifest does not read back: {error}"));
     }
     for proposal in &group.proposals {
-        if !files.contains_key(&proposal.manifest) {
+        let left_alone = notes
+            .not_changed
+            .iter()
+            .any(|(name, _)| *name == proposal.name);
+        if !files.contains_key(&proposal.manifest) || left_alone {
             continue;
         }
         for found in reading
@@ -185,9 +201,12 @@ pub fn prepare_group(
     group: &PlannedGroup,
 ) -> Result<PreparedGroup, String> {
     let (files, notes) = edit_group(input.snapshot, group).and_then(|(files, notes)| {
-        verify(input.snapshot, group, &files).map(|()| (files, notes))
+        verify(input.snapshot, group, &files, &notes).map(|()| (files, notes))
     })?;
-    if files.is_empty() {
+    // Nothing in the manifests changes but a lock pins an older version
+    // than they allow: a lock-only PR, if the tool regenerates the lock
+    // (`regenerate_locks`; the caller drops it when no lock was written).
+    if files.is_empty() && notes.stale_locks.is_empty() {
         let reasons: Vec<String> = notes
             .not_changed
             .iter()
@@ -272,15 +291,17 @@ pub fn prepare(
 /// Regenerates the lock files `group`'s edits leave stale with each
 /// ecosystem's tool, adds them to the PR's files and diffs, and writes the
 /// PR's texts again to say what moved (or why a lock was left alone).
-/// Returns a line per lock that could not be updated, for the run's log.
+/// Returns a line per lock that could not be updated, for the run's log;
+/// `Err` when the group changes only locks and none could be regenerated
+/// (it cannot become a PR).
 pub async fn regenerate_locks(
     input: &Repository<'_>,
     group: &mut PreparedGroup,
     refresher: &LockRefresher,
-) -> Vec<String> {
+) -> Result<Vec<String>, String> {
     let mut problems = Vec::new();
     if group.notes.stale_locks.is_empty() {
-        return problems;
+        return Ok(problems);
     }
     let mut texts = input.snapshot.texts.clone();
     texts.extend(group.files.iter().map(|(p, t)| (p.clone(), t.clone())));
@@ -309,6 +330,22 @@ pub async fn regenerate_locks(
         outcomes.push((stale.lock.clone(), outcome));
     }
     group.notes.lock_outcomes = outcomes;
+    if group.files.is_empty() {
+        // A lock-only group whose lock could not be regenerated: no PR.
+        let why: Vec<String> = group
+            .notes
+            .lock_outcomes
+            .iter()
+            .filter_map(|(lock, outcome)| match outcome {
+                LockOutcome::NotUpdated { why, .. } => Some(format!("{lock}: {why}")),
+                LockOutcome::Updated { .. } => None,
+            })
+            .collect();
+        return Err(format!(
+            "only lock files would change and none could be regenerated ({})",
+            why.join("; ")
+        ));
+    }
     group.texts = pr_texts(
         input.service,
         &group.group,
@@ -317,5 +354,5 @@ pub async fn regenerate_locks(
         input.dashboard_url,
         input.now_ms,
     );
-    problems
+    Ok(problems)
 }

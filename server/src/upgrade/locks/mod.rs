@@ -44,20 +44,13 @@ pub enum LockOutcome {
 
 /// The command that refreshes a lock file for `names`, for a person to run
 /// when Shipshape could not.
-pub fn lock_command(ecosystem: Ecosystem, names: &[&str]) -> String {
-    match ecosystem {
-        Ecosystem::Cargo => format!(
-            "cargo update {}",
-            names
-                .iter()
-                .map(|n| format!("-p {n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        Ecosystem::Npm => "npm install --package-lock-only --ignore-scripts".into(),
-        Ecosystem::Python => "uv lock (or poetry lock --no-update, pip-compile)".into(),
-        Ecosystem::Go => "go mod tidy".into(),
-        Ecosystem::Ruby => format!("bundle lock --update {}", names.join(" ")),
-        Ecosystem::Maven => "nothing (Maven has no lock file)".into(),
+pub fn lock_command(lock: &str, ecosystem: Ecosystem, names: &[&str]) -> String {
+    match plan::LockTool::of(lock) {
+        Some(tool) => tool.by_hand(names),
+        None => match ecosystem {
+            Ecosystem::Python => "uv lock (or poetry lock, pip-compile)".into(),
+            Ecosystem::Maven => "nothing (Maven has no lock file)".into(),
+            _ => format!("the tool that writes {lock}"),
+        },
     }
 }

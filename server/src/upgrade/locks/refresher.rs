@@ -5,15 +5,15 @@
 //! fleet, and the folder removed when done. The new lock is checked by the
 //! tool and read back before it is returned.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::changes::lock_changes;
 use super::plan::{
-    ToolCommand, cargo_config_args, cargo_stand_ins, check_command, first_command, folder_of,
-    precise_command, safe_relative_path,
+    LockTool, ToolCommand, cargo_config_args, cargo_stand_ins, folder_of, foreign_sources,
+    reported_version, safe_relative_path,
 };
 use super::{LockOutcome, StaleLock, lock_command};
 use crate::deps::model::Ecosystem;
@@ -36,6 +36,11 @@ pub struct LockSettings {
     /// `[registries.*] url` drift reads).
     pub cargo_registry: Option<String>,
     pub npm_registry: Option<String>,
+    /// PyPI's base (`https://pypi.org` shape): the simple index is its
+    /// `/simple/`.
+    pub python_registry: Option<String>,
+    /// RubyGems' base, given to Bundler as the mirror of rubygems.org.
+    pub ruby_registry: Option<String>,
 }
 
 impl Default for LockSettings {
@@ -47,6 +52,8 @@ impl Default for LockSettings {
             cache_dir: PathBuf::from(".shipshape-cache/lock-tools"),
             cargo_registry: None,
             npm_registry: None,
+            python_registry: None,
+            ruby_registry: None,
         }
     }
 }
@@ -73,6 +80,8 @@ impl LockSettings {
                 .join("lock-tools"),
             cargo_registry: url_of(Ecosystem::Cargo),
             npm_registry: url_of(Ecosystem::Npm),
+            python_registry: url_of(Ecosystem::Python),
+            ruby_registry: url_of(Ecosystem::Ruby),
             enabled: upgrades.lock_files,
             timeout: upgrades.lock_timeout,
             concurrency: upgrades.lock_concurrency,
@@ -106,7 +115,7 @@ impl LockRefresher {
         stale: &StaleLock,
     ) -> LockOutcome {
         let names: Vec<&str> = stale.bumps.iter().map(|b| b.name.as_str()).collect();
-        let command = lock_command(stale.ecosystem, &names);
+        let command = lock_command(&stale.lock, stale.ecosystem, &names);
         let not_updated = |why: String| LockOutcome::NotUpdated {
             why,
             command: command.clone(),
@@ -117,19 +126,26 @@ impl LockRefresher {
                     .into(),
             );
         }
-        let Some(first) = first_command(stale.ecosystem) else {
+        let Some(tool) = LockTool::of(&stale.lock) else {
             return not_updated(format!(
-                "Shipshape does not regenerate {} lock files yet",
-                stale.ecosystem.config_name()
+                "Shipshape does not know which tool writes {}",
+                stale.lock
             ));
+        };
+        let first = match tool.first(&names) {
+            Ok(first) => first,
+            Err(why) => return not_updated(why.into()),
         };
         let Some(before) = texts.get(&stale.lock) else {
             return not_updated(format!("{} is not in the repository", stale.lock));
         };
+        if let Err(why) = self.may_run_on(tool, texts, &stale.lock, before) {
+            return not_updated(why);
+        }
         let Ok(_turn) = self.turns.acquire().await else {
             return not_updated("the server is stopping".into());
         };
-        match self.regenerate(texts, stale, &first).await {
+        match self.regenerate(tool, texts, stale, &first).await {
             Ok(after) => match lock_changes(stale.ecosystem, &stale.lock, before, &after) {
                 Ok(changes) => {
                     let missing: Vec<String> = stale
@@ -160,8 +176,61 @@ impl LockRefresher {
         }
     }
 
+    /// Refuses, before anything runs, a lock whose manifests would send
+    /// the tool somewhere other than the configured registry, and a uv
+    /// lock made against another index than the one the tool would use
+    /// (uv writes the index into every package's entry, so the whole lock
+    /// would change).
+    fn may_run_on(
+        &self,
+        tool: LockTool,
+        texts: &BTreeMap<String, String>,
+        lock: &str,
+        lock_text: &str,
+    ) -> Result<(), StepError> {
+        let folder = folder_of(lock);
+        let foreign: Vec<String> = texts
+            .iter()
+            .filter(|(path, _)| folder.is_empty() || path.starts_with(&format!("{folder}/")))
+            .flat_map(|(path, text)| foreign_sources(tool, path, text))
+            .collect();
+        if !foreign.is_empty() {
+            return Err(format!(
+                "the manifests ask {} to fetch from outside the configured registry, which Shipshape does not let a tool on its server reach ({})",
+                tool.program(),
+                foreign.join("; ")
+            ));
+        }
+        if tool == LockTool::Uv {
+            let index = self.python_index();
+            let others: BTreeSet<&str> = lock_text
+                .lines()
+                .filter_map(|line| line.split_once("registry = \""))
+                .filter_map(|(_, rest)| rest.split_once('"').map(|(url, _)| url))
+                .filter(|url| url.trim_end_matches('/') != index.trim_end_matches('/'))
+                .collect();
+            if !others.is_empty() {
+                return Err(format!(
+                    "{lock} was made against {}, not the index Shipshape uses ({}); uv writes the index into the lock, so regenerating it here would rewrite every package's source",
+                    others.into_iter().collect::<Vec<_>>().join(", "),
+                    crate::common::url::shown_url(&index)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The simple index uv resolves from.
+    fn python_index(&self) -> String {
+        match &self.settings.python_registry {
+            Some(base) => format!("{}/simple/", base.trim_end_matches('/')),
+            None => "https://pypi.org/simple".to_string(),
+        }
+    }
+
     async fn regenerate(
         &self,
+        tool: LockTool,
         texts: &BTreeMap<String, String>,
         stale: &StaleLock,
         first: &ToolCommand,
@@ -179,7 +248,23 @@ impl LockRefresher {
         }
         write_files(&root, &files)?;
         let folder = root.join(folder_of(&stale.lock));
-        let env = self.tool_env(stale.ecosystem, &home)?;
+        let env = self.tool_env(tool, &home)?;
+        if let Some((ask, (major, minor), why)) = tool.minimum_version() {
+            let said = self.run(&ask, &folder, &env).await?;
+            match reported_version(&said) {
+                Some(found) if found >= (major, minor) => {}
+                found => {
+                    return Err(format!(
+                        "`{}` on the Shipshape server is {}; {major}.{minor} or newer is needed ({why})",
+                        tool.program(),
+                        found.map_or_else(
+                            || format!("of an unknown version ({:?})", said.trim()),
+                            |(a, b)| format!("version {a}.{b}")
+                        )
+                    ));
+                }
+            }
+        }
         self.run(first, &folder, &env).await?;
         let lock_path = folder.join(stale.lock.rsplit('/').next().unwrap_or(&stale.lock));
         let read_lock = || {
@@ -199,11 +284,11 @@ impl LockRefresher {
                 (_, [only]) => only.clone(),
                 _ => continue,
             };
-            if let Some(precise) = precise_command(stale.ecosystem, &bump.name, &from, &bump.to) {
+            if let Some(precise) = tool.precise(&bump.name, &from, &bump.to) {
                 self.run(&precise, &folder, &env).await?;
             }
         }
-        if let Some(check) = check_command(stale.ecosystem) {
+        if let Some(check) = tool.check() {
             self.run(&check, &folder, &env).await.map_err(|why| {
                 format!("the tool's own check refused the regenerated lock: {why}")
             })?;
@@ -215,11 +300,7 @@ impl LockRefresher {
     /// The environment a tool runs with: nothing of the server's (its
     /// tokens and passwords stay out of the tool and its logs) except what
     /// finds the tool itself, plus the tool's settings.
-    fn tool_env(
-        &self,
-        ecosystem: Ecosystem,
-        home: &Path,
-    ) -> Result<Vec<(String, String)>, StepError> {
+    fn tool_env(&self, tool: LockTool, home: &Path) -> Result<Vec<(String, String)>, StepError> {
         let mut env: Vec<(String, String)> = Vec::new();
         for name in ["PATH", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "RUSTC", "LANG"] {
             if let Ok(value) = std::env::var(name) {
@@ -234,15 +315,16 @@ impl LockRefresher {
         }
         env.push(("HOME".into(), home.display().to_string()));
         let cache = absolute(&self.settings.cache_dir);
-        match ecosystem {
-            Ecosystem::Cargo => {
+        let mut set = |name: &str, value: String| env.push((name.to_string(), value));
+        match tool {
+            LockTool::Cargo => {
                 let cargo_home = cache.join("cargo-home");
                 std::fs::create_dir_all(&cargo_home)
                     .map_err(|e| format!("could not make Cargo's cache folder: {e}"))?;
-                env.push(("CARGO_HOME".into(), cargo_home.display().to_string()));
-                env.push(("CARGO_TERM_COLOR".into(), "never".into()));
+                set("CARGO_HOME", cargo_home.display().to_string());
+                set("CARGO_TERM_COLOR", "never".into());
             }
-            Ecosystem::Npm => {
+            LockTool::Npm => {
                 // Empty user and global settings: nothing of the server's
                 // own npm setup (tokens in ~/.npmrc) reaches the tool.
                 for (setting, file) in [
@@ -252,21 +334,59 @@ impl LockRefresher {
                     let path = home.join(file);
                     std::fs::write(&path, "")
                         .map_err(|e| format!("could not write npm's settings: {e}"))?;
-                    env.push((setting.into(), path.display().to_string()));
+                    set(setting, path.display().to_string());
                 }
-                env.push((
-                    "npm_config_cache".into(),
+                set(
+                    "npm_config_cache",
                     cache.join("npm-cache").display().to_string(),
-                ));
-                env.push(("npm_config_ignore_scripts".into(), "true".into()));
-                env.push(("npm_config_update_notifier".into(), "false".into()));
-                env.push(("npm_config_audit".into(), "false".into()));
-                env.push(("npm_config_fund".into(), "false".into()));
+                );
+                set("npm_config_ignore_scripts", "true".into());
+                set("npm_config_update_notifier", "false".into());
+                set("npm_config_audit", "false".into());
+                set("npm_config_fund", "false".into());
                 if let Some(registry) = &self.settings.npm_registry {
-                    env.push(("npm_config_registry".into(), registry.clone()));
+                    set("npm_config_registry", registry.clone());
                 }
             }
-            _ => {}
+            LockTool::Uv => {
+                set("UV_CACHE_DIR", cache.join("uv-cache").display().to_string());
+                // No uv.toml of the server's user; the interpreter is the
+                // server's own, never one downloaded.
+                set("UV_NO_CONFIG", "1".into());
+                set("UV_PYTHON_DOWNLOADS", "never".into());
+                set("UV_NO_PROGRESS", "1".into());
+                if self.settings.python_registry.is_some() {
+                    set("UV_DEFAULT_INDEX", self.python_index());
+                }
+            }
+            LockTool::Poetry => {
+                for (name, folder) in [
+                    ("POETRY_CONFIG_DIR", home.join("poetry-config")),
+                    ("POETRY_DATA_DIR", home.join("poetry-data")),
+                    ("POETRY_CACHE_DIR", cache.join("poetry-cache")),
+                ] {
+                    set(name, folder.display().to_string());
+                }
+                set("POETRY_NO_INTERACTION", "1".into());
+                set("POETRY_VIRTUALENVS_CREATE", "false".into());
+            }
+            LockTool::Bundler => {
+                set(
+                    "BUNDLE_USER_HOME",
+                    home.join("bundle").display().to_string(),
+                );
+                set(
+                    "BUNDLE_APP_CONFIG",
+                    home.join("bundle-config").display().to_string(),
+                );
+                set("BUNDLE_DISABLE_VERSION_CHECK", "true".into());
+                set("BUNDLE_IGNORE_MESSAGES", "true".into());
+                if let Some(mirror) = &self.settings.ruby_registry {
+                    // Bundler's name for `mirror.https://rubygems.org/`.
+                    set("BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/", mirror.clone());
+                }
+            }
+            LockTool::GoModules => {}
         }
         Ok(env)
     }
@@ -276,7 +396,7 @@ impl LockRefresher {
         command: &ToolCommand,
         folder: &Path,
         env: &[(String, String)],
-    ) -> Result<(), StepError> {
+    ) -> Result<String, StepError> {
         let mut process = tokio::process::Command::new(&command.program);
         if command.program == "cargo" {
             process.args(cargo_config_args(self.settings.cargo_registry.as_deref()));
@@ -308,7 +428,7 @@ impl LockRefresher {
             Ok(Ok(output)) => output,
         };
         if output.status.success() {
-            return Ok(());
+            return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
         }
         let said = String::from_utf8_lossy(&output.stderr);
         let said = if said.trim().is_empty() {

@@ -20,7 +20,7 @@ use crate::fleet::spec::StoredService;
 use crate::health::report::service_level;
 use crate::health::state::HealthState;
 use crate::upgrade::plan::{PlannedGroup, Proposal, slug};
-use crate::upgrade::prepare::{Repository, prepare_group};
+use crate::upgrade::prepare::{Repository, prepare_group, regenerate_locks};
 use crate::upgrade::store::StoredWave;
 use crate::upgrade::versions::compare;
 use crate::upgrade::wave::{HealthFact, Participant, PrFact, WaveDecision, decide};
@@ -373,16 +373,16 @@ impl UpgradeService {
                 })
                 .collect(),
         };
-        let prepared = prepare_group(
-            &Repository {
-                service: &spec.slug,
-                snapshot: &snapshot,
-                policy: &policy,
-                dashboard_url: settings.dashboard_url.as_deref(),
-                now_ms: self.inner.clock.now_ms(),
-            },
-            &group,
-        )?;
+        let repository = Repository {
+            service: &spec.slug,
+            snapshot: &snapshot,
+            policy: &policy,
+            dashboard_url: settings.dashboard_url.as_deref(),
+            now_ms: self.inner.clock.now_ms(),
+        };
+        let mut prepared = prepare_group(&repository, &group)?;
+        // A wave's PR carries its regenerated lock files like any other.
+        let lock_problems = regenerate_locks(&repository, &mut prepared, &self.inner.locks).await?;
         let existing = self
             .inner
             .store
@@ -411,12 +411,16 @@ impl UpgradeService {
                 PrError::Store(e) => e.to_string(),
                 PrError::GitHub(e) => format!("{repo}: {e}"),
             })?;
-        Ok(format!(
+        let mut said = format!(
             "wave {}: {action} #{} {}",
             wave.id,
             pr.number.unwrap_or_default(),
             prepared.texts.title
-        ))
+        );
+        for problem in lock_problems {
+            said.push_str(&format!(" ({problem})"));
+        }
+        Ok(said)
     }
 }
 
