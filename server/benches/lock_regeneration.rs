@@ -228,6 +228,7 @@ async fn refresh(refresher: &LockRefresher, case: &Case) -> anyhow::Result<usize
     let stale = StaleLock {
         lock: case.lock.to_string(),
         ecosystem: case.ecosystem,
+        maintenance: false,
         bumps: vec![LockBump {
             name: "pkg-000".into(),
             from: Some("1.0.0".into()),

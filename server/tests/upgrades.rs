@@ -92,9 +92,12 @@ fn state() -> FakeState {
     state
 }
 
+// Lock-file maintenance PRs have their own tests (lock_files.rs); here
+// every PR is a version bump.
 const FLEET: &str = r#"
 [upgrades.policy]
 reviewers = ["payments-leads"]
+lock_maintenance = "off"
 
 [[service]]
 slug = "checkout"

@@ -44,6 +44,7 @@ pub(super) struct RawPolicy {
     branch_prefix: Option<Spanned<String>>,
     commit_message: Option<String>,
     kinds: Option<Vec<Spanned<String>>>,
+    lock_maintenance: Option<Spanned<String>>,
     #[serde(default)]
     group: Vec<RawGroup>,
     #[serde(default)]
@@ -187,8 +188,19 @@ pub(super) fn check_policy(
             gaps,
         });
     }
+    let lock_maintenance = raw
+        .lock_maintenance
+        .map(|every| {
+            if every.get_ref().trim() == "off" {
+                Ok(None)
+            } else {
+                locate.duration(&every, &at("lock_maintenance")).map(Some)
+            }
+        })
+        .transpose()?;
     Ok(PolicyLayer {
         enabled: raw.enabled,
+        lock_maintenance,
         schedule,
         min_release_age: raw
             .min_release_age
@@ -308,6 +320,10 @@ gaps = ["major"]
 [upgrades.team.payments]
 max_open_prs = 2
 reviewers = ["payments-leads"]
+lock_maintenance = "7d"
+
+[upgrades.team.web]
+lock_maintenance = "off"
 
 [[service]]
 slug = "ledger"
@@ -339,7 +355,20 @@ packages = ["aws-*"]
         assert_eq!(policy.branch_prefix, "deps/");
         assert_eq!(policy.groups[0].name, "aws");
         assert_eq!(policy.ignore.len(), 1);
+        assert_eq!(
+            policy.lock_maintenance.map(|every| every.as_secs()),
+            Some(7 * 86_400)
+        );
         let other = settings.policy_for("storefront", "web");
+        assert_eq!(other.lock_maintenance, None, "turned off for the team");
+        assert_eq!(
+            settings
+                .policy_for("billing", "ops")
+                .lock_maintenance
+                .map(|every| every.as_secs()),
+            Some(30 * 86_400),
+            "monthly by default"
+        );
         assert_eq!(other.max_open_prs, 5);
         assert_eq!(other.branch_prefix, "shipshape/");
     }
@@ -362,6 +391,11 @@ packages = ["aws-*"]
         );
         let zone = error("[upgrades.team.web]\ntime_zone = \"Europe/Atlantis\"\n");
         assert!(zone.contains("upgrades.team.web.time_zone"), "{zone}");
+        let every = error("[upgrades.policy]\nlock_maintenance = \"monthly\"\n");
+        assert!(
+            every.contains("upgrades.policy.lock_maintenance"),
+            "{every}"
+        );
         let gap = error("[[upgrades.policy.ignore]]\npackage = \"x\"\ngaps = [\"huge\"]\n");
         assert!(gap.contains("`huge` is not a gap"), "{gap}");
         let prefix = error("[upgrades.policy]\nbranch_prefix = \"deps bot/\"\n");

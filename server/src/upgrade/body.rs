@@ -107,11 +107,21 @@ fn lock_section(group: &PlannedGroup, notes: &EditNotes) -> String {
                     }
                 ));
                 if transitive.is_empty() {
-                    section.push_str("nothing else moved.\n");
+                    section.push_str(if stale.maintenance {
+                        "nothing moved: it is already as fresh as its manifests allow.\n"
+                    } else {
+                        "nothing else moved.\n"
+                    });
                 } else {
                     section.push_str(&format!(
-                        "{} other locked package(s) moved with the update:\n\n  | Package | From | To |\n  |---|---|---|\n",
-                        transitive.len()
+                        "{} {}locked package(s) moved{}:\n\n  | Package | From | To |\n  |---|---|---|\n",
+                        transitive.len(),
+                        if stale.maintenance { "" } else { "other " },
+                        if stale.maintenance {
+                            " within the manifests' ranges"
+                        } else {
+                            " with the update"
+                        }
                     ));
                     for change in transitive {
                         section.push_str(&format!(
@@ -149,14 +159,24 @@ pub fn pr_texts(
     now_ms: i64,
 ) -> PrTexts {
     let mut body = String::new();
-    body.push_str(&format!(
-        "Shipshape proposes {} for **{service}**.\n\n",
-        match group.proposals.len() {
-            1 => "this update".to_string(),
-            n => format!("these {n} updates"),
-        }
-    ));
-    body.push_str("| Package | From | To | Gap | Released | Links |\n|---|---|---|---|---|---|\n");
+    let maintenance =
+        !notes.stale_locks.is_empty() && notes.stale_locks.iter().all(|s| s.maintenance);
+    if maintenance {
+        body.push_str(&format!(
+            "Shipshape refreshes the lock files of **{service}**: every locked package, direct or transitive, moves to the newest version its manifest's range allows. The manifests do not change.\n"
+        ));
+    } else {
+        body.push_str(&format!(
+            "Shipshape proposes {} for **{service}**.\n\n",
+            match group.proposals.len() {
+                1 => "this update".to_string(),
+                n => format!("these {n} updates"),
+            }
+        ));
+        body.push_str(
+            "| Package | From | To | Gap | Released | Links |\n|---|---|---|---|---|---|\n",
+        );
+    }
     for proposal in &group.proposals {
         let mut links = vec![format!(
             "[registry]({})",
@@ -190,8 +210,21 @@ pub fn pr_texts(
         }
     }
     body.push_str("\n### Controlling Shipshape\n\n");
-    body.push_str("- Shipshape updates this PR on its next run when newer versions appear, and closes it with a comment when it is no longer needed.\n");
-    body.push_str("- Closing it without merging tells Shipshape not to propose these versions again; a newer release will be proposed.\n");
+    if maintenance {
+        body.push_str(&format!(
+            "- Shipshape refreshes this PR on each run while it is open. Closing it without merging skips this refresh; the next one is opened {}.\n",
+            policy.lock_maintenance.map_or_else(
+                || "when lock-file maintenance is turned on again".to_string(),
+                |every| format!(
+                    "{} after this one (`lock_maintenance`)",
+                    crate::common::duration::format_duration(every)
+                )
+            )
+        ));
+    } else {
+        body.push_str("- Shipshape updates this PR on its next run when newer versions appear, and closes it with a comment when it is no longer needed.\n");
+        body.push_str("- Closing it without merging tells Shipshape not to propose these versions again; a newer release will be proposed.\n");
+    }
     body.push_str(&format!(
         "- The schedule is `{}` ({}). Ignore rules, groups, labels and reviewers are set under `[upgrades]` in `shipshape.toml` (globally, per team or per service).\n",
         policy.schedule.expression, policy.schedule.time_zone
@@ -209,11 +242,25 @@ pub fn pr_texts(
         .commit_message
         .replace("{title}", &group.title)
         .replace("{group}", &group.key);
-    let details: Vec<String> = group
+    let mut details: Vec<String> = group
         .proposals
         .iter()
         .map(|p| format!("- {} {} -> {} ({})", p.name, p.from, p.to, p.manifest))
         .collect();
+    if maintenance {
+        for (lock, outcome) in &notes.lock_outcomes {
+            if let LockOutcome::Updated { changes, .. } = outcome {
+                details.extend(changes.iter().map(|c| {
+                    format!(
+                        "- {} {} -> {} ({lock})",
+                        c.name,
+                        c.from.as_deref().unwrap_or("(new)"),
+                        c.to.as_deref().unwrap_or("(removed)")
+                    )
+                }));
+            }
+        }
+    }
     PrTexts {
         title: group.title.clone(),
         body,
@@ -258,6 +305,7 @@ mod tests {
             stale_locks: vec![StaleLock {
                 lock: "Cargo.lock".into(),
                 ecosystem: Ecosystem::Cargo,
+                maintenance: false,
                 bumps: vec![LockBump {
                     name: "serde".into(),
                     from: Some("1.0.190".into()),
@@ -314,6 +362,7 @@ mod tests {
         let stale = |lock: &str| StaleLock {
             lock: lock.into(),
             ecosystem: Ecosystem::Cargo,
+            maintenance: false,
             bumps: vec![LockBump {
                 name: "serde".into(),
                 from: Some("1.0.190".into()),

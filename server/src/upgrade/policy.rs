@@ -40,6 +40,8 @@ pub struct PolicyLayer {
     pub branch_prefix: Option<String>,
     pub commit_message: Option<String>,
     pub kinds: Option<Vec<DependencyKind>>,
+    /// `Some(None)`: lock-file maintenance turned off by this layer.
+    pub lock_maintenance: Option<Option<Duration>>,
     pub groups: Vec<GroupRule>,
     pub ignore: Vec<IgnoreRule>,
 }
@@ -57,6 +59,9 @@ pub struct Policy {
     /// `{title}` is replaced by the PR's title, `{group}` by the group key.
     pub commit_message: String,
     pub kinds: Vec<DependencyKind>,
+    /// How often a PR refreshes every lock file within the manifests'
+    /// ranges (transitive packages move only this way); `None`: never.
+    pub lock_maintenance: Option<Duration>,
     /// Most specific first.
     pub groups: Vec<GroupRule>,
     pub ignore: Vec<IgnoreRule>,
@@ -83,6 +88,7 @@ impl Default for Policy {
                 DependencyKind::Dev,
                 DependencyKind::Build,
             ],
+            lock_maintenance: Some(Duration::from_secs(30 * 86_400)),
             groups: Vec::new(),
             ignore: Vec::new(),
         }
@@ -118,6 +124,9 @@ impl Policy {
         }
         if let Some(kinds) = &layer.kinds {
             self.kinds = kinds.clone();
+        }
+        if let Some(maintenance) = layer.lock_maintenance {
+            self.lock_maintenance = maintenance;
         }
         let mut groups = layer.groups.clone();
         groups.append(&mut self.groups);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::body::{EditNotes, PrTexts, pr_texts};
 use super::diff::unified_diff;
 use super::edit::{ManifestBump, edit_manifest};
-use super::locks::{LockBump, LockOutcome, LockRefresher, StaleLock};
+use super::locks::{LockBump, LockOutcome, LockRefresher, MAINTENANCE_GROUP, StaleLock};
 use super::plan::{DependencyInput, Plan, PlannedGroup, plan};
 use super::policy::Policy;
 use super::versions::allows;
@@ -140,6 +140,7 @@ fn edit_group(
             lock,
             ecosystem,
             bumps: bumps.into_iter().collect(),
+            maintenance: false,
         });
     }
     notes.not_changed.sort();
@@ -244,6 +245,54 @@ pub fn prepare_group(
     })
 }
 
+/// The repository's lock-file maintenance PR: every lock file its
+/// manifests name, to be refreshed within their ranges by each tool
+/// (`regenerate_locks` writes the files; no manifest changes).
+pub fn lock_maintenance_group(input: &Repository<'_>) -> Option<PreparedGroup> {
+    let mut locks: BTreeMap<String, crate::deps::model::Ecosystem> = BTreeMap::new();
+    for manifest in &input.snapshot.manifests {
+        if let Some(lock) = &manifest.lock {
+            locks.entry(lock.clone()).or_insert(manifest.ecosystem);
+        }
+    }
+    if locks.is_empty() {
+        return None;
+    }
+    let group = PlannedGroup {
+        key: MAINTENANCE_GROUP.into(),
+        title: "Refresh lock files".into(),
+        branch: format!("{}{MAINTENANCE_GROUP}", input.policy.branch_prefix),
+        proposals: Vec::new(),
+    };
+    let notes = EditNotes {
+        stale_locks: locks
+            .into_iter()
+            .map(|(lock, ecosystem)| StaleLock {
+                lock,
+                ecosystem,
+                bumps: Vec::new(),
+                maintenance: true,
+            })
+            .collect(),
+        ..EditNotes::default()
+    };
+    let texts = pr_texts(
+        input.service,
+        &group,
+        input.policy,
+        &notes,
+        input.dashboard_url,
+        input.now_ms,
+    );
+    Some(PreparedGroup {
+        group,
+        files: BTreeMap::new(),
+        diffs: BTreeMap::new(),
+        texts,
+        notes,
+    })
+}
+
 /// Plans the repository's groups from the registries' `answers`, leaving
 /// out versions a person `declined` ((name, version) pairs), and prepares
 /// each.
@@ -315,6 +364,11 @@ pub async fn regenerate_locks(
                     .texts
                     .get(&stale.lock)
                     .map_or("", String::as_str);
+                if text == old {
+                    // Already as fresh as the manifests allow.
+                    outcomes.push((stale.lock.clone(), outcome));
+                    continue;
+                }
                 group
                     .diffs
                     .insert(stale.lock.clone(), unified_diff(&stale.lock, old, text));
@@ -331,7 +385,8 @@ pub async fn regenerate_locks(
     }
     group.notes.lock_outcomes = outcomes;
     if group.files.is_empty() {
-        // A lock-only group whose lock could not be regenerated: no PR.
+        // A lock-only group whose lock could not be regenerated, or whose
+        // locks are already fresh: no PR.
         let why: Vec<String> = group
             .notes
             .lock_outcomes
@@ -341,10 +396,14 @@ pub async fn regenerate_locks(
                 LockOutcome::Updated { .. } => None,
             })
             .collect();
-        return Err(format!(
-            "only lock files would change and none could be regenerated ({})",
-            why.join("; ")
-        ));
+        return Err(if why.is_empty() {
+            "every lock file is already as fresh as its manifests allow".to_string()
+        } else {
+            format!(
+                "only lock files would change and none could be regenerated ({})",
+                why.join("; ")
+            )
+        });
     }
     group.texts = pr_texts(
         input.service,

@@ -305,6 +305,22 @@ impl Store {
             .await
     }
 
+    /// When the service's latest PR for `group_key` was started, whatever
+    /// became of it (lock-file maintenance counts its interval from it).
+    pub async fn last_pr_started_ms(
+        &self,
+        service_id: i64,
+        group_key: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .prs_where("p.service_id = $1", &[service_id])
+            .await?
+            .into_iter()
+            .filter(|pr| pr.group_key == group_key)
+            .map(|pr| pr.created_ms)
+            .max())
+    }
+
     /// Every tracked PR, or those in one state.
     pub async fn upgrade_prs(&self, state: Option<PrState>) -> Result<Vec<StoredPr>, StoreError> {
         let all = self.prs_where("1 = 1", &[]).await?;

@@ -21,7 +21,13 @@ pub struct StaleLock {
     pub ecosystem: Ecosystem,
     /// (package, version in use, target), for each package the PR moves.
     pub bumps: Vec<LockBump>,
+    /// Lock-file maintenance: every package moves as far as the manifests
+    /// allow (`bumps` is empty).
+    pub maintenance: bool,
 }
+
+/// The key (and branch suffix) of a repository's lock-file maintenance PR.
+pub const MAINTENANCE_GROUP: &str = "lock-maintenance";
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LockBump {

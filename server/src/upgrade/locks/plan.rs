@@ -204,6 +204,34 @@ impl LockTool {
         }
     }
 
+    /// Lock-file maintenance: moves every locked package to the newest
+    /// version the manifests allow, without touching the manifests.
+    pub fn refresh_all(self) -> Result<ToolCommand, &'static str> {
+        match self {
+            LockTool::Cargo => Ok(ToolCommand::new(
+                "cargo",
+                &["update", "--manifest-path", "Cargo.toml"],
+            )),
+            LockTool::Npm => Ok(ToolCommand::new(
+                "npm",
+                &[
+                    "update",
+                    "--package-lock-only",
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                ],
+            )),
+            LockTool::Uv => Ok(ToolCommand::new("uv", &["lock", "--upgrade", "--no-build"])),
+            LockTool::Poetry => Ok(ToolCommand::new(
+                "poetry",
+                &["update", "--lock", "--no-interaction"],
+            )),
+            LockTool::Bundler => Ok(ToolCommand::new("bundle", &["lock", "--update"])),
+            LockTool::GoModules => self.first(&[]),
+        }
+    }
+
     /// Pins one package at its target when the first command resolved it
     /// to something else (a lock-only bump, or a newer release in range):
     /// `locked` is the version the lock has now.
@@ -309,6 +337,14 @@ impl LockTool {
             LockTool::Bundler => format!("bundle lock --update {}", names.join(" ")),
             LockTool::GoModules => "go mod tidy".into(),
         }
+    }
+
+    /// The maintenance command a person runs when Shipshape could not.
+    pub fn refresh_all_by_hand(self) -> String {
+        self.refresh_all().map_or_else(
+            |_| "go get -u=patch ./... && go mod tidy".into(),
+            |c| c.shown(),
+        )
     }
 }
 

@@ -115,7 +115,10 @@ impl LockRefresher {
         stale: &StaleLock,
     ) -> LockOutcome {
         let names: Vec<&str> = stale.bumps.iter().map(|b| b.name.as_str()).collect();
-        let command = lock_command(&stale.lock, stale.ecosystem, &names);
+        let command = match (stale.maintenance, LockTool::of(&stale.lock)) {
+            (true, Some(tool)) => tool.refresh_all_by_hand(),
+            _ => lock_command(&stale.lock, stale.ecosystem, &names),
+        };
         let not_updated = |why: String| LockOutcome::NotUpdated {
             why,
             command: command.clone(),
@@ -132,7 +135,12 @@ impl LockRefresher {
                 stale.lock
             ));
         };
-        let first = match tool.first(&names) {
+        let first = if stale.maintenance {
+            tool.refresh_all()
+        } else {
+            tool.first(&names)
+        };
+        let first = match first {
             Ok(first) => first,
             Err(why) => return not_updated(why.into()),
         };
