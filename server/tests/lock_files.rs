@@ -638,3 +638,87 @@ async fn lock_maintenance_refreshes_every_lock_within_its_ranges_in_one_pr() {
     assert_eq!(maintenance_prs, 1);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_pr_follows_its_base_only_when_the_base_changed_its_files() {
+    let db = TestDb::sqlite().await;
+    let shop = shop(&db).await;
+    let (fakes, home, upgrades) = (&shop.fakes, shop.home.path(), &shop.upgrades);
+    upgrades
+        .run(RunCause::Manual, Some("shop"), false, true)
+        .await
+        .expect("first run");
+    let (axum_branch, minor_number) = {
+        let state = fakes.lock();
+        let pulls = state.repos[REPO].open_pulls();
+        let axum = pulls
+            .iter()
+            .find(|p| p.title.contains("axum"))
+            .expect("axum PR");
+        let minor = pulls
+            .iter()
+            .find(|p| p.title.contains("patch and minor"))
+            .expect("patch-and-minor PR");
+        (axum.head.clone(), minor.number)
+    };
+    let head_of = |branch: &str| fakes.lock().repos[REPO].branch_head(branch);
+    let first_head = head_of(&axum_branch).expect("pushed");
+
+    // The base moves on files the PR does not touch: no new commit, no
+    // re-run of everyone's CI.
+    fakes
+        .lock()
+        .repos
+        .get_mut(REPO)
+        .expect("repo")
+        .files
+        .insert("README.md".into(), "# shop\n".into());
+    upgrades
+        .run(RunCause::Manual, Some("shop"), false, true)
+        .await
+        .expect("second run");
+    assert_eq!(
+        head_of(&axum_branch).as_deref(),
+        Some(first_head.as_str()),
+        "left alone"
+    );
+
+    // The patch-and-minor PR is merged: the base's Cargo.lock now has log
+    // 0.4.22, so the axum PR's lock is regenerated on the new base.
+    assert!(
+        fakes
+            .lock()
+            .repos
+            .get_mut(REPO)
+            .expect("repo")
+            .merge_pull(minor_number)
+    );
+    upgrades
+        .run(RunCause::Manual, Some("shop"), false, true)
+        .await
+        .expect("third run");
+    let moved_head = head_of(&axum_branch).expect("still pushed");
+    assert_ne!(moved_head, first_head, "regenerated and pushed again");
+    let branch = fakes.lock().repos[REPO]
+        .branch_files(&axum_branch)
+        .expect("branch");
+    let lock = manifest::cargo::parse_lock("Cargo.lock", &branch["Cargo.lock"]).expect("lock");
+    assert_eq!(versions(&lock, "axum"), ["0.8.1"]);
+    assert_eq!(
+        versions(&lock, "log"),
+        ["0.4.22"],
+        "the base's own lock change is kept"
+    );
+    let checkout = tempfile::tempdir().expect("checkout");
+    write_tree(checkout.path(), &branch);
+    tool(
+        fakes,
+        home,
+        checkout.path(),
+        "cargo",
+        &["update", "--workspace", "--locked"],
+    )
+    .await
+    .expect("the regenerated lock passes cargo's locked check");
+    db.cleanup().await;
+}

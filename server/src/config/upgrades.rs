@@ -25,6 +25,7 @@ pub(super) struct RawUpgrades {
     lock_files: Option<bool>,
     lock_timeout: Option<Spanned<String>>,
     lock_concurrency: Option<Spanned<i64>>,
+    lock_memory_mb: Option<Spanned<i64>>,
     #[serde(default)]
     policy: RawPolicy,
     #[serde(default)]
@@ -255,6 +256,22 @@ pub(super) fn check_upgrades(
         })
         .transpose()?
         .unwrap_or(defaults.lock_concurrency);
+    let lock_memory_mb = raw
+        .lock_memory_mb
+        .map(|n| {
+            u64::try_from(*n.get_ref())
+                .ok()
+                .filter(|n| *n == 0 || (64..=65_536).contains(n))
+                .ok_or_else(|| {
+                    locate.invalid(
+                        n.span(),
+                        "upgrades.lock_memory_mb",
+                        "must be 0 (no limit) or from 64 to 65536 MiB".into(),
+                    )
+                })
+        })
+        .transpose()?
+        .unwrap_or(defaults.lock_memory_mb);
     let mut teams = BTreeMap::new();
     for (team, layer) in raw.team {
         let key = format!("upgrades.team.{team}");
@@ -290,6 +307,7 @@ pub(super) fn check_upgrades(
             .transpose()?
             .unwrap_or(defaults.lock_timeout),
         lock_concurrency,
+        lock_memory_mb,
     })
 }
 
@@ -306,6 +324,7 @@ wave_soak = "2d"
 lock_files = false
 lock_timeout = "90s"
 lock_concurrency = 4
+lock_memory_mb = 1024
 
 [upgrades.policy]
 schedule = "30 5 * * TUE"
@@ -346,6 +365,7 @@ packages = ["aws-*"]
         assert!(!settings.lock_files);
         assert_eq!(settings.lock_timeout.as_secs(), 90);
         assert_eq!(settings.lock_concurrency, 4);
+        assert_eq!(settings.lock_memory_mb, 1024);
         let policy = settings.policy_for("ledger", "payments");
         assert_eq!(policy.schedule.expression, "30 5 * * TUE");
         assert_eq!(policy.schedule.time_zone, "Europe/Berlin");

@@ -134,8 +134,13 @@ fn lock_section(group: &PlannedGroup, notes: &EditNotes) -> String {
                 }
             }
             Some((lock, LockOutcome::NotUpdated { why, command })) => {
+                let still = if LockTool::of(lock) == Some(LockTool::HashedRequirements) {
+                    "Its hashes are stale"
+                } else {
+                    "It still pins the old versions"
+                };
                 section.push_str(&format!(
-                    "- **`{lock}` not updated**: {why}. It still pins the old versions: run `{command}` on this branch before merging.\n"
+                    "- **`{lock}` not updated**: {why}. {still}: run `{command}` on this branch before merging.\n"
                 ));
             }
             None => {

@@ -94,13 +94,19 @@ fn edit_group(
         }
         // go.mod has no lock discovery reads, but its go.sum goes stale
         // all the same: the PR says so.
-        let lock = manifest.lock.clone().or_else(|| {
-            (manifest.ecosystem == crate::deps::model::Ecosystem::Go).then(|| {
-                match super::locks::plan::folder_of(path) {
-                    "" => "go.sum".to_string(),
-                    folder => format!("{folder}/go.sum"),
-                }
-            })
+        // A requirements file pinned with `--hash` lines is its own lock:
+        // the hashes of a rewritten pin go stale.
+        let lock = manifest.lock.clone().or_else(|| match manifest.ecosystem {
+            crate::deps::model::Ecosystem::Go => Some(match super::locks::plan::folder_of(path) {
+                "" => "go.sum".to_string(),
+                folder => format!("{folder}/go.sum"),
+            }),
+            crate::deps::model::Ecosystem::Python
+                if path.ends_with(".txt") && text.contains("--hash") =>
+            {
+                Some(path.to_string())
+            }
+            _ => None,
         });
         if let Some(lock) = &lock {
             let moved = edited
@@ -414,4 +420,57 @@ pub async fn regenerate_locks(
         input.now_ms,
     );
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deps::discover::ManifestFile;
+    use crate::deps::model::Ecosystem;
+    use crate::deps::version::Gap;
+    use crate::upgrade::plan::Proposal;
+
+    #[test]
+    fn a_hashed_requirements_pin_is_edited_and_its_stale_hashes_are_said() {
+        let text = "fastapi==0.110.0 \\\n    --hash=sha256:aaaa\nnumpy==1.26.4\n";
+        let snapshot = Snapshot {
+            revision: "r1".into(),
+            manifests: vec![ManifestFile {
+                ecosystem: Ecosystem::Python,
+                path: "requirements.txt".into(),
+                lock: None,
+            }],
+            texts: [("requirements.txt".to_string(), text.to_string())].into(),
+            cargo_resolved: BTreeMap::new(),
+        };
+        let group = PlannedGroup {
+            key: "minor-patch".into(),
+            title: "Update fastapi".into(),
+            branch: "shipshape/minor-patch".into(),
+            proposals: vec![Proposal {
+                ecosystem: Ecosystem::Python,
+                manifest: "requirements.txt".into(),
+                name: "fastapi".into(),
+                from: "0.110.0".into(),
+                to: "0.115.0".into(),
+                gap: Gap::Minor,
+                published_ms: None,
+            }],
+        };
+        let (files, notes) = edit_group(&snapshot, &group).expect("edited");
+        assert!(files["requirements.txt"].starts_with("fastapi==0.115.0 \\\n"));
+        let stale: Vec<&str> = notes.stale_locks.iter().map(|s| s.lock.as_str()).collect();
+        assert_eq!(stale, ["requirements.txt"], "the hashes are stale");
+
+        let plain = Snapshot {
+            texts: [(
+                "requirements.txt".to_string(),
+                "fastapi==0.110.0\n".to_string(),
+            )]
+            .into(),
+            ..snapshot
+        };
+        let (_, notes) = edit_group(&plain, &group).expect("edited");
+        assert!(notes.stale_locks.is_empty(), "no hashes, nothing stale");
+    }
 }

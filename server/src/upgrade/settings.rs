@@ -28,6 +28,8 @@ pub struct UpgradeSettings {
     pub lock_timeout: Duration,
     /// Lock tools running at once across the fleet.
     pub lock_concurrency: usize,
+    /// Each lock tool's data memory limit in MiB (`prlimit --data`); 0: none.
+    pub lock_memory_mb: u64,
 }
 
 impl Default for UpgradeSettings {
@@ -43,6 +45,7 @@ impl Default for UpgradeSettings {
             lock_files: true,
             lock_timeout: Duration::from_secs(300),
             lock_concurrency: 2,
+            lock_memory_mb: 2048,
         }
     }
 }

@@ -135,6 +135,9 @@ pub enum LockTool {
     Bundler,
     /// `go.sum`: Shipshape does not regenerate it (see `first`).
     GoModules,
+    /// A pinned requirements file with `--hash` lines (pip-compile's
+    /// output): the hashes of a bumped pin are not recomputed yet.
+    HashedRequirements,
 }
 
 impl LockTool {
@@ -146,6 +149,9 @@ impl LockTool {
             "poetry.lock" => Some(LockTool::Poetry),
             "Gemfile.lock" => Some(LockTool::Bundler),
             "go.sum" => Some(LockTool::GoModules),
+            name if name.starts_with("requirements") && name.ends_with(".txt") => {
+                Some(LockTool::HashedRequirements)
+            }
             _ => None,
         }
     }
@@ -158,6 +164,7 @@ impl LockTool {
             LockTool::Poetry => "poetry",
             LockTool::Bundler => "bundle",
             LockTool::GoModules => "go",
+            LockTool::HashedRequirements => "pip-compile",
         }
     }
 
@@ -201,6 +208,9 @@ impl LockTool {
             LockTool::GoModules => Err(
                 "Shipshape does not regenerate go.sum yet: Go's tools need the module's source files to know which sums it needs, and Shipshape fetches only manifests",
             ),
+            LockTool::HashedRequirements => Err(
+                "its `--hash` lines still name the old version's files, so `pip install --require-hashes` refuses the new pin; Shipshape does not recompute them yet (it does not read the `.in` file pip-compile made this from)",
+            ),
         }
     }
 
@@ -228,7 +238,7 @@ impl LockTool {
                 &["update", "--lock", "--no-interaction"],
             )),
             LockTool::Bundler => Ok(ToolCommand::new("bundle", &["lock", "--update"])),
-            LockTool::GoModules => self.first(&[]),
+            LockTool::GoModules | LockTool::HashedRequirements => self.first(&[]),
         }
     }
 
@@ -298,7 +308,7 @@ impl LockTool {
             )),
             // Bundler has no check that runs without installing the gems;
             // the lock is read back instead.
-            LockTool::Bundler | LockTool::GoModules => None,
+            LockTool::Bundler | LockTool::GoModules | LockTool::HashedRequirements => None,
         }
     }
 
@@ -336,6 +346,14 @@ impl LockTool {
             LockTool::Poetry => "poetry lock".into(),
             LockTool::Bundler => format!("bundle lock --update {}", names.join(" ")),
             LockTool::GoModules => "go mod tidy".into(),
+            LockTool::HashedRequirements => format!(
+                "pip-compile --generate-hashes {} (or uv pip compile --generate-hashes) from its .in file",
+                names
+                    .iter()
+                    .map(|n| format!("--upgrade-package {n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
         }
     }
 
@@ -557,7 +575,12 @@ mod tests {
         assert_eq!(LockTool::of("svc/uv.lock"), Some(LockTool::Uv));
         assert_eq!(LockTool::of("poetry.lock"), Some(LockTool::Poetry));
         assert_eq!(LockTool::of("Gemfile.lock"), Some(LockTool::Bundler));
-        assert_eq!(LockTool::of("requirements.txt"), None);
+        assert_eq!(
+            LockTool::of("svc/requirements-prod.txt"),
+            Some(LockTool::HashedRequirements)
+        );
+        assert!(LockTool::HashedRequirements.first(&["numpy"]).is_err());
+        assert_eq!(LockTool::of("pyproject.toml"), None);
         assert!(LockTool::GoModules.first(&[]).is_err());
         assert_eq!(
             LockTool::Bundler

@@ -29,6 +29,10 @@ pub struct LockSettings {
     pub timeout: Duration,
     /// Tools running at once across the fleet.
     pub concurrency: usize,
+    /// Each tool's data memory limit in MiB, set with `prlimit --data`
+    /// (writable memory a process maps: heaps, not reserved address
+    /// space); 0: none.
+    pub memory_mb: u64,
     /// Where the tools' caches (Cargo's index, npm's packuments) are kept
     /// between runs; the work folders are made in the system's temp dir.
     pub cache_dir: PathBuf,
@@ -49,6 +53,7 @@ impl Default for LockSettings {
             enabled: true,
             timeout: Duration::from_secs(300),
             concurrency: 2,
+            memory_mb: 2048,
             cache_dir: PathBuf::from(".shipshape-cache/lock-tools"),
             cargo_registry: None,
             npm_registry: None,
@@ -85,6 +90,7 @@ impl LockSettings {
             enabled: upgrades.lock_files,
             timeout: upgrades.lock_timeout,
             concurrency: upgrades.lock_concurrency,
+            memory_mb: upgrades.lock_memory_mb,
         }
     }
 }
@@ -394,7 +400,7 @@ impl LockRefresher {
                     set("BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/", mirror.clone());
                 }
             }
-            LockTool::GoModules => {}
+            LockTool::GoModules | LockTool::HashedRequirements => {}
         }
         Ok(env)
     }
@@ -405,7 +411,32 @@ impl LockRefresher {
         folder: &Path,
         env: &[(String, String)],
     ) -> Result<String, StepError> {
-        let mut process = tokio::process::Command::new(&command.program);
+        let path = env
+            .iter()
+            .find(|(name, _)| name == "PATH")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        let Some(program) = find_on_path(&command.program, path) else {
+            return Err(format!(
+                "`{}` is not installed on the Shipshape server (not found on its PATH)",
+                command.program
+            ));
+        };
+        let limiter = (self.settings.memory_mb > 0)
+            .then(|| find_on_path("prlimit", path))
+            .flatten();
+        let mut process = match &limiter {
+            Some(prlimit) => {
+                let bytes = self.settings.memory_mb * 1024 * 1024;
+                let mut process = tokio::process::Command::new(prlimit);
+                process
+                    .arg(format!("--data={bytes}"))
+                    .arg("--")
+                    .arg(&program);
+                process
+            }
+            None => tokio::process::Command::new(&program),
+        };
         if command.program == "cargo" {
             process.args(cargo_config_args(self.settings.cargo_registry.as_deref()));
         }
@@ -444,13 +475,35 @@ impl LockRefresher {
         } else {
             said.into_owned()
         };
+        let lowered = said.to_ascii_lowercase();
+        let out_of_memory = output.status.code().is_none() || lowered.contains("memory");
+        let memory = if limiter.is_some() && out_of_memory {
+            format!(
+                "; it may have run out of its {} MiB memory limit, [upgrades] lock_memory_mb",
+                self.settings.memory_mb
+            )
+        } else {
+            String::new()
+        };
         Err(format!(
-            "`{}` failed ({}): {}",
+            "`{}` failed ({}{memory}): {}",
             command.shown(),
             output.status,
             tail_of(&redact(&said, folder))
         ))
     }
+}
+
+/// Where `program` is on `path` (a `PATH` value), as the shell would find
+/// it; a name with a `/` is taken as it is.
+fn find_on_path(program: &str, path: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        let candidate = PathBuf::from(program);
+        return candidate.is_file().then_some(candidate);
+    }
+    std::env::split_paths(path)
+        .map(|folder| folder.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -539,5 +592,61 @@ mod tests {
         let long = "x".repeat(5_000) + "the real error";
         assert!(tail_of(&long).ends_with("the real error"));
         assert!(tail_of(&long).len() < 2_100);
+    }
+
+    /// A stand-in tool that needs 300 MiB: under a 64 MiB limit it fails
+    /// and the report says the limit may be why; without one it runs.
+    #[tokio::test]
+    async fn a_tool_over_the_memory_limit_is_stopped_and_the_report_says_so() {
+        if find_on_path("prlimit", &std::env::var("PATH").unwrap_or_default()).is_none()
+            || find_on_path("python3", &std::env::var("PATH").unwrap_or_default()).is_none()
+        {
+            panic!("prlimit (util-linux) and python3 are needed by this test");
+        }
+        let tools = tempfile::tempdir().expect("tools");
+        let script = tools.path().join("uv");
+        std::fs::write(
+            &script,
+            "#!/bin/sh\nexec python3 -c 'x = bytearray(300 * 1024 * 1024); print(len(x))'\n",
+        )
+        .expect("script");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let path = format!(
+            "{}:{}",
+            tools.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let env = vec![("PATH".to_string(), path)];
+        let command = ToolCommand {
+            program: "uv".into(),
+            args: vec!["lock".into()],
+        };
+        let limited = LockRefresher::new(LockSettings {
+            memory_mb: 64,
+            ..LockSettings::default()
+        });
+        let error = limited
+            .run(&command, tools.path(), &env)
+            .await
+            .expect_err("over the limit");
+        assert!(error.contains("64 MiB memory limit"), "{error}");
+        let unlimited = LockRefresher::new(LockSettings {
+            memory_mb: 0,
+            ..LockSettings::default()
+        });
+        unlimited
+            .run(&command, tools.path(), &env)
+            .await
+            .expect("no limit, no failure");
+        let missing = ToolCommand {
+            program: "no-such-lock-tool".into(),
+            args: Vec::new(),
+        };
+        let error = unlimited
+            .run(&missing, tools.path(), &env)
+            .await
+            .expect_err("missing");
+        assert!(error.contains("is not installed"), "{error}");
     }
 }
