@@ -305,20 +305,20 @@ impl Store {
             .await
     }
 
-    /// When the service's latest PR for `group_key` was started, whatever
-    /// became of it (lock-file maintenance counts its interval from it).
-    pub async fn last_pr_started_ms(
+    /// Every PR of the service for `group_key`, whatever became of it
+    /// (lock-file maintenance reads whether one is live and when the last
+    /// one started from these).
+    pub async fn group_prs(
         &self,
         service_id: i64,
         group_key: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Vec<StoredPr>, StoreError> {
         Ok(self
             .prs_where("p.service_id = $1", &[service_id])
             .await?
             .into_iter()
             .filter(|pr| pr.group_key == group_key)
-            .map(|pr| pr.created_ms)
-            .max())
+            .collect())
     }
 
     /// Every tracked PR, or those in one state.

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use shipshape_types::upgrades::{
-    BumpView, EventLevel, FileDiffView, GroupPreviewView, HeldView, RunCause, RunOutcomeView,
-    RunStatus, ServicePreviewView,
+    BumpView, EventLevel, FileDiffView, GroupPreviewView, HeldView, PrState, RunCause,
+    RunOutcomeView, RunStatus, ServicePreviewView,
 };
 
 use super::prs::{PrTarget, github_base};
@@ -199,26 +199,24 @@ impl UpgradeService {
         // version bumps first: while its PR is open it is refreshed on every
         // run; otherwise once the interval has passed since the last one.
         if let Some(every) = policy.lock_maintenance {
-            let live = self
+            let earlier = match self
                 .inner
                 .store
-                .live_prs(service.id)
+                .group_prs(service.id, MAINTENANCE_GROUP)
                 .await
-                .map(|live| live.iter().any(|pr| pr.group_key == MAINTENANCE_GROUP));
-            let last = self
-                .inner
-                .store
-                .last_pr_started_ms(service.id, MAINTENANCE_GROUP)
-                .await;
-            let due = match (live, last) {
-                (Ok(live), Ok(last)) => {
-                    live || last.is_none_or(|started| {
-                        now_ms.saturating_sub(started)
-                            >= i64::try_from(every.as_millis()).unwrap_or(i64::MAX)
-                    })
-                }
-                (Err(error), _) | (_, Err(error)) => return fail(run, error.to_string()),
+            {
+                Ok(earlier) => earlier,
+                Err(error) => return fail(run, error.to_string()),
             };
+            let live = earlier
+                .iter()
+                .any(|pr| matches!(pr.state, PrState::Pending | PrState::Open));
+            let last = earlier.iter().map(|pr| pr.created_ms).max();
+            let due = live
+                || last.is_none_or(|started| {
+                    now_ms.saturating_sub(started)
+                        >= i64::try_from(every.as_millis()).unwrap_or(i64::MAX)
+                });
             if due && let Some(group) = lock_maintenance_group(&repository) {
                 prepared.groups.push(group);
             }
