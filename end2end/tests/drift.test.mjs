@@ -31,6 +31,10 @@ describe('dependency drift', () => {
       assert.deepEqual(all.find(([name]) => name === 'serde'), ['serde', 'patch']);
       const serdeRow = await page.$eval('[data-testid=dependency-table] tbody tr:has(strong:text-is("serde"))', (r) => r.textContent);
       assert.match(serdeRow, /1\.0\.229.*1\.0\.230/);
+      // The version in use comes from Cargo.lock, and the page says so.
+      const serdeSource = await page.$eval('[data-testid=dependency-table] tbody tr:has(strong:text-is("serde")) [data-version-source]',
+        (cell) => [cell.dataset.versionSource, cell.querySelector('.version-source').getAttribute('title')]);
+      assert.deepEqual(serdeSource, ['lock', 'pinned by Cargo.lock']);
       assert.match(await page.textContent('[data-testid=drift-totals]'), /8 dependencies · [\d.]+ libyears · 2 major · 1 minor · 2 patch · 3 up to date/);
 
       await page.selectOption('[data-testid=filter-gap]', 'major');
@@ -39,6 +43,26 @@ describe('dependency drift', () => {
       await page.selectOption('[data-testid=filter-kind]', 'dev');
       assert.deepEqual((await rowGaps(page)).map(([name]) => name), ['reqwest']);
       await screenshot(page, 'service-dependencies');
+    });
+  });
+
+  test('a version assumed from a range says so, and is not counted as up to date', async () => {
+    await shipshape.waitForDrift('recommendations');
+    await withPage(browser, shipshape.as('admin'), async (page) => {
+      await page.goto(`${shipshape.baseUrl}/services/recommendations`);
+      await page.waitForSelector('[data-testid=dependency-table]');
+      const rows = await page.$$eval('[data-testid=dependency-table] tbody tr', (trs) => trs.map((r) => {
+        const cell = r.querySelector('[data-version-source]');
+        return [r.querySelector('strong').textContent, r.querySelector('.muted.small').textContent, cell.dataset.versionSource, cell.textContent];
+      }));
+      // pyproject.toml has no lock: httpx>=0.27 is only a range there; the
+      // requirements file pins it.
+      const fromRange = rows.find(([name, manifest]) => name === 'httpx' && manifest === 'pyproject.toml');
+      assert.equal(fromRange?.[2], 'range-only', JSON.stringify(rows));
+      assert.match(fromRange[3], /from range/);
+      const pinned = rows.find(([name, manifest]) => name === 'httpx' && manifest === 'requirements.txt');
+      assert.equal(pinned?.[2], 'pin', JSON.stringify(rows));
+      assert.match(await page.textContent('body'), /pyproject\.toml:1: not locked: no lock file governs it/);
     });
   });
 

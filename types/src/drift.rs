@@ -115,6 +115,47 @@ impl Gap {
     }
 }
 
+/// Where a dependency's version in use came from. Only a lock file or an
+/// exact pin says what is installed; a range says only what could be.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionSource {
+    /// The lock file named in `lock_file` pins it.
+    Lock,
+    /// The manifest pins one exact version (`==1.2.3`, a Go or Maven version).
+    Pin,
+    /// No lock governs it: `current` is the newest release the range allows,
+    /// an assumption, so it is never counted as up to date.
+    RangeOnly,
+    /// The version in use is not known (not measured, or the lock disagrees).
+    #[default]
+    Unknown,
+}
+
+impl VersionSource {
+    pub const ALL: [VersionSource; 4] = [
+        VersionSource::Lock,
+        VersionSource::Pin,
+        VersionSource::RangeOnly,
+        VersionSource::Unknown,
+    ];
+
+    /// `lock`, `pin`, `range-only` or `unknown`.
+    pub fn name(self) -> &'static str {
+        match self {
+            VersionSource::Lock => "lock",
+            VersionSource::Pin => "pin",
+            VersionSource::RangeOnly => "range-only",
+            VersionSource::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VersionSource> {
+        VersionSource::ALL.into_iter().find(|s| s.name() == text)
+    }
+}
+
 /// One dependency of a service in its latest snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -131,8 +172,14 @@ pub struct DependencyView {
     pub source: Option<String>,
     /// Versions the lock file pins.
     pub locked: Vec<String>,
-    /// The version in use.
+    /// The version in use (see `version_source` for how sure that is).
     pub current: Option<String>,
+    /// Where `current` came from.
+    #[serde(default)]
+    pub version_source: VersionSource,
+    /// The lock file that pins it, from the repository's root.
+    #[serde(default)]
+    pub lock_file: Option<String>,
     /// Newest version the requirement allows.
     pub wanted: Option<String>,
     /// Newest stable version.
@@ -168,6 +215,8 @@ impl DependencyView {
             source: None,
             locked: Vec::new(),
             current: None,
+            version_source: VersionSource::Unknown,
+            lock_file: None,
             wanted: None,
             latest: None,
             gap: None,
@@ -201,6 +250,11 @@ pub struct DriftSummary {
     pub major: i64,
     /// Not measured (registry down, not from a registry, unreadable version).
     pub unknown: i64,
+    /// Measured from a range alone (no lock, no pin): the version in use is
+    /// assumed to be the newest the range allows. Counted here instead of
+    /// `up_to_date`; those found behind even so are in `patch`/`minor`/`major`.
+    #[serde(default)]
+    pub range_only: i64,
 }
 
 impl DriftSummary {
@@ -215,6 +269,9 @@ impl DriftSummary {
         for dependency in dependencies {
             summary.libyears += dependency.libyears.unwrap_or(0.0);
             match dependency.gap {
+                Some(Gap::UpToDate) if dependency.version_source == VersionSource::RangeOnly => {
+                    summary.range_only += 1
+                }
                 Some(Gap::UpToDate) => summary.up_to_date += 1,
                 Some(Gap::Patch) => summary.patch += 1,
                 Some(Gap::Minor) => summary.minor += 1,
@@ -403,6 +460,8 @@ mod tests {
             source: None,
             locked: vec![],
             current: None,
+            version_source: VersionSource::Unknown,
+            lock_file: None,
             wanted: None,
             latest: None,
             gap,

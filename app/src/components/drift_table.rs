@@ -9,7 +9,9 @@ use crate::components::access::IfAllowed;
 use crate::components::service_bits::ErrorPanel;
 use crate::components::trend_chart::TrendChart;
 use shipshape_types::auth::Role;
-use shipshape_types::drift::{DependencyView, ServiceDrift, SortKey, sort_dependencies};
+use shipshape_types::drift::{
+    DependencyView, ServiceDrift, SortKey, VersionSource, sort_dependencies,
+};
 use shipshape_types::format::utc_timestamp;
 
 #[component]
@@ -85,8 +87,13 @@ fn DriftView(drift: ServiceDrift) -> impl IntoView {
         (None, None) => "Not refreshed yet.".to_string(),
     };
     let totals = latest.map(|l| {
+        let range_only = if l.range_only > 0 {
+            format!(" · {} not locked (assumed newest in range)", l.range_only)
+        } else {
+            String::new()
+        };
         format!(
-            "{} dependencies · {:.2} libyears · {} major · {} minor · {} patch · {} up to date · {} unknown",
+            "{} dependencies · {:.2} libyears · {} major · {} minor · {} patch · {} up to date{range_only} · {} unknown",
             l.dependency_count, l.libyears, l.major, l.minor, l.patch, l.up_to_date, l.unknown
         )
     });
@@ -209,7 +216,10 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                                     <div class="muted small">{d.manifest.clone()}</div>
                                 </td>
                                 <td>{d.kind.name()}{d.optional.then_some(" (optional)")}</td>
-                                <td><code>{d.current.clone().unwrap_or_else(|| "-".into())}</code></td>
+                                <td data-version-source=d.version_source.name()>
+                                    <code>{d.current.clone().unwrap_or_else(|| "-".into())}</code>
+                                    {version_source_marker(&d)}
+                                </td>
                                 <td><code>{d.wanted.clone().unwrap_or_else(|| "-".into())}</code></td>
                                 <td><code>{d.latest.clone().unwrap_or_else(|| "-".into())}</code></td>
                                 <td><span class=format!("gap gap-{gap}")>{gap.clone()}</span></td>
@@ -224,6 +234,34 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Says how sure the "Current" version is: a lock file's (named on hover),
+/// a pin, or an assumption from the range, which is never shown as a fact.
+fn version_source_marker(d: &DependencyView) -> impl IntoView + use<> {
+    let (text, title) = match d.version_source {
+        VersionSource::Lock => (
+            "lock",
+            format!(
+                "pinned by {}",
+                d.lock_file.clone().unwrap_or_else(|| "the lock file".into())
+            ),
+        ),
+        VersionSource::Pin => ("pin", "the manifest pins this exact version".to_string()),
+        VersionSource::RangeOnly => (
+            "from range",
+            "no lock file governs this manifest: the newest release the range allows is assumed, not known".to_string(),
+        ),
+        VersionSource::Unknown => ("", String::new()),
+    };
+    (!text.is_empty()).then(|| {
+        view! {
+            " "
+            <span class=format!("version-source version-source-{}", d.version_source.name()) title=title>
+                {text}
+            </span>
+        }
+    })
 }
 
 /// A column header that sorts the table: the first click sorts worst first

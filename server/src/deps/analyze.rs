@@ -5,26 +5,40 @@
 use super::drift::{Drift, measure};
 use super::model::{DeclaredDependency, Ecosystem};
 use super::registry::answers::PackageInfo;
+use shipshape_types::drift::VersionSource;
+
 use super::version::{
     CargoScheme, GoScheme, MavenScheme, NpmScheme, Pep440Scheme, RubyScheme, VersionScheme,
 };
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Measured(Drift),
+    /// Measured; the source says whether the version in use is known (a
+    /// lock or a pin) or assumed from the range.
+    Measured(Drift, VersionSource),
     /// Not from a registry (a path, git or URL dependency): nothing to measure.
     NotFromRegistry(String),
     /// Something prevents measuring it; said so a person can act.
     Unknown(String),
 }
 
-/// Measures one dependency. `locked` are the versions the lock file pins for
-/// its name (several when a lock holds more than one); `info` is `None` when
-/// the registry could not be asked (the reason is in `registry_error`).
+/// What the lock file that governs a dependency's manifest says of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockEvidence<'a> {
+    /// The lock file, from the repository's root.
+    pub file: &'a str,
+    /// The versions it pins under the dependency's name (several when a
+    /// lock holds more than one; empty when it has no entry).
+    pub versions: &'a [String],
+}
+
+/// Measures one dependency. `lock` is `None` when no lock file governs its
+/// manifest; `info` is `None` when the registry could not be asked (the
+/// reason is in `registry_error`).
 pub fn analyze(
     ecosystem: Ecosystem,
     dependency: &DeclaredDependency,
-    locked: &[String],
+    lock: Option<LockEvidence<'_>>,
     info: Option<&PackageInfo>,
     registry_error: Option<&str>,
     now_ms: i64,
@@ -39,101 +53,141 @@ pub fn analyze(
                 .to_string(),
         );
     };
+    let requirement = dependency.requirement.as_deref();
     let result = match ecosystem {
-        Ecosystem::Cargo => with_scheme(
-            &CargoScheme,
-            dependency.requirement.as_deref(),
-            locked,
-            info,
-            now_ms,
-        ),
-        Ecosystem::Npm => with_scheme(
-            &NpmScheme,
-            dependency.requirement.as_deref(),
-            locked,
-            info,
-            now_ms,
-        ),
-        Ecosystem::Ruby => with_scheme(
-            &RubyScheme,
-            dependency.requirement.as_deref(),
-            locked,
-            info,
-            now_ms,
-        ),
-        Ecosystem::Python => {
-            // An exact pin (`==1.26.4`, typical of requirements files) is the version in use.
-            let pinned: Vec<String> = dependency
-                .requirement
-                .as_deref()
-                .and_then(|r| r.strip_prefix("=="))
-                .filter(|v| !v.contains([',', '*']))
-                .map(|v| vec![v.to_string()])
-                .unwrap_or_default();
-            let locked = if locked.is_empty() {
-                &pinned[..]
-            } else {
-                locked
-            };
-            with_scheme(
-                &Pep440Scheme,
-                dependency.requirement.as_deref(),
-                locked,
-                info,
-                now_ms,
-            )
-        }
+        Ecosystem::Cargo => with_scheme(&CargoScheme, dependency, lock, info, now_ms),
+        Ecosystem::Npm => with_scheme(&NpmScheme, dependency, lock, info, now_ms),
+        Ecosystem::Ruby => with_scheme(&RubyScheme, dependency, lock, info, now_ms),
+        Ecosystem::Python => with_scheme(&Pep440Scheme, dependency, lock, info, now_ms),
         // Minimal version selection: go.mod's version is the one built.
-        Ecosystem::Go => {
-            let in_use: Vec<String> = dependency.requirement.iter().cloned().collect();
-            with_scheme(
-                &GoScheme,
-                dependency.requirement.as_deref(),
-                &in_use,
-                info,
-                now_ms,
-            )
-        }
-        // A plain version in a POM is the one used; a range is resolved by Maven.
-        Ecosystem::Maven => {
-            let in_use: Vec<String> = dependency
-                .requirement
-                .iter()
-                .filter(|r| !r.starts_with(['[', '(']))
-                .cloned()
-                .collect();
-            with_scheme(
-                &MavenScheme,
-                dependency.requirement.as_deref(),
-                &in_use,
-                info,
-                now_ms,
-            )
-        }
+        Ecosystem::Go => pinned(&GoScheme, requirement, requirement, info, now_ms),
+        // A plain version in a POM is the one used; a range is resolved by
+        // Maven at build time, so only the range is known.
+        Ecosystem::Maven => match requirement {
+            Some(range) if range.starts_with(['[', '(']) => {
+                from_range(&MavenScheme, requirement, info, now_ms)
+            }
+            _ => pinned(&MavenScheme, requirement, requirement, info, now_ms),
+        },
     };
     match result {
-        Ok(drift) => Outcome::Measured(drift),
+        Ok((drift, source)) => Outcome::Measured(drift, source),
         Err(reason) => Outcome::Unknown(reason),
     }
 }
 
+type Measured = Result<(Drift, VersionSource), String>;
+
 fn with_scheme<S: VersionScheme>(
     scheme: &S,
-    requirement: Option<&str>,
-    locked: &[String],
+    dependency: &DeclaredDependency,
+    lock: Option<LockEvidence<'_>>,
     info: &PackageInfo,
     now_ms: i64,
-) -> Result<Drift, String> {
-    // Of several locked versions, the newest one the requirement allows is
-    // this dependency's; the others belong to other dependents.
+) -> Measured {
+    let requirement = dependency.requirement.as_deref();
     let parsed_requirement = scheme.parse_requirement(requirement)?;
-    let in_use = locked
+    let Some(lock) = lock else {
+        // No lock: an exact pin is still the version in use; anything else
+        // is only what a fresh install could pick.
+        return match exact_pin(scheme, requirement) {
+            Some(pin) => pinned(scheme, requirement, Some(&pin), info, now_ms),
+            None => from_range(scheme, requirement, info, now_ms),
+        };
+    };
+    if lock.versions.is_empty() {
+        let what = if dependency.optional {
+            "optional and not installed"
+        } else {
+            "the lock is out of date with the manifest"
+        };
+        return Err(format!("{} has no entry for it: {what}", lock.file));
+    }
+    // Of several locked versions, the newest one the requirement allows is
+    // this dependency's; the others belong to other dependents. A lock that
+    // pins none the requirement allows is out of date or belongs to another
+    // manifest: its version is not taken.
+    let in_use = lock
+        .versions
         .iter()
         .filter_map(|text| scheme.parse_version(text).ok().map(|v| (v, text)))
-        .filter(|(v, _)| scheme.matches(&parsed_requirement, v) || locked.len() == 1)
+        .filter(|(v, _)| scheme.matches(&parsed_requirement, v))
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, text)| text.as_str());
-    measure(scheme, requirement, in_use, &info.releases, now_ms).map_err(|e| e.to_string())
+    let Some(in_use) = in_use else {
+        return Err(format!(
+            "lock does not satisfy `{}`: {} locked in {}",
+            requirement.unwrap_or("*"),
+            lock.versions.join(", "),
+            lock.file
+        ));
+    };
+    let drift = measure(scheme, requirement, Some(in_use), &info.releases, now_ms)
+        .map_err(|e| e.to_string())?;
+    Ok((drift, VersionSource::Lock))
+}
+
+/// A requirement only one version satisfies (`==1.2.3`, npm's `1.2.3`,
+/// Cargo's `=1.2.3`, a gem's `= 1.2.3`): that version.
+fn exact_pin<S: VersionScheme>(scheme: &S, requirement: Option<&str>) -> Option<String> {
+    let text = requirement?.trim();
+    if text.contains([',', '*', ' ', '|']) && !text.starts_with("= ") {
+        return None;
+    }
+    let version = text
+        .strip_prefix("===")
+        .or_else(|| text.strip_prefix("=="))
+        .or_else(|| text.strip_prefix('='))
+        .unwrap_or(text)
+        .trim();
+    let parsed = scheme.parse_version(version).ok()?;
+    let requirement = scheme.parse_requirement(Some(text)).ok()?;
+    // `1.2.3` is exact for npm and Ruby but `^1.2.3` for Cargo: exact only
+    // if the next version up is not admitted too.
+    let next_admitted = next_patch_of(version)
+        .and_then(|v| scheme.parse_version(&v).ok())
+        .is_some_and(|v| scheme.matches(&requirement, &v));
+    (scheme.matches(&requirement, &parsed) && !next_admitted).then(|| version.to_string())
+}
+
+/// `1.2.3` → `1.2.4`; `4.6` → `4.7` (the last number plus one).
+fn next_patch_of(version: &str) -> Option<String> {
+    let (head, last) = version.rsplit_once('.').unwrap_or(("", version));
+    let digits: String = last.chars().take_while(char::is_ascii_digit).collect();
+    let next = digits.parse::<u64>().ok()? + 1;
+    Some(if head.is_empty() {
+        next.to_string()
+    } else {
+        format!("{head}.{next}")
+    })
+}
+
+fn pinned<S: VersionScheme>(
+    scheme: &S,
+    requirement: Option<&str>,
+    version: Option<&str>,
+    info: &PackageInfo,
+    now_ms: i64,
+) -> Measured {
+    let drift =
+        measure(scheme, requirement, version, &info.releases, now_ms).map_err(|e| e.to_string())?;
+    let source = if version.is_some() {
+        VersionSource::Pin
+    } else {
+        VersionSource::RangeOnly
+    };
+    Ok((drift, source))
+}
+
+fn from_range<S: VersionScheme>(
+    scheme: &S,
+    requirement: Option<&str>,
+    info: &PackageInfo,
+    now_ms: i64,
+) -> Measured {
+    let drift =
+        measure(scheme, requirement, None, &info.releases, now_ms).map_err(|e| e.to_string())?;
+    Ok((drift, VersionSource::RangeOnly))
 }
 
 #[cfg(test)]
@@ -147,7 +201,7 @@ mod tests {
 
     fn measured(outcome: Outcome) -> Drift {
         match outcome {
-            Outcome::Measured(drift) => drift,
+            Outcome::Measured(drift, _) => drift,
             other => panic!("expected a measurement, got {other:?}"),
         }
     }
@@ -179,7 +233,10 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Cargo,
             axum,
-            &locked_axum,
+            Some(LockEvidence {
+                file: "Cargo.lock",
+                versions: &locked_axum,
+            }),
             Some(&info),
             None,
             NOW,
@@ -219,7 +276,7 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Python,
             &dep("numpy", "==1.26.4"),
-            &[],
+            None,
             Some(&releases(&["1.26.4", "2.1.0"])),
             None,
             NOW,
@@ -229,7 +286,7 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Go,
             &dep("golang.org/x/sync", "v0.7.0"),
-            &[],
+            None,
             Some(&releases(&["v0.7.0", "v0.8.0"])),
             None,
             NOW,
@@ -239,7 +296,10 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Npm,
             &dep("express", "^4.18.2"),
-            &["4.18.2".into()],
+            Some(LockEvidence {
+                file: "lock",
+                versions: &["4.18.2".into()],
+            }),
             Some(&releases(&["4.18.2", "4.21.0", "5.0.1"])),
             None,
             NOW,
@@ -252,7 +312,10 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Ruby,
             &dep("pg", "~> 1.5"),
-            &["1.5.6".into()],
+            Some(LockEvidence {
+                file: "lock",
+                versions: &["1.5.6".into()],
+            }),
             Some(&releases(&["1.5.6", "1.5.9"])),
             None,
             NOW,
@@ -261,7 +324,7 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Maven,
             &dep("org.postgresql:postgresql", "42.7.2"),
-            &[],
+            None,
             Some(&releases(&["42.7.2", "42.7.3"])),
             None,
             NOW,
@@ -285,7 +348,10 @@ mod tests {
         let drift = measured(analyze(
             Ecosystem::Cargo,
             &dep,
-            &["1.0.109".into(), "2.0.52".into()],
+            Some(LockEvidence {
+                file: "lock",
+                versions: &["1.0.109".into(), "2.0.52".into()],
+            }),
             Some(&info),
             None,
             NOW,
@@ -303,7 +369,7 @@ mod tests {
             non_registry_source: Some("path ../local".into()),
         };
         assert_eq!(
-            analyze(Ecosystem::Cargo, &dep, &[], None, None, NOW),
+            analyze(Ecosystem::Cargo, &dep, None, None, None, NOW),
             Outcome::NotFromRegistry("path ../local".into())
         );
         dep.non_registry_source = None;
@@ -311,7 +377,7 @@ mod tests {
             analyze(
                 Ecosystem::Cargo,
                 &dep,
-                &[],
+                None,
                 None,
                 Some("crates.io answered 503 three times"),
                 NOW
@@ -322,11 +388,145 @@ mod tests {
         let outcome = analyze(
             Ecosystem::Npm,
             &dep,
-            &[],
+            None,
             Some(&PackageInfo::default()),
             None,
             NOW,
         );
         assert!(matches!(outcome, Outcome::Unknown(reason) if reason.contains("not an npm range")));
+    }
+
+    fn declared(name: &str, requirement: &str) -> DeclaredDependency {
+        DeclaredDependency {
+            name: name.into(),
+            requirement: Some(requirement.into()),
+            kind: crate::deps::model::DependencyKind::Normal,
+            optional: false,
+            non_registry_source: None,
+        }
+    }
+
+    fn npm_releases(versions: &[&str]) -> PackageInfo {
+        PackageInfo {
+            releases: versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| crate::deps::drift::Release {
+                    version: v.to_string(),
+                    published_ms: Some(i as i64 * 86_400_000),
+                    yanked: false,
+                })
+                .collect(),
+            ..PackageInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_locked_version_the_requirement_does_not_allow_is_not_taken() {
+        let outcome = analyze(
+            Ecosystem::Npm,
+            &declared("typescript", "^5.2.2"),
+            Some(LockEvidence {
+                file: "package-lock.json",
+                versions: &["4.4.4".into()],
+            }),
+            Some(&npm_releases(&["4.4.4", "5.2.2", "5.6.3"])),
+            None,
+            NOW,
+        );
+        assert_eq!(
+            outcome,
+            Outcome::Unknown(
+                "lock does not satisfy `^5.2.2`: 4.4.4 locked in package-lock.json".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_lock_without_the_dependency_says_it_is_out_of_date() {
+        let outcome = analyze(
+            Ecosystem::Npm,
+            &declared("zod", "^3.22.0"),
+            Some(LockEvidence {
+                file: "web/package-lock.json",
+                versions: &[],
+            }),
+            Some(&npm_releases(&["3.22.0", "3.23.8"])),
+            None,
+            NOW,
+        );
+        assert!(
+            matches!(&outcome, Outcome::Unknown(why) if why == "web/package-lock.json has no entry for it: the lock is out of date with the manifest"),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn without_a_lock_only_an_exact_pin_is_a_known_version() {
+        let info = npm_releases(&["1.2.3", "1.2.4", "1.3.0"]);
+        let source_of = |ecosystem, requirement: &str| match analyze(
+            ecosystem,
+            &declared("x", requirement),
+            None,
+            Some(&info),
+            None,
+            NOW,
+        ) {
+            Outcome::Measured(drift, source) => (drift.current, source),
+            other => panic!("{other:?}"),
+        };
+        // npm's and Ruby's bare version and Cargo's `=` are exact; Cargo's
+        // bare version is a caret range; a range is only an assumption.
+        assert_eq!(
+            source_of(Ecosystem::Npm, "1.2.3"),
+            ("1.2.3".into(), VersionSource::Pin)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Ruby, "1.2.3"),
+            ("1.2.3".into(), VersionSource::Pin)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Cargo, "=1.2.3"),
+            ("1.2.3".into(), VersionSource::Pin)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Cargo, "1.2.3"),
+            ("1.3.0".into(), VersionSource::RangeOnly)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Npm, "^1.2.3"),
+            ("1.3.0".into(), VersionSource::RangeOnly)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Python, "==1.2.3"),
+            ("1.2.3".into(), VersionSource::Pin)
+        );
+        assert_eq!(
+            source_of(Ecosystem::Python, ">=1.2"),
+            ("1.3.0".into(), VersionSource::RangeOnly)
+        );
+    }
+
+    #[test]
+    fn a_short_pep_440_pin_is_the_registry_s_longer_spelling() {
+        // `==4.6` is 4.6.0: wanted, the age and the gap all come back.
+        let info = npm_releases(&["4.5.0", "4.6.0", "4.7.1"]);
+        match analyze(
+            Ecosystem::Python,
+            &declared("sqlparse", "==4.6"),
+            None,
+            Some(&info),
+            None,
+            NOW,
+        ) {
+            Outcome::Measured(drift, source) => {
+                assert_eq!(source, VersionSource::Pin);
+                assert_eq!(drift.wanted.as_deref(), Some("4.6.0"));
+                assert_eq!(drift.latest.as_deref(), Some("4.7.1"));
+                assert_eq!(drift.gap, Gap::Minor);
+                assert!(drift.age_days.is_some(), "{drift:?}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

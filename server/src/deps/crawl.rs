@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use futures::future::join_all;
-use shipshape_types::drift::DependencyView;
+use shipshape_types::drift::{DependencyView, VersionSource};
 
-use super::analyze::{Outcome, analyze};
+use super::analyze::{LockEvidence, Outcome, analyze};
 use super::model::Ecosystem;
 use super::read::FoundDependency;
 use super::registry::answers::PackageInfo;
@@ -116,6 +116,7 @@ pub fn measure_all(
                 optional: dependency.declared.optional,
                 source: dependency.declared.non_registry_source.clone(),
                 locked: dependency.locked.clone(),
+                lock_file: dependency.lock_file.clone(),
                 ..DependencyView::unmeasured(
                     dependency.ecosystem,
                     dependency.manifest.clone(),
@@ -125,12 +126,16 @@ pub fn measure_all(
             match analyze(
                 dependency.ecosystem,
                 &dependency.declared,
-                &dependency.locked,
+                dependency.lock_file.as_deref().map(|file| LockEvidence {
+                    file,
+                    versions: &dependency.locked,
+                }),
                 info,
                 error,
                 now_ms,
             ) {
-                Outcome::Measured(drift) => {
+                Outcome::Measured(drift, source) => {
+                    row.version_source = source;
                     if let Some(info) = info {
                         row.deprecated = info.deprecated.get(&drift.current).cloned();
                         row.advisories = affecting(info, dependency.ecosystem, &drift.current);
@@ -148,6 +153,12 @@ pub fn measure_all(
                     row.note = Some(format!("not from a registry ({source})"));
                 }
                 Outcome::Unknown(reason) => row.note = Some(reason),
+            }
+            if row.version_source == VersionSource::RangeOnly {
+                row.note = Some(match &row.lock_file {
+                    Some(lock) => format!("not in {lock}: newest release the range allows, assumed"),
+                    None => "not locked: newest release the range allows, assumed".to_string(),
+                });
             }
             row
         })
@@ -169,5 +180,10 @@ pub fn found_from_row(row: &DependencyView) -> FoundDependency {
             non_registry_source: row.source.clone(),
         },
         locked: row.locked.clone(),
+        // Rows stored before lock files were named still had their versions.
+        lock_file: row
+            .lock_file
+            .clone()
+            .or_else(|| (!row.locked.is_empty()).then(|| "the lock file".to_string())),
     }
 }

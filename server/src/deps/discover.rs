@@ -27,8 +27,23 @@ pub struct ManifestFile {
     /// Path from the repository's root, with `/` separators.
     pub path: String,
     /// The lock file that decides the versions in use, when there is one.
+    /// Discovery takes the nearest one; `read::settle_locks` then keeps it
+    /// only if the lock really governs this manifest (a workspace member).
     pub lock: Option<String>,
+    /// Why a lock found above this manifest does not govern it.
+    pub lock_note: Option<String>,
 }
+
+/// JavaScript lock files, in the order one is preferred when a folder has
+/// several. `bun.lockb` is binary: found so it can be named, never read.
+pub const JS_LOCKS: [&str; 6] = [
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "bun.lockb",
+];
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -101,11 +116,14 @@ pub fn find_manifests<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Manif
             let ecosystem = ecosystem_of(name)?;
             let lock = match (ecosystem, name) {
                 (Ecosystem::Cargo, _) => lock_for(path, &["Cargo.lock"]),
-                (Ecosystem::Npm, _) => lock_for(path, &["package-lock.json"]),
+                (Ecosystem::Npm, _) => lock_for(path, &JS_LOCKS),
+                // A uv workspace keeps one uv.lock at its root; Poetry has
+                // no workspaces, so its lock is only ever beside.
                 (Ecosystem::Python, "pyproject.toml") => ["uv.lock", "poetry.lock"]
                     .iter()
                     .map(|n| join(folder(path), n))
-                    .find(|c| paths.contains(c.as_str())),
+                    .find(|c| paths.contains(c.as_str()))
+                    .or_else(|| lock_for(path, &["uv.lock"])),
                 (Ecosystem::Ruby, _) => {
                     Some(join(folder(path), "Gemfile.lock")).filter(|c| paths.contains(c.as_str()))
                 }
@@ -116,6 +134,7 @@ pub fn find_manifests<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Manif
                 ecosystem,
                 path: path.to_string(),
                 lock,
+                lock_note: None,
             })
         })
         .collect();

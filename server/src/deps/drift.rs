@@ -103,11 +103,15 @@ pub fn measure<S: VersionScheme>(
         .map(|(v, _)| v.clone())
         .last();
 
-    let release_of =
-        |version: &S::Version| known.iter().find(|(v, _)| v == version).map(|(_, r)| *r);
+    let release_of = |version: &S::Version| {
+        known
+            .iter()
+            .find(|(v, _)| scheme.same(v, version))
+            .map(|(_, r)| *r)
+    };
     let current_release = release_of(&current);
     let (gap, releases_behind, libyears) = match &latest {
-        Some(latest) if *latest > current => {
+        Some(latest) if *latest > current && !scheme.same(latest, &current) => {
             let behind = installable()
                 .filter(|(v, _)| *v > current && v <= latest)
                 .filter(|(v, _)| allow_pre || !scheme.is_prerelease(v))

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::discover::{ManifestFile, find_manifests, folder, folders_above};
+use super::discover::{ManifestFile, find_manifests, folder, folders_above, join};
+use super::manifest::js_lock::{JsLock, JsResolution};
 use super::manifest::{cargo, go, maven, npm, python, ruby};
 use super::model::{DeclaredDependency, DependencyKind, Ecosystem, ManifestError};
 use super::source::Snapshot;
@@ -19,6 +20,8 @@ pub struct FoundDependency {
     pub declared: DeclaredDependency,
     /// Versions the lock file pins for this name (empty without a lock).
     pub locked: Vec<String>,
+    /// The lock file that governs the manifest, when one does.
+    pub lock_file: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,15 +37,147 @@ pub fn files_to_read<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Manife
     find_manifests(paths)
 }
 
-/// The distinct paths of `manifests` and their lock files.
+/// The distinct paths of `manifests` and their lock files (not `bun.lockb`,
+/// which is binary and only named).
 pub fn paths_of(manifests: &[ManifestFile]) -> Vec<String> {
     let mut paths: Vec<String> = manifests
         .iter()
         .flat_map(|m| std::iter::once(m.path.clone()).chain(m.lock.clone()))
+        .filter(|path| !path.ends_with("bun.lockb"))
         .collect();
     paths.sort();
     paths.dedup();
     paths
+}
+
+/// A lock file as read once for all the manifests it governs.
+enum ReadLock {
+    /// Package name → versions (Cargo, Python, Ruby).
+    ByName(BTreeMap<String, Vec<String>>),
+    Js(JsLock),
+    /// Could not be read: reported once, its manifests measured without it.
+    Unreadable,
+}
+
+/// Keeps each manifest's lock only where the ecosystem's own rules make it
+/// the one that governs it: a JavaScript lock governs the manifest beside it
+/// and the workspaces it installs (recorded in the lock, or for yarn classic
+/// declared by the root `package.json`); a uv.lock the members of its
+/// workspace. Any other manifest under such a lock is not locked, and its
+/// `lock_note` says why. A lock that cannot be read is left in place (the
+/// reading reports it).
+pub fn settle_locks(manifests: &mut [ManifestFile], texts: &BTreeMap<String, String>) {
+    for manifest in manifests.iter_mut() {
+        let Some(lock) = manifest.lock.clone() else {
+            continue;
+        };
+        let lock_folder = folder(&lock);
+        let manifest_folder = folder(&manifest.path);
+        if lock_folder == manifest_folder || manifest.ecosystem == Ecosystem::Cargo {
+            continue;
+        }
+        let Some(member) = relative_to(lock_folder, manifest_folder) else {
+            continue;
+        };
+        let Some(lock_text) = texts.get(&lock) else {
+            continue;
+        };
+        let root_manifest = |name: &str| texts.get(&join(lock_folder, name));
+        let governed = match manifest.ecosystem {
+            Ecosystem::Npm => match JsLock::parse(&lock, lock_text) {
+                Ok(js) => js.governs(&member).or_else(|| {
+                    root_manifest("package.json")
+                        .and_then(|text| npm::parse_manifest("package.json", text).ok())
+                        .map(|root| workspace_globs_match(&root.workspaces, &member))
+                }),
+                Err(_) => None,
+            },
+            Ecosystem::Python => {
+                let members = python::local_packages(&lock, lock_text).ok();
+                let by_lock = members.map(|m| m.values().any(|path| *path == member));
+                let by_root = root_manifest("pyproject.toml")
+                    .map(|text| workspace_globs_match(&python::uv_workspace_members(text), &member));
+                match (by_lock, by_root) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (None, None) => None,
+                    _ => Some(false),
+                }
+            }
+            _ => None,
+        };
+        if governed == Some(false) {
+            let root = join(lock_folder, manifest_root_name(manifest.ecosystem));
+            manifest.lock_note = Some(format!(
+                "not locked: {lock} governs only the workspace of {root}, and {manifest_folder} is not one of its members"
+            ));
+            manifest.lock = None;
+        }
+    }
+}
+
+fn manifest_root_name(ecosystem: Ecosystem) -> &'static str {
+    match ecosystem {
+        Ecosystem::Python => "pyproject.toml",
+        _ => "package.json",
+    }
+}
+
+/// `sub` from `base` (`web`, `web/packages/ui` → `packages/ui`).
+fn relative_to(base: &str, sub: &str) -> Option<String> {
+    if base.is_empty() {
+        return Some(sub.to_string());
+    }
+    sub.strip_prefix(base)?
+        .strip_prefix('/')
+        .map(str::to_string)
+}
+
+/// Whether `folder` is among workspace patterns (`packages/*`, `apps/**`,
+/// `tools/cli`, with `!` exclusions), as npm, yarn and uv match them.
+pub fn workspace_globs_match(patterns: &[String], folder: &str) -> bool {
+    let matches = |pattern: &str| glob_matches(pattern.trim_start_matches("./"), folder);
+    patterns
+        .iter()
+        .filter(|p| !p.starts_with('!'))
+        .any(|p| matches(p))
+        && !patterns
+            .iter()
+            .filter_map(|p| p.strip_prefix('!'))
+            .any(matches)
+}
+
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    fn segments(pattern: &[&str], path: &[&str]) -> bool {
+        match (pattern.first(), path.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => {
+                segments(&pattern[1..], path) || (!path.is_empty() && segments(pattern, &path[1..]))
+            }
+            (Some(p), Some(s)) => segment_matches(p, s) && segments(&pattern[1..], &path[1..]),
+            _ => false,
+        }
+    }
+    fn segment_matches(pattern: &str, segment: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == segment,
+            Some((before, after)) => {
+                segment.len() >= before.len() + after.len()
+                    && segment.starts_with(before)
+                    && segment_matches_suffix(after, &segment[before.len()..])
+            }
+        }
+    }
+    fn segment_matches_suffix(pattern: &str, rest: &str) -> bool {
+        if !pattern.contains('*') {
+            return rest.ends_with(pattern);
+        }
+        (0..=rest.len())
+            .filter(|i| rest.is_char_boundary(*i))
+            .any(|i| segment_matches(pattern, &rest[i..]))
+    }
+    let pattern: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    segments(&pattern, &path)
 }
 
 /// Reads `manifests` from `texts` (path → content). A file missing from
@@ -51,17 +186,17 @@ pub fn read_repository(
     manifests: &[ManifestFile],
     texts: &BTreeMap<String, String>,
 ) -> RepositoryReading {
-    read_with_cargo(manifests, texts, &BTreeMap::new())
+    let mut manifests = manifests.to_vec();
+    settle_locks(&mut manifests, texts);
+    read_with_cargo(&manifests, texts, &BTreeMap::new())
 }
 
 /// Reads a source's snapshot, taking cargo's own answer for the Cargo
 /// manifests it covers.
 pub fn read_snapshot(snapshot: &Snapshot) -> RepositoryReading {
-    read_with_cargo(
-        &snapshot.manifests,
-        &snapshot.texts,
-        &snapshot.cargo_resolved,
-    )
+    let mut manifests = snapshot.manifests.clone();
+    settle_locks(&mut manifests, &snapshot.texts);
+    read_with_cargo(&manifests, &snapshot.texts, &snapshot.cargo_resolved)
 }
 
 /// `cargo_resolved` (manifest path → dependencies from `cargo metadata`)
@@ -73,7 +208,7 @@ fn read_with_cargo(
     cargo_resolved: &BTreeMap<String, Vec<DeclaredDependency>>,
 ) -> RepositoryReading {
     let mut reading = RepositoryReading::default();
-    let mut locks: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    let mut locks: BTreeMap<String, ReadLock> = BTreeMap::new();
     let text_of = |path: &str| -> Result<&str, ManifestError> {
         texts
             .get(path)
@@ -84,6 +219,7 @@ fn read_with_cargo(
                 message: "listed in the repository but could not be fetched".into(),
             })
     };
+    let workspace_packages = workspace_packages(manifests, texts);
 
     // Cargo workspaces: a member inherits from the nearest folder above it
     // whose Cargo.toml has `[workspace.dependencies]`, so roots go first.
@@ -98,29 +234,32 @@ fn read_with_cargo(
         .into_iter()
         .chain(manifests.iter().filter(|m| m.ecosystem != Ecosystem::Cargo))
     {
-        let lock = match &manifest.lock {
-            Some(lock_path) => match locks.get(lock_path) {
-                Some(lock) => Some(lock.clone()),
-                None => match text_of(lock_path)
-                    .and_then(|text| parse_lock(manifest.ecosystem, lock_path, text))
-                {
-                    Ok(lock) => {
-                        locks.insert(lock_path.clone(), lock.clone());
-                        Some(lock)
-                    }
-                    Err(error) => {
-                        // A broken lock is reported once; the manifest is
-                        // still read, measured as if it had no lock.
-                        if !reading.errors.contains(&error) {
-                            reading.errors.push(error);
-                        }
-                        locks.insert(lock_path.clone(), BTreeMap::new());
-                        None
-                    }
-                },
-            },
-            None => None,
-        };
+        if let Some(lock_path) = &manifest.lock
+            && !locks.contains_key(lock_path)
+        {
+            let read = if lock_path.ends_with("bun.lockb") {
+                Err(ManifestError {
+                    file: lock_path.clone(),
+                    line: 1,
+                    message: "bun.lockb (binary) is not read: its projects are measured from ranges; `bun install --save-text-lockfile` writes bun.lock, which is".into(),
+                })
+            } else {
+                text_of(lock_path).and_then(|text| read_lock(manifest.ecosystem, lock_path, text))
+            };
+            let read = read.unwrap_or_else(|error| {
+                // A broken lock is reported once; its manifests are still
+                // read, measured as if they had no lock.
+                reading.errors.push(error);
+                ReadLock::Unreadable
+            });
+            locks.insert(lock_path.clone(), read);
+        }
+        let lock = manifest
+            .lock
+            .as_ref()
+            .and_then(|path| locks.get(path).map(|read| (path, read)))
+            .filter(|(_, read)| !matches!(read, ReadLock::Unreadable));
+        let mut written: Vec<(String, String)> = Vec::new();
         let declared = text_of(&manifest.path).and_then(|text| match manifest.ecosystem {
             Ecosystem::Cargo => {
                 let inherited = nearest_workspace(&workspaces, &manifest.path);
@@ -133,7 +272,10 @@ fn read_with_cargo(
                     .cloned()
                     .unwrap_or(parsed.dependencies))
             }
-            Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).map(|m| m.dependencies),
+            Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).map(|m| {
+                written = m.written;
+                m.dependencies
+            }),
             Ecosystem::Python if manifest.path.ends_with(".txt") => python::parse_requirements_txt(
                 &manifest.path,
                 text,
@@ -153,27 +295,117 @@ fn read_with_cargo(
             Ecosystem::Ruby => ruby::parse_gemfile(&manifest.path, text),
             Ecosystem::Maven => maven::parse_pom(&manifest.path, text),
         });
-        match declared {
-            Ok(declared) => {
-                for dependency in declared {
-                    let key = lock_key(manifest.ecosystem, &dependency.name);
-                    let locked = lock
-                        .as_ref()
-                        .and_then(|l| l.get(&key))
-                        .cloned()
-                        .unwrap_or_default();
-                    reading.dependencies.push(FoundDependency {
-                        ecosystem: manifest.ecosystem,
-                        manifest: manifest.path.clone(),
-                        declared: dependency,
-                        locked,
-                    });
-                }
+        let declared = match declared {
+            Ok(declared) => declared,
+            Err(error) => {
+                reading.errors.push(error);
+                continue;
             }
-            Err(error) => reading.errors.push(error),
+        };
+        let member = lock
+            .and_then(|(path, _)| relative_to(folder(path), folder(&manifest.path)))
+            .unwrap_or_default();
+        let siblings = workspace_packages.get(&lock_root_key(manifest));
+        let mut from_ranges = 0;
+        for (index, mut dependency) in declared.into_iter().enumerate() {
+            let (key, spec) = written
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| (dependency.name.clone(), String::new()));
+            let mut locked = Vec::new();
+            match lock.map(|(_, read)| read) {
+                Some(ReadLock::Js(js)) => match js.resolve(&member, &key, &spec) {
+                    Some(JsResolution::Registry { version, .. }) => locked.push(version.clone()),
+                    Some(JsResolution::Workspace(path)) => {
+                        dependency.non_registry_source = Some(format!("workspace package ({path})"));
+                    }
+                    Some(JsResolution::Elsewhere(source)) => {
+                        dependency.non_registry_source.get_or_insert_with(|| source.clone());
+                    }
+                    None => {}
+                },
+                Some(ReadLock::ByName(by_name)) => {
+                    if let Some(versions) = by_name.get(&lock_key(manifest.ecosystem, &dependency.name)) {
+                        locked = versions.clone();
+                    }
+                }
+                Some(ReadLock::Unreadable) | None => {}
+            }
+            // A sibling of the same workspace (yarn classic does not list
+            // them; without a lock the manifests still say who they are).
+            if dependency.non_registry_source.is_none()
+                && locked.is_empty()
+                && let Some(path) = siblings.and_then(|s| s.get(&lock_key(manifest.ecosystem, &key)))
+                && *path != folder(&manifest.path)
+            {
+                dependency.non_registry_source = Some(format!("workspace package ({path})"));
+            }
+            if lock.is_none() && dependency.non_registry_source.is_none() {
+                from_ranges += 1;
+            }
+            reading.dependencies.push(FoundDependency {
+                ecosystem: manifest.ecosystem,
+                manifest: manifest.path.clone(),
+                declared: dependency,
+                locked,
+                lock_file: lock.map(|(path, _)| path.clone()),
+            });
+        }
+        let locks_are_the_norm = match manifest.ecosystem {
+            Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Ruby => true,
+            Ecosystem::Python => manifest.path.ends_with("pyproject.toml"),
+            Ecosystem::Go | Ecosystem::Maven => false,
+        };
+        if from_ranges > 0 && locks_are_the_norm && manifest.lock.is_none() {
+            let why = manifest
+                .lock_note
+                .clone()
+                .unwrap_or_else(|| "not locked: no lock file governs it".to_string());
+            reading.errors.push(ManifestError {
+                file: manifest.path.clone(),
+                line: 1,
+                message: format!(
+                    "{why}; {from_ranges} dependencies are measured from their ranges, not from what is installed"
+                ),
+            });
         }
     }
     reading
+}
+
+/// The folder whose workspace a manifest belongs to: its lock's folder, or
+/// its own when no lock governs it.
+fn lock_root_key(manifest: &ManifestFile) -> (Ecosystem, String) {
+    let at = manifest.lock.as_deref().map_or(folder(&manifest.path), folder);
+    (manifest.ecosystem, at.to_string())
+}
+
+/// For each workspace (ecosystem, lock folder): its packages' names
+/// (normalised for Python) → folders, from the manifests it governs.
+fn workspace_packages(
+    manifests: &[ManifestFile],
+    texts: &BTreeMap<String, String>,
+) -> BTreeMap<(Ecosystem, String), BTreeMap<String, String>> {
+    let mut found: BTreeMap<(Ecosystem, String), BTreeMap<String, String>> = BTreeMap::new();
+    for manifest in manifests {
+        let Some(text) = texts.get(&manifest.path) else {
+            continue;
+        };
+        let name = match manifest.ecosystem {
+            Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).ok().and_then(|m| m.name),
+            Ecosystem::Python if manifest.path.ends_with("pyproject.toml") => {
+                python::project_name(text).map(|n| python::normalize_name(&n))
+            }
+            _ => None,
+        };
+        if let Some(name) = name {
+            found
+                .entry(lock_root_key(manifest))
+                .or_default()
+                .insert(name, folder(&manifest.path).to_string());
+        }
+    }
+    found
 }
 
 fn nearest_workspace<'a>(
@@ -181,6 +413,13 @@ fn nearest_workspace<'a>(
     manifest: &str,
 ) -> Option<&'a cargo::WorkspaceDependencies> {
     folders_above(manifest).find_map(|dir| workspaces.get(dir))
+}
+
+fn read_lock(ecosystem: Ecosystem, path: &str, text: &str) -> Result<ReadLock, ManifestError> {
+    if ecosystem == Ecosystem::Npm {
+        return JsLock::parse(path, text).map(ReadLock::Js);
+    }
+    parse_lock(ecosystem, path, text).map(ReadLock::ByName)
 }
 
 /// The versions a lock file pins, by package name (Python names
@@ -192,7 +431,7 @@ pub fn parse_lock(
 ) -> Result<BTreeMap<String, Vec<String>>, ManifestError> {
     match ecosystem {
         Ecosystem::Cargo => cargo::parse_lock(path, text),
-        Ecosystem::Npm => npm::parse_lock(path, text),
+        Ecosystem::Npm => JsLock::parse(path, text).map(|lock| lock.versions_by_name()),
         Ecosystem::Python => python::parse_lock(path, text).map(|lock| {
             lock.into_iter()
                 .map(|(name, versions)| (python::normalize_name(&name), versions))
@@ -362,5 +601,208 @@ mod tests {
             "Gemfile.lock:1: listed in the repository but could not be fetched"
         );
         assert_eq!(reading.dependencies.len(), 1);
+    }
+
+    /// (manifest, name, locked, lock file, non-registry source) per dependency.
+    fn rows(reading: &RepositoryReading) -> Vec<(String, String, Vec<String>, Option<String>, Option<String>)> {
+        reading
+            .dependencies
+            .iter()
+            .map(|d| {
+                (
+                    d.manifest.clone(),
+                    d.declared.name.clone(),
+                    d.locked.clone(),
+                    d.lock_file.clone(),
+                    d.declared.non_registry_source.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn row(
+        manifest: &str,
+        name: &str,
+        locked: &[&str],
+        lock: Option<&str>,
+        source: Option<&str>,
+    ) -> (String, String, Vec<String>, Option<String>, Option<String>) {
+        (
+            manifest.into(),
+            name.into(),
+            locked.iter().map(|v| v.to_string()).collect(),
+            lock.map(str::to_string),
+            source.map(str::to_string),
+        )
+    }
+
+    #[test]
+    fn a_uv_workspace_member_is_locked_by_the_root_uv_lock() {
+        let reading = read(&[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"root\"\nversion = \"0.1.0\"\ndependencies = []\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\n",
+            ),
+            (
+                "packages/api/pyproject.toml",
+                "[project]\nname = \"api\"\nversion = \"0.1.0\"\ndependencies = [\"fastapi>=0.100\", \"core\"]\n[tool.uv.sources]\ncore = { workspace = true }\n",
+            ),
+            (
+                "packages/core/pyproject.toml",
+                "[project]\nname = \"core\"\nversion = \"0.1.0\"\ndependencies = [\"pydantic>=2\"]\n",
+            ),
+            (
+                "uv.lock",
+                "version = 1\nrequires-python = \">=3.11\"\n\n[manifest]\nmembers = [\"api\", \"core\", \"root\"]\n\n[[package]]\nname = \"api\"\nversion = \"0.1.0\"\nsource = { editable = \"packages/api\" }\n\n[[package]]\nname = \"core\"\nversion = \"0.1.0\"\nsource = { editable = \"packages/core\" }\n\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\nsource = { virtual = \".\" }\n\n[[package]]\nname = \"fastapi\"\nversion = \"0.110.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n[[package]]\nname = \"pydantic\"\nversion = \"2.6.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+            ),
+        ]);
+        assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+        assert_eq!(
+            rows(&reading),
+            [
+                row("packages/api/pyproject.toml", "fastapi", &["0.110.0"], Some("uv.lock"), None),
+                row(
+                    "packages/api/pyproject.toml",
+                    "core",
+                    &[],
+                    Some("uv.lock"),
+                    Some("workspace package (packages/core)")
+                ),
+                row("packages/core/pyproject.toml", "pydantic", &["2.6.4"], Some("uv.lock"), None),
+            ]
+        );
+    }
+
+    const NPM_WORKSPACE_LOCK: &str = r#"{
+  "name": "shop", "lockfileVersion": 3, "requires": true,
+  "packages": {
+    "": { "name": "shop", "workspaces": ["packages/*"] },
+    "node_modules/x": { "name": "lodash", "version": "4.17.20" },
+    "node_modules/semver": { "version": "7.5.4" },
+    "node_modules/typescript": { "version": "4.4.4" },
+    "node_modules/ui": { "resolved": "packages/ui", "link": true },
+    "packages/ui": { "name": "ui", "version": "8.1.0" },
+    "packages/web": { "name": "web" },
+    "packages/web/node_modules/semver": { "version": "7.6.3" }
+  }
+}"#;
+
+    #[test]
+    fn npm_workspaces_aliases_links_and_a_stray_manifest() {
+        let reading = read(&[
+            (
+                "package.json",
+                r#"{ "name": "shop", "private": true, "workspaces": ["packages/*"], "dependencies": { "x": "npm:lodash@^4.17.20" } }"#,
+            ),
+            ("package-lock.json", NPM_WORKSPACE_LOCK),
+            ("packages/ui/package.json", r#"{ "name": "ui", "version": "8.1.0", "private": true }"#),
+            (
+                "packages/web/package.json",
+                r#"{ "name": "web", "dependencies": { "ui": "^8.0.0", "semver": "^7.6.0" } }"#,
+            ),
+            // Not one of the workspaces: the root lock is not its truth.
+            (
+                "tools/codegen/package.json",
+                r#"{ "name": "codegen", "devDependencies": { "typescript": "^5.2.2" } }"#,
+            ),
+        ]);
+        assert_eq!(
+            rows(&reading),
+            [
+                row("package.json", "lodash", &["4.17.20"], Some("package-lock.json"), None),
+                row("packages/web/package.json", "semver", &["7.6.3"], Some("package-lock.json"), None),
+                row(
+                    "packages/web/package.json",
+                    "ui",
+                    &[],
+                    Some("package-lock.json"),
+                    Some("workspace package (packages/ui)")
+                ),
+                row("tools/codegen/package.json", "typescript", &[], None, None),
+            ]
+        );
+        let problems: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            ["tools/codegen/package.json:1: not locked: package-lock.json governs only the workspace of package.json, and tools/codegen is not one of its members; 1 dependencies are measured from their ranges, not from what is installed"]
+        );
+    }
+
+    #[test]
+    fn pnpm_yarn_and_bun_projects_are_read_from_their_locks() {
+        let reading = read(&[
+            ("a/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            (
+                "a/pnpm-lock.yaml",
+                "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      react:\n        specifier: ^18.2.0\n        version: 18.2.0\n",
+            ),
+            ("b/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            ("b/yarn.lock", "# yarn lockfile v1\n\nreact@^18.2.0:\n  version \"18.2.0\"\n"),
+            ("c/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            (
+                "c/bun.lock",
+                "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": { \"\": { \"dependencies\": { \"react\": \"^18.2.0\", }, }, },\n  \"packages\": { \"react\": [\"react@18.2.0\", \"\", {}, \"sha512-x\"], },\n}\n",
+            ),
+            ("d/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            ("d/bun.lockb", ""),
+        ]);
+        assert_eq!(
+            rows(&reading),
+            [
+                row("a/package.json", "react", &["18.2.0"], Some("a/pnpm-lock.yaml"), None),
+                row("b/package.json", "react", &["18.2.0"], Some("b/yarn.lock"), None),
+                row("c/package.json", "react", &["18.2.0"], Some("c/bun.lock"), None),
+                row("d/package.json", "react", &[], None, None),
+            ]
+        );
+        let problems: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("d/bun.lockb:1: bun.lockb (binary) is not read: its projects are measured from ranges"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_yarn_classic_workspace_is_what_the_root_manifest_declares() {
+        let reading = read(&[
+            (
+                "package.json",
+                r#"{ "private": true, "workspaces": { "packages": ["apps/*", "!apps/legacy"] } }"#,
+            ),
+            (
+                "yarn.lock",
+                "# yarn lockfile v1\n\nexpress@^4.18.0:\n  version \"4.18.2\"\n",
+            ),
+            ("apps/api/package.json", r#"{ "name": "api", "dependencies": { "express": "^4.18.0", "ui": "1.0.0" } }"#),
+            ("apps/ui/package.json", r#"{ "name": "ui", "version": "1.0.0" }"#),
+            ("apps/legacy/package.json", r#"{ "dependencies": { "express": "^4.18.0" } }"#),
+        ]);
+        assert_eq!(
+            rows(&reading),
+            [
+                row("apps/api/package.json", "express", &["4.18.2"], Some("yarn.lock"), None),
+                row(
+                    "apps/api/package.json",
+                    "ui",
+                    &[],
+                    Some("yarn.lock"),
+                    Some("workspace package (apps/ui)")
+                ),
+                row("apps/legacy/package.json", "express", &[], None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn workspace_patterns_match_as_the_tools_do() {
+        let globs = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(workspace_globs_match(&globs(&["packages/*"]), "packages/ui"));
+        assert!(!workspace_globs_match(&globs(&["packages/*"]), "packages/ui/deep"));
+        assert!(workspace_globs_match(&globs(&["apps/**"]), "apps/a/b"));
+        assert!(workspace_globs_match(&globs(&["./libs/core"]), "libs/core"));
+        assert!(workspace_globs_match(&globs(&["svc-*"]), "svc-billing"));
+        assert!(!workspace_globs_match(&globs(&["packages/*", "!packages/old"]), "packages/old"));
+        assert!(!workspace_globs_match(&globs(&[]), "anything"));
     }
 }

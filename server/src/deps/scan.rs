@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use shipshape_types::drift::{DependencyView, DriftSummary, Gap};
+use shipshape_types::drift::{DependencyView, DriftSummary, Gap, VersionSource};
 
 use super::crawl::measure_all;
 use super::read::read_snapshot;
@@ -84,7 +84,10 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
                 d.ecosystem.config_name().to_string(),
                 d.name.clone(),
                 d.kind.name().to_string(),
-                cell(d.current.as_deref()).to_string(),
+                match (d.current.as_deref(), d.version_source) {
+                    (Some(current), VersionSource::RangeOnly) => format!("{current} (range)"),
+                    (current, _) => cell(current).to_string(),
+                },
                 cell(d.wanted.as_deref()).to_string(),
                 cell(d.latest.as_deref()).to_string(),
                 d.gap_or_unknown().to_string(),
@@ -139,12 +142,20 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
     let summary = DriftSummary::of(&result.dependencies, now_ms, "");
     out.push(String::new());
     out.push(format!(
-        "{} dependencies: {} major, {} minor, {} patch, {} up to date, {} unknown; {:.2} libyears",
+        "{} dependencies: {} major, {} minor, {} patch, {} up to date, {}{} unknown; {:.2} libyears",
         summary.dependency_count,
         summary.major,
         summary.minor,
         summary.patch,
         summary.up_to_date,
+        if summary.range_only > 0 {
+            format!(
+                "{} not locked (assumed newest in range), ",
+                summary.range_only
+            )
+        } else {
+            String::new()
+        },
         summary.unknown,
         summary.libyears
     ));

@@ -482,6 +482,16 @@ pub fn group_packages(rows: Vec<(String, DependencyView)>) -> Vec<PackageUse> {
         let Some(current) = row.current.clone() else {
             continue;
         };
+        // A version assumed from a range is not one in use: it is listed
+        // under the range, so "who uses it?" still finds the service.
+        let current = if row.version_source == shipshape_types::drift::VersionSource::RangeOnly {
+            format!(
+                "not locked ({})",
+                row.requirement.as_deref().unwrap_or("any version")
+            )
+        } else {
+            current
+        };
         let package = packages
             .entry((row.ecosystem, row.name.clone()))
             .or_insert_with(|| PackageUse {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use shipshape_types::drift::{
-    DependencyKind, DependencyView, DriftSummary, Ecosystem, Gap, ServiceDrift,
+    DependencyKind, DependencyView, DriftSummary, Ecosystem, Gap, ServiceDrift, VersionSource,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -16,13 +16,13 @@ use crate::deps::changes::drift_changes;
 use crate::store::events::{Journal, Subject};
 use crate::store::{QueryContext, Store, StoreError, decode_named};
 
-const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note";
-const DEPENDENCY_COLUMN_COUNT: usize = 19;
+const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note, version_source, lock_file";
+const DEPENDENCY_COLUMN_COUNT: usize = 21;
 /// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits.
 const ROWS_PER_INSERT: usize = 50;
 
 const SUMMARY_COLUMNS: &str =
-    "taken_ms, revision, dependency_count, libyears, up_to_date, patch, minor, major, unknown";
+    "taken_ms, revision, dependency_count, libyears, up_to_date, patch, minor, major, unknown, range_only";
 
 /// `a, b` → `t.a AS a, t.b AS b`: a column list for a query that joins
 /// tables (the names rows are read by stay unqualified).
@@ -68,6 +68,12 @@ fn dependency_from_row(row: &AnyRow) -> Result<DependencyView, sqlx::Error> {
         deprecated: row.try_get("deprecated")?,
         advisories: list(row.try_get("advisories")?),
         note: row.try_get("note")?,
+        version_source: decode_named(
+            row.try_get("version_source")?,
+            VersionSource::parse,
+            "version_source",
+        )?,
+        lock_file: row.try_get("lock_file")?,
     })
 }
 
@@ -82,6 +88,7 @@ fn summary_from_row(row: &AnyRow) -> Result<DriftSummary, sqlx::Error> {
         minor: row.try_get("minor")?,
         major: row.try_get("major")?,
         unknown: row.try_get("unknown")?,
+        range_only: row.try_get("range_only")?,
     })
 }
 
@@ -235,7 +242,7 @@ impl Store {
         let problems_json = serde_json::to_string(problems).unwrap_or_else(|_| "[]".into());
         let id: i64 = sqlx::query(&format!(
             "INSERT INTO drift_snapshots (service_id, dependencies_of, problems, {SUMMARY_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
         ))
         .bind(service_id)
         .bind(reuse)
@@ -249,6 +256,7 @@ impl Store {
         .bind(summary.minor)
         .bind(summary.major)
         .bind(summary.unknown)
+        .bind(summary.range_only)
         .fetch_one(&mut *tx)
         .await
         .during("storing a snapshot")?
@@ -428,7 +436,9 @@ async fn insert_rows(
             .bind(i64::from(d.yanked))
             .bind(d.deprecated.clone())
             .bind(d.advisories.join(","))
-            .bind(d.note.clone());
+            .bind(d.note.clone())
+            .bind(d.version_source.name())
+            .bind(d.lock_file.clone());
     }
     query
         .execute(&mut **tx)

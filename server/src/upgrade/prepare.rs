@@ -439,6 +439,7 @@ mod tests {
                 ecosystem: Ecosystem::Python,
                 path: "requirements.txt".into(),
                 lock: None,
+                lock_note: None,
             }],
             texts: [("requirements.txt".to_string(), text.to_string())].into(),
             cargo_resolved: BTreeMap::new(),

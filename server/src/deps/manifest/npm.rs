@@ -16,6 +16,10 @@ const SECTIONS: [(&str, DependencyKind, bool); 3] = [
 pub struct NpmManifest {
     pub name: Option<String>,
     pub dependencies: Vec<DeclaredDependency>,
+    /// For each of `dependencies`, in order: the key `package.json` lists it
+    /// under (an `npm:` alias's own name) and the spec as written. Lock
+    /// files are keyed by these, not by the registry name.
+    pub written: Vec<(String, String)>,
     /// Folder patterns of an npm workspace root (`"workspaces": ["packages/*"]`).
     pub workspaces: Vec<String>,
 }
@@ -36,7 +40,7 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<NpmManifest, ManifestErr
         line: 1,
         message,
     };
-    let mut dependencies = Vec::new();
+    let mut dependencies: Vec<(DeclaredDependency, (String, String))> = Vec::new();
     for (section, kind, optional) in SECTIONS {
         let Some(entries) = document.get(section) else {
             continue;
@@ -50,15 +54,17 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<NpmManifest, ManifestErr
                 .ok_or_else(|| error(format!("{section}.{key}: the version must be a string")))?;
             let (name, requirement, non_registry_source) = read_spec(key, spec);
             // A package listed as optional as well is the optional one (npm's rule).
-            dependencies
-                .retain(|d: &DeclaredDependency| !(optional && d.name == name && d.kind == kind));
-            dependencies.push(DeclaredDependency {
-                name,
-                requirement,
-                kind,
-                optional,
-                non_registry_source,
-            });
+            dependencies.retain(|(d, _)| !(optional && d.name == name && d.kind == kind));
+            dependencies.push((
+                DeclaredDependency {
+                    name,
+                    requirement,
+                    kind,
+                    optional,
+                    non_registry_source,
+                },
+                (key.clone(), spec.trim().to_string()),
+            ));
         }
     }
     let workspaces = match document.get("workspaces") {
@@ -79,12 +85,14 @@ pub fn parse_manifest(file: &str, text: &str) -> Result<NpmManifest, ManifestErr
             .unwrap_or_default(),
         _ => Vec::new(),
     };
+    let (dependencies, written) = dependencies.into_iter().unzip();
     Ok(NpmManifest {
         name: document
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string),
         dependencies,
+        written,
         workspaces,
     })
 }

@@ -404,6 +404,78 @@ pub fn parse_lock(file: &str, text: &str) -> Result<BTreeMap<String, Vec<String>
     Ok(versions)
 }
 
+/// The project's own packages in a `uv.lock` (editable, virtual, path and
+/// directory sources: the workspace's members), by normalised name → folder
+/// from the lock's (`""` for the root).
+pub fn local_packages(file: &str, text: &str) -> Result<BTreeMap<String, String>, ManifestError> {
+    let document: Table = from_toml(file, text, "not a valid lock file")?;
+    let mut local = BTreeMap::new();
+    for package in document
+        .get("package")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(name) = package.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(source) = package.get("source").and_then(Value::as_table) else {
+            continue;
+        };
+        if let Some(path) = ["editable", "virtual", "path", "directory"]
+            .iter()
+            .find_map(|k| source.get(*k).and_then(Value::as_str))
+        {
+            let path = path.trim_start_matches("./").trim_end_matches('/');
+            let path = if path == "." { "" } else { path };
+            local.insert(normalize_name(name), path.to_string());
+        }
+    }
+    Ok(local)
+}
+
+/// A uv workspace root's member patterns (`[tool.uv.workspace] members`),
+/// its `exclude` patterns prefixed with `!`; empty when not a workspace root.
+pub fn uv_workspace_members(text: &str) -> Vec<String> {
+    let Ok(document) = text.parse::<Table>() else {
+        return Vec::new();
+    };
+    let workspace = document
+        .get("tool")
+        .and_then(|t| t.get("uv"))
+        .and_then(|t| t.get("workspace"));
+    let list = |key: &str| -> Vec<String> {
+        workspace
+            .and_then(|w| w.get(key))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut patterns = list("members");
+    patterns.extend(list("exclude").into_iter().map(|p| format!("!{p}")));
+    patterns
+}
+
+/// The name a `pyproject.toml` gives its project (`[project]`, or Poetry's
+/// `[tool.poetry]`).
+pub fn project_name(text: &str) -> Option<String> {
+    let document = text.parse::<Table>().ok()?;
+    document
+        .get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| {
+            document
+                .get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("name"))
+        })
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

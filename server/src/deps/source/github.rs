@@ -9,7 +9,7 @@ use futures::future::{BoxFuture, join_all};
 
 use super::{Fetched, RepositoryReader, Snapshot, SourceError};
 use crate::deps::discover::{ManifestFile, find_manifests};
-use crate::deps::read::paths_of;
+use crate::deps::read::{paths_of, settle_locks};
 use crate::integrations::github::GitHubClient;
 
 /// A repository read through a shared [`GitHubClient`].
@@ -30,7 +30,7 @@ impl GitHubRepository {
             return Ok(Fetched::Unchanged { revision: tree.sha });
         }
         let shas: HashMap<&str, &str> = tree.files().collect();
-        let manifests: Vec<ManifestFile> = find_manifests(shas.keys().copied());
+        let mut manifests: Vec<ManifestFile> = find_manifests(shas.keys().copied());
         let wanted = paths_of(&manifests);
         let shas = &shas;
         let texts = join_all(wanted.iter().map(|path| async move {
@@ -42,6 +42,7 @@ impl GitHubRepository {
         for (path, text) in texts {
             files.insert(path, text?);
         }
+        settle_locks(&mut manifests, &files);
         Ok(Fetched::Changed(Snapshot {
             revision: tree.sha.clone(),
             manifests,

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 
 use super::{Fetched, RepositoryReader, Snapshot, SourceError, digest_texts};
 use crate::deps::discover::find_manifests;
-use crate::deps::read::paths_of;
+use crate::deps::read::{paths_of, settle_locks};
 
 /// Folders never worth walking into (their manifests are not the repository's own).
 const NOT_WALKED: &[&str] = &[
@@ -94,7 +94,7 @@ fn read_manifests(root: &Path) -> Result<Snapshot, SourceError> {
             }
         }
     }
-    let manifests = find_manifests(paths.iter().map(String::as_str));
+    let mut manifests = find_manifests(paths.iter().map(String::as_str));
     let mut texts = BTreeMap::new();
     for path in paths_of(&manifests) {
         let full = root.join(&path);
@@ -109,6 +109,7 @@ fn read_manifests(root: &Path) -> Result<Snapshot, SourceError> {
             Err(e) => return Err(error(format!("cannot read {path}: {e}"))),
         }
     }
+    settle_locks(&mut manifests, &texts);
     Ok(Snapshot {
         revision: digest_texts(&texts),
         manifests,

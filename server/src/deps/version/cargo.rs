@@ -36,6 +36,10 @@ impl VersionScheme for CargoScheme {
     fn gap(&self, from: &Version, to: &Version) -> Gap {
         semver_gap(from, to)
     }
+
+    fn same(&self, a: &Version, b: &Version) -> bool {
+        super::npm::without_build(a) == super::npm::without_build(b)
+    }
 }
 
 /// The gap between two SemVer versions with Cargo's and npm's treatment of

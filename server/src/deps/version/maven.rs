@@ -122,6 +122,14 @@ pub fn parse_maven_version(text: &str) -> Option<MavenVersion> {
             }
         }
     }
+    // Trailing zeros and release qualifiers say nothing (Maven trims them):
+    // `1.0-final`, `1.0.0` and `1` are one version.
+    while items.len() > 1
+        && matches!(items.last(), Some(Item::Number(0)))
+            | matches!(items.last(), Some(Item::Qualifier(q)) if qualifier_rank(q).0 == 5)
+    {
+        items.pop();
+    }
     Some(MavenVersion {
         text: text.to_string(),
         items,
@@ -258,6 +266,10 @@ mod tests {
         }
         assert_eq!(v("1.0"), v("1.0.0"));
         assert_eq!(v("1.0-ga"), v("1.0"));
+        assert_eq!(v("1.0-final"), v("1.0.0"));
+        assert_eq!(v("5.3.0.RELEASE"), v("5.3"));
+        assert!(MavenScheme.same(&v("2.0.0-GA"), &v("2")));
+        assert_ne!(v("1.0-SNAPSHOT"), v("1.0"));
         assert!(!v("2.16.1").is_prerelease() && v("6.1.0-M2").is_prerelease());
     }
 

@@ -28,6 +28,11 @@ pub trait VersionScheme {
     fn is_prerelease(&self, version: &Self::Version) -> bool;
     /// The size of the jump from `from` to `to` (`UpToDate` when `to` is not newer).
     fn gap(&self, from: &Self::Version, to: &Self::Version) -> Gap;
+    /// The same version by the scheme's own equality (PEP 440's `4.6` is
+    /// `4.6.0`; SemVer's build metadata does not count).
+    fn same(&self, a: &Self::Version, b: &Self::Version) -> bool {
+        a.cmp(b) == std::cmp::Ordering::Equal
+    }
 }
 
 /// The gap for schemes without a `0.x` convention: the first number is the

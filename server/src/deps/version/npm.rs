@@ -215,6 +215,8 @@ fn parse_range(text: &str) -> Result<NpmRange, String> {
 }
 
 fn satisfies(set: &[Comparator], version: &Version) -> bool {
+    // Build metadata has no precedence (`1.0.0+build` is 1.0.0).
+    let version = &without_build(version);
     let all = set.iter().all(|c| match c.op {
         Op::Lt => version < &c.version,
         Op::Le => version <= &c.version,
@@ -231,6 +233,13 @@ fn satisfies(set: &[Comparator], version: &Version) -> bool {
                 == (version.major, version.minor, version.patch)
             && c.version.pre.as_str() != "0"
     })
+}
+
+pub(crate) fn without_build(version: &Version) -> Version {
+    Version {
+        build: semver::BuildMetadata::EMPTY,
+        ..version.clone()
+    }
 }
 
 impl VersionScheme for NpmScheme {
@@ -260,6 +269,10 @@ impl VersionScheme for NpmScheme {
     fn gap(&self, from: &Version, to: &Version) -> Gap {
         semver_gap(from, to)
     }
+
+    fn same(&self, a: &Version, b: &Version) -> bool {
+        without_build(a) == without_build(b)
+    }
 }
 
 #[cfg(test)]
@@ -272,6 +285,22 @@ mod tests {
             .parse_requirement(Some(range))
             .unwrap_or_else(|e| panic!("{e}"));
         scheme.matches(&range, &scheme.parse_version(version).expect("version"))
+    }
+
+    #[test]
+    fn build_metadata_has_no_precedence() {
+        assert!(allows("^1.0.0", "1.0.0+build.7"));
+        assert!(allows("<=1.0.0", "1.0.0+build.7"));
+        assert!(allows("1.0.0", "1.0.0+sha.abc"));
+        let scheme = NpmScheme;
+        let a = scheme.parse_version("1.0.0+build.7").expect("version");
+        let b = scheme.parse_version("1.0.0").expect("version");
+        assert!(scheme.same(&a, &b));
+        // Pre-releases are versions of their own.
+        let pre = scheme.parse_version("1.0.0-rc.1").expect("version");
+        assert!(!scheme.same(&pre, &b));
+        assert!(!allows("^1.0.0", "1.1.0-rc.1"));
+        assert!(allows("^1.1.0-rc.1", "1.1.0-rc.2"));
     }
 
     #[test]

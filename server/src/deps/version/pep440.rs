@@ -9,7 +9,8 @@ use std::fmt;
 
 use super::{Gap, VersionScheme, positional_gap};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Equal by PEP 440's rules, not by spelling: `4.6 == 4.6.0`.
+#[derive(Clone, Debug)]
 pub struct Pep440Version {
     epoch: u64,
     release: Vec<u64>,
@@ -66,6 +67,14 @@ impl Ord for Pep440Version {
             .then_with(|| self.local.cmp(&other.local))
     }
 }
+
+impl PartialEq for Pep440Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Pep440Version {}
 
 impl PartialOrd for Pep440Version {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
@@ -343,6 +352,18 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}")),
             &v(version),
         )
+    }
+
+    #[test]
+    fn equality_is_pep_440_s_not_the_spelling() {
+        assert_eq!(v("4.6"), v("4.6.0"));
+        assert_eq!(v("1.0.0.0"), v("1"));
+        assert_ne!(v("1.0+local"), v("1.0"));
+        assert!(allows("==4.6", "4.6.0"));
+        assert!(allows("==4.6.0", "4.6"));
+        assert!(!allows("==4.6", "4.6.1"));
+        assert!(allows("==1.0", "1.0+local.7"), "a local version matches its public one");
+        assert!(Pep440Scheme.same(&v("2.0"), &v("2.0.0")));
     }
 
     #[test]

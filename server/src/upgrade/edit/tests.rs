@@ -13,6 +13,7 @@ fn manifest(ecosystem: Ecosystem, path: &str) -> ManifestFile {
         ecosystem,
         path: path.into(),
         lock: None,
+        lock_note: None,
     }
 }
 

@@ -1,0 +1,3 @@
+ALTER TABLE drift_snapshots DROP COLUMN range_only;
+ALTER TABLE drift_dependencies DROP COLUMN lock_file;
+ALTER TABLE drift_dependencies DROP COLUMN version_source;
