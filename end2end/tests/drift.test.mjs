@@ -90,6 +90,11 @@ describe('dependency drift', () => {
       await page.goto(`${shipshape.baseUrl}/`);
       const drift = await page.textContent('li[data-slug=checkout-api] [data-testid=service-drift]');
       assert.match(drift, /libyears.*2 major.*1 minor.*2 patch/);
+      assert.doesNotMatch(drift, /not locked/, 'every checkout-api version comes from Cargo.lock');
+      await shipshape.waitForDrift('recommendations');
+      await page.reload();
+      const recommendations = await page.textContent('li[data-slug=recommendations] [data-testid=service-drift]');
+      assert.match(recommendations, /[1-9]\d* not locked/, 'a count with assumptions in it says so');
     });
   });
 

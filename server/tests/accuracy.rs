@@ -58,10 +58,17 @@ async fn every_layout_reports_what_its_lock_files_really_say() {
         .filter(|path| path.join("expected.txt").is_file())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 8, "the suite covers every layout: {cases:?}");
+    assert!(
+        cases.len() >= 11,
+        "the suite covers every layout: {cases:?}"
+    );
     let mut failures = Vec::new();
     for case in &cases {
-        let name = case.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         let registry = std::fs::read_to_string(case.join("registry.txt")).expect("registry.txt");
         let fakes = Fakes::start(
             registry_state(&registry),
@@ -86,17 +93,18 @@ async fn every_layout_reports_what_its_lock_files_really_say() {
             .map(|d| (row_of(d), d.note.clone()))
             .collect();
         actual.sort();
-        let mut expected: Vec<([String; 7], String)> = std::fs::read_to_string(case.join("expected.txt"))
-            .expect("expected.txt")
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|line| {
-                let cells: Vec<&str> = line.split('|').collect();
-                assert_eq!(cells.len(), 8, "{name}: bad expected line {line}");
-                let row: [String; 7] = std::array::from_fn(|i| cells[i].to_string());
-                (row, cells[7].to_string())
-            })
-            .collect();
+        let mut expected: Vec<([String; 7], String)> =
+            std::fs::read_to_string(case.join("expected.txt"))
+                .expect("expected.txt")
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|line| {
+                    let cells: Vec<&str> = line.split('|').collect();
+                    assert_eq!(cells.len(), 8, "{name}: bad expected line {line}");
+                    let row: [String; 7] = std::array::from_fn(|i| cells[i].to_string());
+                    (row, cells[7].to_string())
+                })
+                .collect();
         expected.sort();
         let actual_rows: Vec<&[String; 7]> = actual.iter().map(|(row, _)| row).collect();
         let expected_rows: Vec<&[String; 7]> = expected.iter().map(|(row, _)| row).collect();
@@ -107,6 +115,22 @@ async fn every_layout_reports_what_its_lock_files_really_say() {
                 result.problems
             ));
             continue;
+        }
+        // A lock that disagrees with its manifest is the service's problem too.
+        for (row, _) in actual.iter().filter(|(row, _)| row[6] == "unknown") {
+            let named = result
+                .problems
+                .iter()
+                .any(|p| p.contains(row[1].as_str()) && p.contains("lock does not satisfy"));
+            let disagrees = expected
+                .iter()
+                .any(|(r, phrase)| r == row && phrase.starts_with("lock does not satisfy"));
+            if disagrees && !named {
+                failures.push(format!(
+                    "{name}: {} is not among the problems {:?}",
+                    row[1], result.problems
+                ));
+            }
         }
         for ((row, note), (_, phrase)) in actual.iter().zip(&expected) {
             let note = note.clone().unwrap_or_default();

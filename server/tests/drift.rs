@@ -13,7 +13,7 @@ use common::{ManualClock, TestDb, drift_service, services};
 use shipshape_fakes::{FakeRepo, Fakes, Fault, demo};
 use shipshape_server::deps::service::DriftService;
 use shipshape_server::fleet::FleetService;
-use shipshape_types::drift::{DependencyKind, DependencyView, Gap, ServiceDrift};
+use shipshape_types::drift::{DependencyKind, DependencyView, Gap, ServiceDrift, VersionSource};
 
 const NOW: i64 = 1_795_424_000_000; // 2026-11-23
 
@@ -107,6 +107,12 @@ async fn the_demo_fleet_is_measured_and_an_unchanged_second_refresh_reuses_every
         assert_eq!(serde.current.as_deref(), Some("1.0.229"));
         assert_eq!(serde.latest.as_deref(), Some("1.0.230"));
         assert_eq!(serde.gap, Some(Gap::Patch));
+        assert_eq!(
+            (serde.version_source, serde.lock_file.as_deref()),
+            (VersionSource::Lock, Some("Cargo.lock")),
+            "{}: where the version came from is stored",
+            db.label
+        );
         let tokio_row = row(&checkout, "tokio");
         assert_eq!(
             tokio_row.latest.as_deref(),
@@ -131,6 +137,49 @@ async fn the_demo_fleet_is_measured_and_an_unchanged_second_refresh_reuses_every
         let express = row(&storefront, "express");
         assert_eq!(express.current.as_deref(), Some("4.22.3"));
         assert_eq!(express.gap, Some(Gap::Major));
+        // recommendations: pyproject.toml has no lock, requirements.txt pins.
+        let recommendations = drift_of(&setup, "recommendations").await;
+        let httpx: Vec<(&str, VersionSource)> = recommendations
+            .dependencies
+            .iter()
+            .filter(|d| d.name == "httpx")
+            .map(|d| (d.manifest.as_str(), d.version_source))
+            .collect();
+        assert_eq!(
+            httpx,
+            [
+                ("pyproject.toml", VersionSource::RangeOnly),
+                ("requirements.txt", VersionSource::Pin)
+            ],
+            "{}",
+            db.label
+        );
+        let summary = recommendations.latest.as_ref().expect("summary");
+        let range_only_current = recommendations
+            .dependencies
+            .iter()
+            .filter(|d| {
+                d.version_source == VersionSource::RangeOnly && d.gap == Some(Gap::UpToDate)
+            })
+            .count();
+        assert!(
+            range_only_current > 0,
+            "the demo has a range-only dependency on its newest release"
+        );
+        assert_eq!(
+            summary.range_only,
+            i64::try_from(range_only_current).expect("count"),
+            "{}: range-only is counted apart, never as up to date",
+            db.label
+        );
+        assert!(
+            recommendations
+                .problems
+                .iter()
+                .any(|p| p.starts_with("pyproject.toml:1: not locked")),
+            "{:?}",
+            recommendations.problems
+        );
         let ledger = drift_of(&setup, "ledger").await;
         let sync = row(&ledger, "golang.org/x/sync");
         assert_eq!(

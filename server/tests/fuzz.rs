@@ -13,7 +13,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use shipshape_server::deps::manifest::{cargo, go, maven, npm, python, ruby};
+use shipshape_server::deps::manifest::{cargo, go, gradle, js_lock, maven, npm, python, ruby};
 use shipshape_server::deps::model::DependencyKind;
 use shipshape_server::deps::query::PackageQuery;
 use shipshape_server::deps::registry::answers;
@@ -170,6 +170,71 @@ fn manifest_and_lock_readers_never_panic() {
     fuzz("pom.xml", &[example("inventory/pom.xml")], |text| {
         let _ = maven::parse_pom("pom.xml", text);
     });
+    // The other lock formats and manifests, seeded with the accuracy
+    // suite's repositories (the shapes the tools write).
+    for (fixture, file) in [
+        ("pnpm-workspace", "pnpm-lock.yaml"),
+        ("yarn-classic", "yarn.lock"),
+        ("yarn-berry", "yarn.lock"),
+        ("bun-text", "bun.lock"),
+        ("npm-workspaces", "package-lock.json"),
+    ] {
+        fuzz(file, &[accuracy(fixture, file)], |text| {
+            if let Ok(lock) = js_lock::JsLock::parse(file, text) {
+                let _ = lock.resolve("packages/web", "react", "^18.2.0");
+                let _ = lock.versions_by_name();
+            }
+        });
+    }
+    fuzz("Pipfile", &[accuracy("pipenv", "Pipfile")], |text| {
+        let _ = python::parse_pipfile("Pipfile", text);
+    });
+    fuzz(
+        "Pipfile.lock",
+        &[accuracy("pipenv", "Pipfile.lock")],
+        |text| {
+            let _ = python::parse_pipfile_lock("Pipfile.lock", text);
+        },
+    );
+    fuzz("uv.lock", &[accuracy("uv-workspace", "uv.lock")], |text| {
+        let _ = python::local_packages("uv.lock", text);
+    });
+    fuzz(
+        "build.gradle.kts",
+        &[
+            accuracy("gradle-multi-project", "app/build.gradle.kts"),
+            accuracy("gradle-multi-project", "lib/build.gradle"),
+        ],
+        |text| {
+            let _ = gradle::build_script_declarations(text);
+        },
+    );
+    fuzz(
+        "libs.versions.toml",
+        &[accuracy(
+            "gradle-multi-project",
+            "gradle/libs.versions.toml",
+        )],
+        |text| {
+            let _ = gradle::catalog_declarations("gradle/libs.versions.toml", text);
+        },
+    );
+    fuzz(
+        "gradle.lockfile",
+        &[accuracy("gradle-multi-project", "app/gradle.lockfile")],
+        |text| {
+            let _ = gradle::parse_lockfile("gradle.lockfile", text);
+        },
+    );
+}
+
+fn accuracy(fixture: &str, file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/accuracy")
+        .join(fixture)
+        .join("repo")
+        .join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]

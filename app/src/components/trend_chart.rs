@@ -214,6 +214,7 @@ mod tests {
             minor,
             major,
             unknown: 0,
+            range_only: 0,
         }
     }
 

@@ -266,6 +266,17 @@ fn ServiceCard(service: ServiceSummary, live: LiveHealth) -> impl IntoView {
                     <span class="gap gap-major">{format!("{} major", d.major)}</span>
                     <span class="gap gap-minor">{format!("{} minor", d.minor)}</span>
                     <span class="gap gap-patch">{format!("{} patch", d.patch)}</span>
+                    // Counts with guesses or gaps in them say so.
+                    {(d.range_only > 0).then(|| view! {
+                        <span class="gap gap-range-only" title="no lock file: the newest release each range allows is assumed">
+                            {format!("{} not locked", d.range_only)}
+                        </span>
+                    })}
+                    {(d.unknown > 0).then(|| view! {
+                        <span class="gap gap-unknown" title="not measured: see the service page">
+                            {format!("{} unknown", d.unknown)}
+                        </span>
+                    })}
                 </div>
             })}
             {service.drift_error.map(|e| view! {

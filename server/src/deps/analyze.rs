@@ -3,6 +3,7 @@
 //! ecosystem's own version scheme. The crawl calls this once per dependency.
 
 use super::drift::{Drift, measure};
+use super::manifest::gradle;
 use super::model::{DeclaredDependency, Ecosystem};
 use super::registry::answers::PackageInfo;
 use shipshape_types::drift::VersionSource;
@@ -61,12 +62,26 @@ pub fn analyze(
         Ecosystem::Python => with_scheme(&Pep440Scheme, dependency, lock, info, now_ms),
         // Minimal version selection: go.mod's version is the one built.
         Ecosystem::Go => pinned(&GoScheme, requirement, requirement, info, now_ms),
-        // A plain version in a POM is the one used; a range is resolved by
-        // Maven at build time, so only the range is known.
+        // Gradle's dependency locking is the truth where it is on.
+        Ecosystem::Maven if lock.is_some() => {
+            let soft = requirement.filter(|r| !gradle::is_dynamic(r) && !gradle::is_variable(r));
+            let dependency = DeclaredDependency {
+                requirement: soft.map(str::to_string),
+                ..dependency.clone()
+            };
+            with_scheme(&MavenScheme, &dependency, lock, info, now_ms)
+        }
+        // A plain version in a POM or a build script is the one used; a
+        // range or a dynamic version is resolved at build time, so without a
+        // lock only what it allows is known.
         Ecosystem::Maven => match requirement {
             Some(range) if range.starts_with(['[', '(']) => {
                 from_range(&MavenScheme, requirement, info, now_ms)
             }
+            Some(version) if gradle::is_dynamic(version) || gradle::is_variable(version) => Err(format!(
+                "`{version}` is resolved by the build; without gradle.lockfile the version in use is not known"
+            )),
+            None => Err("no version is written (a BOM or a platform sets it); the version in use is not known".into()),
             _ => pinned(&MavenScheme, requirement, requirement, info, now_ms),
         },
     };

@@ -156,13 +156,35 @@ pub fn measure_all(
             }
             if row.version_source == VersionSource::RangeOnly {
                 row.note = Some(match &row.lock_file {
-                    Some(lock) => format!("not in {lock}: newest release the range allows, assumed"),
+                    Some(lock) => {
+                        format!("not in {lock}: newest release the range allows, assumed")
+                    }
                     None => "not locked: newest release the range allows, assumed".to_string(),
                 });
             }
             row
         })
         .collect()
+}
+
+/// `problems` with those the measurement found added once each: a lock
+/// that pins a version its manifest's requirement does not allow is the
+/// service's problem, not only a note on one row.
+pub fn with_lock_problems(mut problems: Vec<String>, rows: &[DependencyView]) -> Vec<String> {
+    for row in rows {
+        let Some(note) = row
+            .note
+            .as_deref()
+            .filter(|n| n.starts_with("lock does not satisfy"))
+        else {
+            continue;
+        };
+        let problem = format!("{}: {}: {note}", row.manifest, row.name);
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+    problems
 }
 
 /// A stored row back to what the manifest declared, so that an unchanged

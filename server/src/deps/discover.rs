@@ -75,20 +75,29 @@ fn ecosystem_of(name: &str) -> Option<Ecosystem> {
     match name {
         "Cargo.toml" => Some(Ecosystem::Cargo),
         "package.json" => Some(Ecosystem::Npm),
-        "pyproject.toml" => Some(Ecosystem::Python),
+        "pyproject.toml" | "Pipfile" => Some(Ecosystem::Python),
         "go.mod" => Some(Ecosystem::Go),
         "Gemfile" => Some(Ecosystem::Ruby),
-        "pom.xml" => Some(Ecosystem::Maven),
+        "pom.xml" | "build.gradle" | "build.gradle.kts" => Some(Ecosystem::Maven),
         _ if name.starts_with("requirements") && name.ends_with(".txt") => Some(Ecosystem::Python),
         _ => None,
     }
+}
+
+/// The ecosystem of a manifest at `path`: by its file name, and Gradle's
+/// version catalog by its place (`gradle/libs.versions.toml`).
+fn ecosystem_of_path(path: &str) -> Option<Ecosystem> {
+    ecosystem_of(file_name(path)).or_else(|| {
+        (path == "gradle/libs.versions.toml" || path.ends_with("/gradle/libs.versions.toml"))
+            .then_some(Ecosystem::Maven)
+    })
 }
 
 /// True for a path Shipshape reads as a manifest (outside vendored and
 /// generated folders).
 pub fn is_manifest(path: &str) -> bool {
     let path = path.trim_start_matches("./");
-    ecosystem_of(file_name(path)).is_some()
+    ecosystem_of_path(path).is_some()
         && !path.split('/').any(|part| SKIPPED_FOLDERS.contains(&part))
 }
 
@@ -113,23 +122,35 @@ pub fn find_manifests<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<Manif
         .iter()
         .filter_map(|path| {
             let name = file_name(path);
-            let ecosystem = ecosystem_of(name)?;
-            let lock = match (ecosystem, name) {
-                (Ecosystem::Cargo, _) => lock_for(path, &["Cargo.lock"]),
-                (Ecosystem::Npm, _) => lock_for(path, &JS_LOCKS),
-                // A uv workspace keeps one uv.lock at its root; Poetry has
-                // no workspaces, so its lock is only ever beside.
-                (Ecosystem::Python, "pyproject.toml") => ["uv.lock", "poetry.lock"]
-                    .iter()
-                    .map(|n| join(folder(path), n))
-                    .find(|c| paths.contains(c.as_str()))
-                    .or_else(|| lock_for(path, &["uv.lock"])),
-                (Ecosystem::Ruby, _) => {
-                    Some(join(folder(path), "Gemfile.lock")).filter(|c| paths.contains(c.as_str()))
-                }
-                // go.mod, requirements files and POMs are their own truth.
-                _ => None,
-            };
+            let ecosystem = ecosystem_of_path(path)?;
+            let lock =
+                match (ecosystem, name) {
+                    (Ecosystem::Cargo, _) => lock_for(path, &["Cargo.lock"]),
+                    (Ecosystem::Npm, _) => lock_for(path, &JS_LOCKS),
+                    // A uv workspace keeps one uv.lock at its root; Poetry has
+                    // no workspaces, so its lock is only ever beside.
+                    (Ecosystem::Python, "pyproject.toml") => ["uv.lock", "poetry.lock"]
+                        .iter()
+                        .map(|n| join(folder(path), n))
+                        .find(|c| paths.contains(c.as_str()))
+                        .or_else(|| lock_for(path, &["uv.lock"])),
+                    (Ecosystem::Python, "Pipfile") => Some(join(folder(path), "Pipfile.lock"))
+                        .filter(|c| paths.contains(c.as_str())),
+                    // Gradle's dependency locking writes one lockfile per project;
+                    // the catalog's versions are resolved in the root project's.
+                    (Ecosystem::Maven, "libs.versions.toml") => {
+                        Some(join(folder(folder(path)), "gradle.lockfile"))
+                            .filter(|c| paths.contains(c.as_str()))
+                    }
+                    (Ecosystem::Maven, "build.gradle" | "build.gradle.kts") => {
+                        Some(join(folder(path), "gradle.lockfile"))
+                            .filter(|c| paths.contains(c.as_str()))
+                    }
+                    (Ecosystem::Ruby, _) => Some(join(folder(path), "Gemfile.lock"))
+                        .filter(|c| paths.contains(c.as_str())),
+                    // go.mod, requirements files and POMs are their own truth.
+                    _ => None,
+                };
             Some(ManifestFile {
                 ecosystem,
                 path: path.to_string(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::discover::{ManifestFile, find_manifests, folder, folders_above, join};
 use super::manifest::js_lock::{JsLock, JsResolution};
-use super::manifest::{cargo, go, maven, npm, python, ruby};
+use super::manifest::{cargo, go, gradle, maven, npm, python, ruby};
 use super::model::{DeclaredDependency, DependencyKind, Ecosystem, ManifestError};
 use super::source::Snapshot;
 
@@ -95,8 +95,9 @@ pub fn settle_locks(manifests: &mut [ManifestFile], texts: &BTreeMap<String, Str
             Ecosystem::Python => {
                 let members = python::local_packages(&lock, lock_text).ok();
                 let by_lock = members.map(|m| m.values().any(|path| *path == member));
-                let by_root = root_manifest("pyproject.toml")
-                    .map(|text| workspace_globs_match(&python::uv_workspace_members(text), &member));
+                let by_root = root_manifest("pyproject.toml").map(|text| {
+                    workspace_globs_match(&python::uv_workspace_members(text), &member)
+                });
                 match (by_lock, by_root) {
                     (Some(true), _) | (_, Some(true)) => Some(true),
                     (None, None) => None,
@@ -220,6 +221,7 @@ fn read_with_cargo(
             })
     };
     let workspace_packages = workspace_packages(manifests, texts);
+    let manifest_paths: Vec<&str> = manifests.iter().map(|m| m.path.as_str()).collect();
 
     // Cargo workspaces: a member inherits from the nearest folder above it
     // whose Cargo.toml has `[workspace.dependencies]`, so roots go first.
@@ -260,6 +262,8 @@ fn read_with_cargo(
             .and_then(|path| locks.get(path).map(|read| (path, read)))
             .filter(|(_, read)| !matches!(read, ReadLock::Unreadable));
         let mut written: Vec<(String, String)> = Vec::new();
+        // A requirements file's `-c` constraints: (file, name → pinned version).
+        let mut requirement_pins: Option<ConstraintPins> = None;
         let declared = text_of(&manifest.path).and_then(|text| match manifest.ecosystem {
             Ecosystem::Cargo => {
                 let inherited = nearest_workspace(&workspaces, &manifest.path);
@@ -276,12 +280,15 @@ fn read_with_cargo(
                 written = m.written;
                 m.dependencies
             }),
-            Ecosystem::Python if manifest.path.ends_with(".txt") => python::parse_requirements_txt(
-                &manifest.path,
-                text,
-                requirements_kind(&manifest.path),
-            )
-            .map(|r| r.dependencies),
+            Ecosystem::Python if manifest.path.ends_with(".txt") => {
+                read_requirements(manifest, texts, &manifest_paths).map(|(dependencies, pins)| {
+                    requirement_pins = pins;
+                    dependencies
+                })
+            }
+            Ecosystem::Python if manifest.path.ends_with("Pipfile") => {
+                python::parse_pipfile(&manifest.path, text)
+            }
             Ecosystem::Python => python::parse_pyproject(&manifest.path, text),
             // Indirect requirements belong to the modules that import them;
             // the service owns (and upgrades) its direct ones.
@@ -293,6 +300,14 @@ fn read_with_cargo(
                     .collect()
             }),
             Ecosystem::Ruby => ruby::parse_gemfile(&manifest.path, text),
+            Ecosystem::Maven
+                if manifest.path.ends_with(".gradle") || manifest.path.ends_with(".gradle.kts") =>
+            {
+                gradle::parse_build_script(&manifest.path, text)
+            }
+            Ecosystem::Maven if manifest.path.ends_with("libs.versions.toml") => {
+                gradle::parse_catalog(&manifest.path, text)
+            }
             Ecosystem::Maven => maven::parse_pom(&manifest.path, text),
         });
         let declared = match declared {
@@ -313,19 +328,32 @@ fn read_with_cargo(
                 .cloned()
                 .unwrap_or_else(|| (dependency.name.clone(), String::new()));
             let mut locked = Vec::new();
+            let mut lock_file = lock.map(|(path, _)| path.clone());
+            if let Some((file, pins)) = &requirement_pins {
+                // The constraints file is this requirement's lock.
+                lock_file = Some(file.clone());
+                if let Some(pin) = pins.get(&python::normalize_name(&dependency.name)) {
+                    locked.push(pin.clone());
+                }
+            }
             match lock.map(|(_, read)| read) {
                 Some(ReadLock::Js(js)) => match js.resolve(&member, &key, &spec) {
                     Some(JsResolution::Registry { version, .. }) => locked.push(version.clone()),
                     Some(JsResolution::Workspace(path)) => {
-                        dependency.non_registry_source = Some(format!("workspace package ({path})"));
+                        dependency.non_registry_source =
+                            Some(format!("workspace package ({path})"));
                     }
                     Some(JsResolution::Elsewhere(source)) => {
-                        dependency.non_registry_source.get_or_insert_with(|| source.clone());
+                        dependency
+                            .non_registry_source
+                            .get_or_insert_with(|| source.clone());
                     }
                     None => {}
                 },
                 Some(ReadLock::ByName(by_name)) => {
-                    if let Some(versions) = by_name.get(&lock_key(manifest.ecosystem, &dependency.name)) {
+                    if let Some(versions) =
+                        by_name.get(&lock_key(manifest.ecosystem, &dependency.name))
+                    {
                         locked = versions.clone();
                     }
                 }
@@ -335,25 +363,33 @@ fn read_with_cargo(
             // them; without a lock the manifests still say who they are).
             if dependency.non_registry_source.is_none()
                 && locked.is_empty()
-                && let Some(path) = siblings.and_then(|s| s.get(&lock_key(manifest.ecosystem, &key)))
+                && let Some(path) =
+                    siblings.and_then(|s| s.get(&lock_key(manifest.ecosystem, &key)))
                 && *path != folder(&manifest.path)
             {
                 dependency.non_registry_source = Some(format!("workspace package ({path})"));
             }
-            if lock.is_none() && dependency.non_registry_source.is_none() {
+            if lock_file.is_none() && dependency.non_registry_source.is_none() {
                 from_ranges += 1;
+            }
+            // A pin in a requirements file is its own truth; a constraint
+            // that does not name it leaves it as written.
+            if requirement_pins.is_some() && locked.is_empty() {
+                lock_file = None;
             }
             reading.dependencies.push(FoundDependency {
                 ecosystem: manifest.ecosystem,
                 manifest: manifest.path.clone(),
                 declared: dependency,
                 locked,
-                lock_file: lock.map(|(path, _)| path.clone()),
+                lock_file,
             });
         }
         let locks_are_the_norm = match manifest.ecosystem {
             Ecosystem::Cargo | Ecosystem::Npm | Ecosystem::Ruby => true,
-            Ecosystem::Python => manifest.path.ends_with("pyproject.toml"),
+            Ecosystem::Python => {
+                manifest.path.ends_with("pyproject.toml") || manifest.path.ends_with("Pipfile")
+            }
             Ecosystem::Go | Ecosystem::Maven => false,
         };
         if from_ranges > 0 && locks_are_the_norm && manifest.lock.is_none() {
@@ -376,7 +412,15 @@ fn read_with_cargo(
 /// The folder whose workspace a manifest belongs to: its lock's folder, or
 /// its own when no lock governs it.
 fn lock_root_key(manifest: &ManifestFile) -> (Ecosystem, String) {
-    let at = manifest.lock.as_deref().map_or(folder(&manifest.path), folder);
+    // Go modules of one repository are one workspace (go.work, or
+    // `replace` to a folder): a requirement of a sibling is never fetched.
+    if manifest.ecosystem == Ecosystem::Go {
+        return (Ecosystem::Go, String::new());
+    }
+    let at = manifest
+        .lock
+        .as_deref()
+        .map_or(folder(&manifest.path), folder);
     (manifest.ecosystem, at.to_string())
 }
 
@@ -392,10 +436,15 @@ fn workspace_packages(
             continue;
         };
         let name = match manifest.ecosystem {
-            Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).ok().and_then(|m| m.name),
+            Ecosystem::Npm => npm::parse_manifest(&manifest.path, text)
+                .ok()
+                .and_then(|m| m.name),
             Ecosystem::Python if manifest.path.ends_with("pyproject.toml") => {
                 python::project_name(text).map(|n| python::normalize_name(&n))
             }
+            Ecosystem::Go => go::parse_go_mod(&manifest.path, text)
+                .ok()
+                .and_then(|m| m.module),
             _ => None,
         };
         if let Some(name) = name {
@@ -432,15 +481,126 @@ pub fn parse_lock(
     match ecosystem {
         Ecosystem::Cargo => cargo::parse_lock(path, text),
         Ecosystem::Npm => JsLock::parse(path, text).map(|lock| lock.versions_by_name()),
+        Ecosystem::Python if path.ends_with("Pipfile.lock") => {
+            python::parse_pipfile_lock(path, text)
+        }
         Ecosystem::Python => python::parse_lock(path, text).map(|lock| {
             lock.into_iter()
                 .map(|(name, versions)| (python::normalize_name(&name), versions))
                 .collect()
         }),
         Ecosystem::Ruby => ruby::parse_lock(path, text),
+        Ecosystem::Maven if path.ends_with("gradle.lockfile") => gradle::parse_lockfile(path, text),
         // go.mod and pom.xml are their own truth: discovery gives them no lock.
         Ecosystem::Go | Ecosystem::Maven => Ok(BTreeMap::new()),
     }
+}
+
+/// A `-c` constraints file and its pins (normalised name → version).
+type ConstraintPins = (String, BTreeMap<String, String>);
+
+/// A requirements file's dependencies with those of the files it includes
+/// (`-r`) that are not manifests of their own, and the pins of its `-c`
+/// constraints files, by normalised name. An include or constraint the
+/// repository does not hold is an error naming it.
+fn read_requirements(
+    manifest: &ManifestFile,
+    texts: &BTreeMap<String, String>,
+    manifest_paths: &[&str],
+) -> Result<(Vec<DeclaredDependency>, Option<ConstraintPins>), ManifestError> {
+    let kind = requirements_kind(&manifest.path);
+    let mut dependencies = Vec::new();
+    let mut pins: Option<ConstraintPins> = None;
+    let mut pending = vec![manifest.path.clone()];
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(path) = pending.pop() {
+        if seen.contains(&path) || seen.len() > 16 {
+            continue;
+        }
+        seen.push(path.clone());
+        let text = texts.get(&path).ok_or_else(|| ManifestError {
+            file: manifest.path.clone(),
+            line: 1,
+            message: format!("includes {path}, which is not in the repository"),
+        })?;
+        let file = python::parse_requirements_txt(&path, text, kind)?;
+        dependencies.extend(file.dependencies);
+        for include in file.includes.iter().filter_map(|i| included_path(&path, i)) {
+            if !manifest_paths.contains(&include.as_str()) {
+                pending.push(include);
+            }
+        }
+        for constraint in file
+            .constraints
+            .iter()
+            .filter_map(|c| included_path(&path, c))
+        {
+            let text = texts.get(&constraint).ok_or_else(|| ManifestError {
+                file: manifest.path.clone(),
+                line: 1,
+                message: format!("its constraints file {constraint} is not in the repository"),
+            })?;
+            let constraints = python::parse_requirements_txt(&constraint, text, kind)?;
+            let entry = pins.get_or_insert_with(|| (constraint.clone(), BTreeMap::new()));
+            for pinned in constraints.dependencies {
+                if let Some(version) = pinned
+                    .requirement
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("=="))
+                    .filter(|v| !v.contains([',', '*']))
+                {
+                    entry
+                        .1
+                        .insert(python::normalize_name(&pinned.name), version.to_string());
+                }
+            }
+        }
+    }
+    Ok((dependencies, pins))
+}
+
+/// The repository path a `-r`/`-c` line names, relative to `from`'s folder;
+/// `None` for a URL or a path that leaves the repository.
+fn included_path(from: &str, target: &str) -> Option<String> {
+    let target = target.trim();
+    if target.is_empty() || target.contains("://") || target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = folder(from).split('/').filter(|p| !p.is_empty()).collect();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Files the requirements files among `texts` include or are constrained
+/// by (`-r`, `-c`) that `texts` does not hold yet: sources fetch these too.
+pub fn included_files(texts: &BTreeMap<String, String>) -> Vec<String> {
+    let mut wanted: Vec<String> = Vec::new();
+    for (path, text) in texts {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if !name.ends_with(".txt") && !name.ends_with(".in") {
+            continue;
+        }
+        let Ok(file) = python::parse_requirements_txt(path, text, DependencyKind::Normal) else {
+            continue;
+        };
+        for target in file.includes.iter().chain(&file.constraints) {
+            if let Some(include) = included_path(path, target)
+                && !texts.contains_key(&include)
+                && !wanted.contains(&include)
+            {
+                wanted.push(include);
+            }
+        }
+    }
+    wanted
 }
 
 /// `requirements-dev.txt`, `requirements/test.txt`: tooling, not the service.
@@ -603,8 +763,10 @@ mod tests {
         assert_eq!(reading.dependencies.len(), 1);
     }
 
-    /// (manifest, name, locked, lock file, non-registry source) per dependency.
-    fn rows(reading: &RepositoryReading) -> Vec<(String, String, Vec<String>, Option<String>, Option<String>)> {
+    /// (manifest, name, locked, lock file, non-registry source) of one dependency.
+    type Row = (String, String, Vec<String>, Option<String>, Option<String>);
+
+    fn rows(reading: &RepositoryReading) -> Vec<Row> {
         reading
             .dependencies
             .iter()
@@ -626,7 +788,7 @@ mod tests {
         locked: &[&str],
         lock: Option<&str>,
         source: Option<&str>,
-    ) -> (String, String, Vec<String>, Option<String>, Option<String>) {
+    ) -> Row {
         (
             manifest.into(),
             name.into(),
@@ -660,7 +822,13 @@ mod tests {
         assert_eq!(
             rows(&reading),
             [
-                row("packages/api/pyproject.toml", "fastapi", &["0.110.0"], Some("uv.lock"), None),
+                row(
+                    "packages/api/pyproject.toml",
+                    "fastapi",
+                    &["0.110.0"],
+                    Some("uv.lock"),
+                    None
+                ),
                 row(
                     "packages/api/pyproject.toml",
                     "core",
@@ -668,7 +836,13 @@ mod tests {
                     Some("uv.lock"),
                     Some("workspace package (packages/core)")
                 ),
-                row("packages/core/pyproject.toml", "pydantic", &["2.6.4"], Some("uv.lock"), None),
+                row(
+                    "packages/core/pyproject.toml",
+                    "pydantic",
+                    &["2.6.4"],
+                    Some("uv.lock"),
+                    None
+                ),
             ]
         );
     }
@@ -695,7 +869,10 @@ mod tests {
                 r#"{ "name": "shop", "private": true, "workspaces": ["packages/*"], "dependencies": { "x": "npm:lodash@^4.17.20" } }"#,
             ),
             ("package-lock.json", NPM_WORKSPACE_LOCK),
-            ("packages/ui/package.json", r#"{ "name": "ui", "version": "8.1.0", "private": true }"#),
+            (
+                "packages/ui/package.json",
+                r#"{ "name": "ui", "version": "8.1.0", "private": true }"#,
+            ),
             (
                 "packages/web/package.json",
                 r#"{ "name": "web", "dependencies": { "ui": "^8.0.0", "semver": "^7.6.0" } }"#,
@@ -709,8 +886,20 @@ mod tests {
         assert_eq!(
             rows(&reading),
             [
-                row("package.json", "lodash", &["4.17.20"], Some("package-lock.json"), None),
-                row("packages/web/package.json", "semver", &["7.6.3"], Some("package-lock.json"), None),
+                row(
+                    "package.json",
+                    "lodash",
+                    &["4.17.20"],
+                    Some("package-lock.json"),
+                    None
+                ),
+                row(
+                    "packages/web/package.json",
+                    "semver",
+                    &["7.6.3"],
+                    Some("package-lock.json"),
+                    None
+                ),
                 row(
                     "packages/web/package.json",
                     "ui",
@@ -724,34 +913,69 @@ mod tests {
         let problems: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
         assert_eq!(
             problems,
-            ["tools/codegen/package.json:1: not locked: package-lock.json governs only the workspace of package.json, and tools/codegen is not one of its members; 1 dependencies are measured from their ranges, not from what is installed"]
+            [
+                "tools/codegen/package.json:1: not locked: package-lock.json governs only the workspace of package.json, and tools/codegen is not one of its members; 1 dependencies are measured from their ranges, not from what is installed"
+            ]
         );
     }
 
     #[test]
     fn pnpm_yarn_and_bun_projects_are_read_from_their_locks() {
         let reading = read(&[
-            ("a/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            (
+                "a/package.json",
+                r#"{ "dependencies": { "react": "^18.2.0" } }"#,
+            ),
             (
                 "a/pnpm-lock.yaml",
                 "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      react:\n        specifier: ^18.2.0\n        version: 18.2.0\n",
             ),
-            ("b/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
-            ("b/yarn.lock", "# yarn lockfile v1\n\nreact@^18.2.0:\n  version \"18.2.0\"\n"),
-            ("c/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            (
+                "b/package.json",
+                r#"{ "dependencies": { "react": "^18.2.0" } }"#,
+            ),
+            (
+                "b/yarn.lock",
+                "# yarn lockfile v1\n\nreact@^18.2.0:\n  version \"18.2.0\"\n",
+            ),
+            (
+                "c/package.json",
+                r#"{ "dependencies": { "react": "^18.2.0" } }"#,
+            ),
             (
                 "c/bun.lock",
                 "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": { \"\": { \"dependencies\": { \"react\": \"^18.2.0\", }, }, },\n  \"packages\": { \"react\": [\"react@18.2.0\", \"\", {}, \"sha512-x\"], },\n}\n",
             ),
-            ("d/package.json", r#"{ "dependencies": { "react": "^18.2.0" } }"#),
+            (
+                "d/package.json",
+                r#"{ "dependencies": { "react": "^18.2.0" } }"#,
+            ),
             ("d/bun.lockb", ""),
         ]);
         assert_eq!(
             rows(&reading),
             [
-                row("a/package.json", "react", &["18.2.0"], Some("a/pnpm-lock.yaml"), None),
-                row("b/package.json", "react", &["18.2.0"], Some("b/yarn.lock"), None),
-                row("c/package.json", "react", &["18.2.0"], Some("c/bun.lock"), None),
+                row(
+                    "a/package.json",
+                    "react",
+                    &["18.2.0"],
+                    Some("a/pnpm-lock.yaml"),
+                    None
+                ),
+                row(
+                    "b/package.json",
+                    "react",
+                    &["18.2.0"],
+                    Some("b/yarn.lock"),
+                    None
+                ),
+                row(
+                    "c/package.json",
+                    "react",
+                    &["18.2.0"],
+                    Some("c/bun.lock"),
+                    None
+                ),
                 row("d/package.json", "react", &[], None, None),
             ]
         );
@@ -774,14 +998,29 @@ mod tests {
                 "yarn.lock",
                 "# yarn lockfile v1\n\nexpress@^4.18.0:\n  version \"4.18.2\"\n",
             ),
-            ("apps/api/package.json", r#"{ "name": "api", "dependencies": { "express": "^4.18.0", "ui": "1.0.0" } }"#),
-            ("apps/ui/package.json", r#"{ "name": "ui", "version": "1.0.0" }"#),
-            ("apps/legacy/package.json", r#"{ "dependencies": { "express": "^4.18.0" } }"#),
+            (
+                "apps/api/package.json",
+                r#"{ "name": "api", "dependencies": { "express": "^4.18.0", "ui": "1.0.0" } }"#,
+            ),
+            (
+                "apps/ui/package.json",
+                r#"{ "name": "ui", "version": "1.0.0" }"#,
+            ),
+            (
+                "apps/legacy/package.json",
+                r#"{ "dependencies": { "express": "^4.18.0" } }"#,
+            ),
         ]);
         assert_eq!(
             rows(&reading),
             [
-                row("apps/api/package.json", "express", &["4.18.2"], Some("yarn.lock"), None),
+                row(
+                    "apps/api/package.json",
+                    "express",
+                    &["4.18.2"],
+                    Some("yarn.lock"),
+                    None
+                ),
                 row(
                     "apps/api/package.json",
                     "ui",
@@ -797,12 +1036,49 @@ mod tests {
     #[test]
     fn workspace_patterns_match_as_the_tools_do() {
         let globs = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(workspace_globs_match(&globs(&["packages/*"]), "packages/ui"));
-        assert!(!workspace_globs_match(&globs(&["packages/*"]), "packages/ui/deep"));
+        assert!(workspace_globs_match(
+            &globs(&["packages/*"]),
+            "packages/ui"
+        ));
+        assert!(!workspace_globs_match(
+            &globs(&["packages/*"]),
+            "packages/ui/deep"
+        ));
         assert!(workspace_globs_match(&globs(&["apps/**"]), "apps/a/b"));
         assert!(workspace_globs_match(&globs(&["./libs/core"]), "libs/core"));
         assert!(workspace_globs_match(&globs(&["svc-*"]), "svc-billing"));
-        assert!(!workspace_globs_match(&globs(&["packages/*", "!packages/old"]), "packages/old"));
+        assert!(!workspace_globs_match(
+            &globs(&["packages/*", "!packages/old"]),
+            "packages/old"
+        ));
         assert!(!workspace_globs_match(&globs(&[]), "anything"));
+    }
+
+    #[test]
+    fn a_go_module_of_the_same_repository_is_a_workspace_module() {
+        let reading = read(&[
+            ("go.work", "go 1.22\n\nuse (\n\t./api\n\t./shared\n)\n"),
+            (
+                "api/go.mod",
+                "module example.com/shop/api\n\ngo 1.22\n\nrequire (\n\texample.com/shop/shared v0.0.0-00010101000000-000000000000\n\tgithub.com/jackc/pgx/v5 v5.5.0\n)\n",
+            ),
+            (
+                "shared/go.mod",
+                "module example.com/shop/shared\n\ngo 1.22\n",
+            ),
+        ]);
+        assert_eq!(
+            rows(&reading),
+            [
+                row(
+                    "api/go.mod",
+                    "example.com/shop/shared",
+                    &[],
+                    None,
+                    Some("workspace package (shared)")
+                ),
+                row("api/go.mod", "github.com/jackc/pgx/v5", &[], None, None),
+            ]
+        );
     }
 }

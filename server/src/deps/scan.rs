@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use shipshape_types::drift::{DependencyView, DriftSummary, Gap, VersionSource};
 
-use super::crawl::measure_all;
+use super::crawl::{measure_all, with_lock_problems};
 use super::read::read_snapshot;
 use super::service::{registries_from_config, sources_from_config};
 use super::source::Fetched;
@@ -41,9 +41,14 @@ pub async fn scan(
     let reading = read_snapshot(&snapshot);
     let registries = registries_from_config(config, env);
     let answers = registries.ask(&reading.dependencies).await;
+    let dependencies = measure_all(&reading.dependencies, &answers, now_ms);
+    let problems = with_lock_problems(
+        reading.errors.iter().map(ToString::to_string).collect(),
+        &dependencies,
+    );
     Ok(ScanResult {
-        dependencies: measure_all(&reading.dependencies, &answers, now_ms),
-        problems: reading.errors.iter().map(ToString::to_string).collect(),
+        dependencies,
+        problems,
     })
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use shipshape_types::drift::{DependencyView, PackageUse, ServiceDrift};
 
-use super::crawl::{Registries, found_from_row, measure_all};
+use super::crawl::{Registries, found_from_row, measure_all, with_lock_problems};
 use super::model::Ecosystem;
 use super::query::PackageQuery;
 use super::read::{FoundDependency, read_snapshot};
@@ -345,6 +345,7 @@ impl DriftService {
                 } => {
                     report.unchanged += usize::from(unchanged);
                     let rows = measure_all(&found, &answers, now);
+                    let problems = with_lock_problems(problems, &rows);
                     self.inner
                         .store
                         .record_snapshot(
@@ -407,7 +408,7 @@ impl DriftService {
                     reading.errors.iter().map(ToString::to_string).collect();
                 if snapshot.manifests.is_empty() {
                     problems.push(
-                        "no manifest found (Cargo.toml, package.json, pyproject.toml, requirements*.txt, go.mod, Gemfile or pom.xml)"
+                        "no manifest found (Cargo.toml, package.json, pyproject.toml, Pipfile, requirements*.txt, go.mod, Gemfile or pom.xml)"
                             .into(),
                     );
                 }

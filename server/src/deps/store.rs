@@ -21,8 +21,7 @@ const DEPENDENCY_COLUMN_COUNT: usize = 21;
 /// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits.
 const ROWS_PER_INSERT: usize = 50;
 
-const SUMMARY_COLUMNS: &str =
-    "taken_ms, revision, dependency_count, libyears, up_to_date, patch, minor, major, unknown, range_only";
+const SUMMARY_COLUMNS: &str = "taken_ms, revision, dependency_count, libyears, up_to_date, patch, minor, major, unknown, range_only";
 
 /// `a, b` → `t.a AS a, t.b AS b`: a column list for a query that joins
 /// tables (the names rows are read by stay unqualified).

@@ -80,7 +80,11 @@ impl JsLock {
             "yarn.lock" if text.contains("__metadata:") => parse_yarn_berry(file, text),
             "yarn.lock" => parse_yarn_classic(file, text),
             "bun.lock" => parse_bun(file, text),
-            other => Err(problem(file, 1, format!("{other} is not a lock file Shipshape reads"))),
+            other => Err(problem(
+                file,
+                1,
+                format!("{other} is not a lock file Shipshape reads"),
+            )),
         }
     }
 
@@ -106,11 +110,7 @@ impl JsLock {
 
     /// The folders of the projects the lock records, its own (`""`) first.
     pub fn project_folders(&self) -> Vec<String> {
-        self.projects
-            .iter()
-            .flatten()
-            .cloned()
-            .collect()
+        self.projects.iter().flatten().cloned().collect()
     }
 
     /// What the dependency `key` (as `package.json` names it, `spec` as it
@@ -134,7 +134,9 @@ impl JsLock {
                     if dir.is_empty() {
                         return None;
                     }
-                    dir = dir.rsplit_once('/').map_or(String::new(), |(up, _)| up.to_string());
+                    dir = dir
+                        .rsplit_once('/')
+                        .map_or(String::new(), |(up, _)| up.to_string());
                 }
             }
             JsLockFormat::Bun => self
@@ -152,14 +154,18 @@ impl JsLock {
         }
     }
 
-    /// Every registry version the lock holds, by package name.
+    /// Every registry version the lock holds, by package name; of an npm
+    /// lock's installs, the shallowest first (the top-level install is what
+    /// the project imports).
     pub fn versions_by_name(&self) -> BTreeMap<String, Vec<String>> {
         let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut installed: Vec<(&String, &JsResolution)> = self.installed.iter().collect();
+        installed.sort_by_key(|(path, _)| (path.matches("node_modules/").count(), path.as_str()));
         let all = self
             .importers
             .values()
             .flat_map(BTreeMap::values)
-            .chain(self.installed.values())
+            .chain(installed.into_iter().map(|(_, resolution)| resolution))
             .chain(self.descriptors.values());
         for resolution in all {
             if let JsResolution::Registry { name, version } = resolution {
@@ -175,7 +181,11 @@ impl JsLock {
 
 fn parse_package_lock(file: &str, text: &str) -> Result<JsLock, ManifestError> {
     let document: Map<String, Value> = serde_json::from_str(text).map_err(|e| {
-        problem(file, e.line().max(1), format!("not valid package-lock.json: {e}"))
+        problem(
+            file,
+            e.line().max(1),
+            format!("not valid package-lock.json: {e}"),
+        )
     })?;
     let version = document
         .get("lockfileVersion")
@@ -256,7 +266,10 @@ fn pnpm_resolution(key: &str, version: &str, importer: &str) -> JsResolution {
 
 /// `packages/web` + `../ui` → `packages/ui`.
 fn join_relative(base: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = base
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     for part in relative.split('/') {
         match part {
             "" | "." => {}
@@ -303,7 +316,9 @@ fn parse_pnpm(file: &str, text: &str) -> Result<JsLock, ManifestError> {
         return Err(problem(
             file,
             1,
-            format!("pnpm lockfileVersion {version} is not supported (5.4 to 9 are); regenerate it with pnpm 8 or later"),
+            format!(
+                "pnpm lockfileVersion {version} is not supported (5.4 to 9 are); regenerate it with pnpm 8 or later"
+            ),
         ));
     }
     let mut lock = JsLock::empty(JsLockFormat::Pnpm);
@@ -353,7 +368,11 @@ fn parse_yarn_classic(file: &str, text: &str) -> Result<JsLock, ManifestError> {
         }
         if !line.starts_with(' ') {
             let header = line.strip_suffix(':').ok_or_else(|| {
-                problem(file, index + 1, "expected an entry header ending in `:` (yarn.lock v1)")
+                problem(
+                    file,
+                    index + 1,
+                    "expected an entry header ending in `:` (yarn.lock v1)",
+                )
             })?;
             current = descriptors_of(header);
             continue;
@@ -395,7 +414,9 @@ fn parse_yarn_berry(file: &str, text: &str) -> Result<JsLock, ManifestError> {
             .unwrap_or_default();
         let resolution = match split_name_version(resolution_text) {
             Some((_, protocol)) if protocol.starts_with("workspace:") => {
-                let folder = protocol.trim_start_matches("workspace:").trim_start_matches("./");
+                let folder = protocol
+                    .trim_start_matches("workspace:")
+                    .trim_start_matches("./");
                 let folder = if folder == "." { "" } else { folder };
                 projects.insert(folder.to_string());
                 JsResolution::Workspace(folder.to_string())

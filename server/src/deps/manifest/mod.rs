@@ -4,6 +4,7 @@
 
 pub mod cargo;
 pub mod go;
+pub mod gradle;
 pub mod js_lock;
 pub mod maven;
 pub mod npm;

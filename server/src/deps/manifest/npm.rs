@@ -1,4 +1,4 @@
-//! `package.json` and `package-lock.json` (lockfile versions 2 and 3).
+//! `package.json`; its lock files are read by `js_lock`.
 
 use std::collections::BTreeMap;
 
@@ -138,59 +138,9 @@ pub(crate) fn read_spec(key: &str, spec: &str) -> (String, Option<String>, Optio
 
 /// The versions `package-lock.json` installs, by package name; the first one
 /// listed for a name is the top-level install (what the project imports).
+/// (`JsLock` answers per project folder and alias.)
 pub fn parse_lock(file: &str, text: &str) -> Result<BTreeMap<String, Vec<String>>, ManifestError> {
-    let document: Map<String, Value> =
-        serde_json::from_str(text).map_err(|e| json_error(file, &e, "package-lock.json"))?;
-    let error = |message: String| ManifestError {
-        file: file.to_string(),
-        line: 1,
-        message,
-    };
-    let version = document
-        .get("lockfileVersion")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    if version < 2 {
-        return Err(error(format!(
-            "lockfileVersion {version} is not supported; regenerate it with npm 7 or later (lockfileVersion 2 or 3)"
-        )));
-    }
-    let packages = document
-        .get("packages")
-        .and_then(Value::as_object)
-        .ok_or_else(|| error("no `packages` object".into()))?;
-    let mut top_level: Vec<(String, String)> = Vec::new();
-    let mut nested: Vec<(String, String)> = Vec::new();
-    for (path, entry) in packages {
-        let Some(name) = path
-            .rsplit_once("node_modules/")
-            .map(|(_, name)| name.to_string())
-        else {
-            continue;
-        };
-        if entry.get("link").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        let Some(version) = entry.get("version").and_then(Value::as_str) else {
-            continue;
-        };
-        let is_top_level =
-            path.matches("node_modules/").count() == 1 && path.starts_with("node_modules/");
-        if is_top_level {
-            &mut top_level
-        } else {
-            &mut nested
-        }
-        .push((name, version.to_string()));
-    }
-    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, version) in top_level.into_iter().chain(nested) {
-        let list = versions.entry(name).or_default();
-        if !list.contains(&version) {
-            list.push(version);
-        }
-    }
-    Ok(versions)
+    super::js_lock::JsLock::parse(file, text).map(|lock| lock.versions_by_name())
 }
 
 #[cfg(test)]

@@ -72,8 +72,12 @@ pub fn parse_requirement(
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequirementsFile {
     pub dependencies: Vec<DeclaredDependency>,
-    /// Files named by `-r` and `-c`, relative to this one.
+    /// Files named by `-r`, relative to this one: their requirements are
+    /// this file's too.
     pub includes: Vec<String>,
+    /// Files named by `-c`, relative to this one: their pins decide the
+    /// versions of this file's requirements, as a lock does.
+    pub constraints: Vec<String>,
 }
 
 pub fn parse_requirements_txt(
@@ -115,9 +119,8 @@ pub fn parse_requirements_txt(
                 .split_once([' ', '='])
                 .map_or((option, ""), |(f, v)| (f, v.trim()));
             match flag {
-                "r" | "-requirement" | "c" | "-constraint" => {
-                    result.includes.push(value.to_string())
-                }
+                "r" | "-requirement" => result.includes.push(value.to_string()),
+                "c" | "-constraint" => result.constraints.push(value.to_string()),
                 "e" | "-editable" => result.dependencies.push(DeclaredDependency {
                     name: value.rsplit(['/', '=']).next().unwrap_or(value).to_string(),
                     requirement: None,
@@ -399,6 +402,88 @@ pub fn parse_lock(file: &str, text: &str) -> Result<BTreeMap<String, Vec<String>
                 .entry(normalize_name(name))
                 .or_default()
                 .push(version.to_string());
+        }
+    }
+    Ok(versions)
+}
+
+/// A Pipfile's `[packages]` and `[dev-packages]`: `name = "==1.2"`, `"*"`,
+/// or a table with `version`, or with `git`/`path`/`file` for a package
+/// that is not from the index.
+pub fn parse_pipfile(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, ManifestError> {
+    let document: Table = from_toml(file, text, "not valid TOML")?;
+    let mut out = Vec::new();
+    for (section, kind) in [
+        ("packages", DependencyKind::Normal),
+        ("dev-packages", DependencyKind::Dev),
+    ] {
+        let Some(entries) = document.get(section).and_then(Value::as_table) else {
+            continue;
+        };
+        for (name, spec) in entries {
+            let mut declared = DeclaredDependency {
+                name: normalize_name(name),
+                requirement: None,
+                kind,
+                optional: false,
+                non_registry_source: None,
+            };
+            let requirement = match spec {
+                Value::String(text) => Some(text.as_str()),
+                Value::Table(table) => {
+                    for source in ["git", "path", "file", "url"] {
+                        if let Some(location) = table.get(source).and_then(Value::as_str) {
+                            declared.non_registry_source = Some(format!("{source} {location}"));
+                        }
+                    }
+                    table.get("version").and_then(Value::as_str)
+                }
+                _ => {
+                    return Err(ManifestError {
+                        file: file.to_string(),
+                        line: 1,
+                        message: format!("{section}.{name}: expected a version string or a table"),
+                    });
+                }
+            };
+            declared.requirement = requirement
+                .map(str::trim)
+                .filter(|r| !r.is_empty() && *r != "*")
+                .map(str::to_string);
+            out.push(declared);
+        }
+    }
+    Ok(out)
+}
+
+/// Versions `Pipfile.lock` pins (`"version": "==2.31.0"` under `default`
+/// and `develop`), by normalised name.
+pub fn parse_pipfile_lock(
+    file: &str,
+    text: &str,
+) -> Result<BTreeMap<String, Vec<String>>, ManifestError> {
+    let document: serde_json::Value = serde_json::from_str(text).map_err(|e| ManifestError {
+        file: file.to_string(),
+        line: e.line().max(1),
+        message: format!("not valid Pipfile.lock: {e}"),
+    })?;
+    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for section in ["default", "develop"] {
+        let Some(entries) = document.get(section).and_then(serde_json::Value::as_object) else {
+            continue;
+        };
+        for (name, entry) in entries {
+            let Some(version) = entry
+                .get("version")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|v| v.strip_prefix("=="))
+            else {
+                continue;
+            };
+            let list = versions.entry(normalize_name(name)).or_default();
+            if !list.iter().any(|v| v == version) {
+                list.push(version.to_string());
+            }
         }
     }
     Ok(versions)

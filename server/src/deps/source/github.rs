@@ -9,7 +9,7 @@ use futures::future::{BoxFuture, join_all};
 
 use super::{Fetched, RepositoryReader, Snapshot, SourceError};
 use crate::deps::discover::{ManifestFile, find_manifests};
-use crate::deps::read::{paths_of, settle_locks};
+use crate::deps::read::{included_files, paths_of, settle_locks};
 use crate::integrations::github::GitHubClient;
 
 /// A repository read through a shared [`GitHubClient`].
@@ -41,6 +41,24 @@ impl GitHubRepository {
         let mut files = BTreeMap::new();
         for (path, text) in texts {
             files.insert(path, text?);
+        }
+        // Files the requirements files include (`-r`, `-c`), a few levels deep.
+        for _ in 0..4 {
+            let wanted: Vec<String> = included_files(&files)
+                .into_iter()
+                .filter(|path| shas.contains_key(path.as_str()))
+                .collect();
+            if wanted.is_empty() {
+                break;
+            }
+            let fetched = join_all(wanted.iter().map(|path| async move {
+                let sha = shas.get(path.as_str()).copied().unwrap_or_default();
+                (path.clone(), client.blob(full_name, sha).await)
+            }))
+            .await;
+            for (path, text) in fetched {
+                files.insert(path, text?);
+            }
         }
         settle_locks(&mut manifests, &files);
         Ok(Fetched::Changed(Snapshot {

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 
 use super::{Fetched, RepositoryReader, Snapshot, SourceError, digest_texts};
 use crate::deps::discover::find_manifests;
-use crate::deps::read::{paths_of, settle_locks};
+use crate::deps::read::{included_files, paths_of, settle_locks};
 
 /// Folders never worth walking into (their manifests are not the repository's own).
 const NOT_WALKED: &[&str] = &[
@@ -107,6 +107,25 @@ fn read_manifests(root: &Path) -> Result<Snapshot, SourceError> {
                 texts.insert(path, text);
             }
             Err(e) => return Err(error(format!("cannot read {path}: {e}"))),
+        }
+    }
+    // Files the requirements files include or are constrained by (`-r`,
+    // `-c`), a few levels deep; one that is missing is reported by the reader.
+    for _ in 0..4 {
+        let wanted = included_files(&texts);
+        let mut added = false;
+        // `included_files` gives only paths inside the repository.
+        for path in wanted {
+            let full = root.join(&path);
+            if std::fs::metadata(&full).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
+                && let Ok(text) = std::fs::read_to_string(&full)
+            {
+                texts.insert(path, text);
+                added = true;
+            }
+        }
+        if !added {
+            break;
         }
     }
     settle_locks(&mut manifests, &texts);

@@ -362,7 +362,10 @@ mod tests {
         assert!(allows("==4.6", "4.6.0"));
         assert!(allows("==4.6.0", "4.6"));
         assert!(!allows("==4.6", "4.6.1"));
-        assert!(allows("==1.0", "1.0+local.7"), "a local version matches its public one");
+        assert!(
+            allows("==1.0", "1.0+local.7"),
+            "a local version matches its public one"
+        );
         assert!(Pep440Scheme.same(&v("2.0"), &v("2.0.0")));
     }
 

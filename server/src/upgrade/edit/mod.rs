@@ -69,14 +69,46 @@ pub fn edit_manifest(
     let occurrences = match (manifest.ecosystem, file_name) {
         (Ecosystem::Cargo, _) => toml_files::cargo(text),
         (Ecosystem::Python, "pyproject.toml") => toml_files::pyproject(text),
+        (Ecosystem::Python, "Pipfile") => toml_files::pipfile(text),
         (Ecosystem::Python, _) => Ok(lines::requirements_txt(text)),
         (Ecosystem::Npm, _) => json::package_json(text),
         (Ecosystem::Go, _) => Ok(lines::go_mod(text)),
         (Ecosystem::Ruby, _) => Ok(lines::gemfile(text)),
+        (Ecosystem::Maven, "build.gradle" | "build.gradle.kts") => Ok(gradle_occurrences(
+            crate::deps::manifest::gradle::build_script_declarations(text),
+        )),
+        (Ecosystem::Maven, "libs.versions.toml") => {
+            crate::deps::manifest::gradle::catalog_declarations(&manifest.path, text)
+                .map(gradle_occurrences)
+                .map_err(|e| e.message)
+        }
         (Ecosystem::Maven, _) => pom::pom(text),
     }
     .map_err(error)?;
     apply(manifest.ecosystem, text, &occurrences, bumps)
+}
+
+/// Gradle declarations as places to write versions: one written with
+/// variables or none at all is not rewritten.
+fn gradle_occurrences(
+    declarations: Vec<crate::deps::manifest::gradle::GradleDeclaration>,
+) -> Vec<Occurrence> {
+    declarations
+        .into_iter()
+        .map(|d| Occurrence {
+            blocked: match d.version.as_deref() {
+                Some(v) if v.contains('$') => Some(format!(
+                    "its version `{v}` is a build variable; change it where the variable is set"
+                )),
+                None => Some(
+                    "no version is written here (a BOM, a platform or the catalog sets it)".into(),
+                ),
+                _ => None,
+            },
+            name: d.name,
+            range: d.version_span,
+        })
+        .collect()
 }
 
 /// Whether `version` may be written into someone's manifest: a plain

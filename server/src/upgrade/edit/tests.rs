@@ -446,3 +446,97 @@ fn a_malformed_manifest_is_an_error_naming_the_file() {
         "{error}"
     );
 }
+
+#[test]
+fn pipfile_pins_and_tables_are_rewritten_in_place() {
+    let pipfile = "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nrequests = \"==2.31.0\"\ndjango = {version = \"==4.2.7\", extras = [\"argon2\"]}\nflask = \"*\"\n\n[dev-packages]\npytest = \">=7.0\"\n";
+    let edited = edit_manifest(
+        &manifest(Ecosystem::Python, "Pipfile"),
+        pipfile,
+        &bumps(&[
+            ("requests", "2.32.3"),
+            ("django", "4.2.16"),
+            ("flask", "3.1.0"),
+        ]),
+    )
+    .expect("edits");
+    assert_eq!(
+        edited.text,
+        pipfile
+            .replace("\"==2.31.0\"", "\"==2.32.3\"")
+            .replace("\"==4.2.7\"", "\"==4.2.16\"")
+    );
+    // `*` already allows 3.1.0: only a lock would move.
+    assert_eq!(
+        edited
+            .lock_only
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["flask"]
+    );
+    let after = python::parse_pipfile("Pipfile", &edited.text).expect("parses back");
+    assert_eq!(after.len(), 4);
+    let requests = after
+        .iter()
+        .find(|d| d.name == "requests")
+        .expect("requests");
+    assert_eq!(requests.requirement.as_deref(), Some("==2.32.3"));
+}
+
+#[test]
+fn gradle_scripts_and_the_catalog_are_rewritten_where_the_version_is_written() {
+    let script = "dependencies {\n    implementation(\"org.postgresql:postgresql:42.7.2\")\n    implementation(\"io.ktor:ktor-client-core:$ktorVersion\")\n    testImplementation 'junit:junit:4.13.1'\n}\n";
+    let edited = edit_manifest(
+        &manifest(Ecosystem::Maven, "app/build.gradle.kts"),
+        script,
+        &bumps(&[
+            ("org.postgresql:postgresql", "42.7.4"),
+            ("io.ktor:ktor-client-core", "3.0.1"),
+            ("junit:junit", "4.13.2"),
+        ]),
+    )
+    .expect("edits");
+    assert_eq!(
+        edited.text,
+        script
+            .replace("42.7.2", "42.7.4")
+            .replace("4.13.1", "4.13.2")
+    );
+    assert!(
+        edited.blocked[0].1.contains("build variable"),
+        "{:?}",
+        edited.blocked
+    );
+
+    let catalog = "[versions]\njackson = \"2.15.2\"\n\n[libraries]\njackson-core = { module = \"com.fasterxml.jackson.core:jackson-core\", version.ref = \"jackson\" }\njackson-databind = { module = \"com.fasterxml.jackson.core:jackson-databind\", version.ref = \"jackson\" }\nguava = \"com.google.guava:guava:32.1.2-jre\"\n";
+    let edited = edit_manifest(
+        &manifest(Ecosystem::Maven, "gradle/libs.versions.toml"),
+        catalog,
+        &bumps(&[
+            ("com.fasterxml.jackson.core:jackson-core", "2.18.1"),
+            ("com.fasterxml.jackson.core:jackson-databind", "2.18.1"),
+            ("com.google.guava:guava", "33.3.1-jre"),
+        ]),
+    )
+    .expect("edits");
+    assert_eq!(
+        edited.text,
+        catalog
+            .replace("jackson = \"2.15.2\"", "jackson = \"2.18.1\"")
+            .replace("32.1.2-jre", "33.3.1-jre")
+    );
+    // One of a shared version alone would move the other too.
+    let alone = edit_manifest(
+        &manifest(Ecosystem::Maven, "gradle/libs.versions.toml"),
+        catalog,
+        &bumps(&[("com.fasterxml.jackson.core:jackson-core", "2.18.1")]),
+    )
+    .expect("edits");
+    assert_eq!(alone.text, catalog);
+    assert!(
+        alone.blocked[0].1.contains("shared with"),
+        "{:?}",
+        alone.blocked
+    );
+}

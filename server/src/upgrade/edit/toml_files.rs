@@ -150,6 +150,18 @@ fn poetry_table(text: &str, section: Option<&dyn TableLike>, found: &mut Vec<Occ
     }
 }
 
+/// A Pipfile's `[packages]` and `[dev-packages]`: their values are PEP 440
+/// specifiers (`"==2.31.0"`, or a table's `version`), as Poetry's tables are
+/// laid out.
+pub(super) fn pipfile(text: &str) -> Result<Vec<Occurrence>, String> {
+    let document = parse(text)?;
+    let root = document.as_table();
+    let mut found = Vec::new();
+    poetry_table(text, table(root.get("packages")), &mut found);
+    poetry_table(text, table(root.get("dev-packages")), &mut found);
+    Ok(found)
+}
+
 pub(super) fn pyproject(text: &str) -> Result<Vec<Occurrence>, String> {
     let document = parse(text)?;
     let root = document.as_table();

@@ -58,6 +58,8 @@ pub fn lock_command(lock: &str, ecosystem: Ecosystem, names: &[&str]) -> String 
             (_, "pnpm-lock.yaml") => "pnpm install --lockfile-only --ignore-scripts".into(),
             (_, "yarn.lock") => "yarn install --mode update-lockfile (yarn 2+; yarn 1: yarn install --ignore-scripts)".into(),
             (_, "bun.lock" | "bun.lockb") => "bun install --lockfile-only --ignore-scripts".into(),
+            (_, "Pipfile.lock") => "pipenv lock".into(),
+            (_, "gradle.lockfile") => "./gradlew dependencies --write-locks".into(),
             (Ecosystem::Python, _) => "uv lock (or poetry lock, pip-compile)".into(),
             (Ecosystem::Maven, _) => "nothing (Maven has no lock file)".into(),
             _ => format!("the tool that writes {lock}"),

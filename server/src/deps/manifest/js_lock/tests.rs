@@ -56,7 +56,10 @@ fn pnpm_v9_and_v6_importers_aliases_peers_and_links() {
         "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      react:\n        specifier: ^18.2.0\n        version: 18.3.1\n      x:\n        specifier: npm:lodash@^4.17.20\n        version: lodash@4.17.21\n    devDependencies:\n      typescript:\n        specifier: ^5.2.2\n        version: 5.4.5\n\n  packages/web:\n    dependencies:\n      react-dom:\n        specifier: ^18.2.0\n        version: 18.3.1(react@18.3.1)\n      ui:\n        specifier: workspace:*\n        version: link:../ui\n\npackages:\n\n  react@18.3.1:\n    resolution: {integrity: sha512-x}\n",
     )
     .expect("v9");
-    assert_eq!(v9.resolve("", "x", ""), Some(&registry("lodash", "4.17.21")));
+    assert_eq!(
+        v9.resolve("", "x", ""),
+        Some(&registry("lodash", "4.17.21"))
+    );
     assert_eq!(
         v9.resolve("", "typescript", ""),
         Some(&registry("typescript", "5.4.5"))
@@ -81,7 +84,10 @@ fn pnpm_v9_and_v6_importers_aliases_peers_and_links() {
         v6.resolve("", "express", ""),
         Some(&registry("express", "4.18.2"))
     );
-    assert_eq!(v6.resolve("", "x", ""), Some(&registry("lodash", "4.17.20")));
+    assert_eq!(
+        v6.resolve("", "x", ""),
+        Some(&registry("lodash", "4.17.20"))
+    );
     let old = JsLock::parse("pnpm-lock.yaml", "lockfileVersion: 5.3\n").expect_err("5.3");
     assert!(old.message.contains("5.4 to 9"), "{old}");
 }
@@ -107,7 +113,11 @@ fn yarn_classic_by_descriptor_with_scopes_and_aliases() {
         Some(&registry("lodash", "4.17.15"))
     );
     assert_eq!(lock.resolve("", "lodash", "^3.0.0"), None);
-    assert_eq!(lock.governs("packages/a"), None, "classic does not record workspaces");
+    assert_eq!(
+        lock.governs("packages/a"),
+        None,
+        "classic does not record workspaces"
+    );
 }
 
 #[test]
@@ -141,12 +151,18 @@ fn bun_text_lock_with_trailing_commas_and_workspace_copies() {
         "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": {\n      \"name\": \"shop\",\n      \"dependencies\": {\n        \"react\": \"^18.2.0\",\n        \"x\": \"npm:lodash@^4.17.20\",\n      },\n    },\n    \"packages/web\": {\n      \"name\": \"web\",\n      \"dependencies\": {\n        \"react\": \"^17.0.0\",\n        \"ui\": \"workspace:*\",\n      },\n    },\n  },\n  \"packages\": {\n    \"react\": [\"react@18.3.1\", \"\", { \"dependencies\": { \"loose-envify\": \"^1.1.0\" } }, \"sha512-a,b\"],\n    \"x\": [\"lodash@4.17.21\", \"\", {}, \"sha512-c\"],\n    \"ui\": [\"ui@workspace:packages/ui\"],\n    \"web/react\": [\"react@17.0.2\", \"\", {}, \"sha512-d\"],\n  }\n}\n",
     )
     .expect("parse");
-    assert_eq!(lock.resolve("", "react", "^18.2.0"), Some(&registry("react", "18.3.1")));
+    assert_eq!(
+        lock.resolve("", "react", "^18.2.0"),
+        Some(&registry("react", "18.3.1"))
+    );
     assert_eq!(
         lock.resolve("packages/web", "react", "^17.0.0"),
         Some(&registry("react", "17.0.2"))
     );
-    assert_eq!(lock.resolve("", "x", ""), Some(&registry("lodash", "4.17.21")));
+    assert_eq!(
+        lock.resolve("", "x", ""),
+        Some(&registry("lodash", "4.17.21"))
+    );
     assert_eq!(
         lock.resolve("packages/web", "ui", "workspace:*"),
         Some(&JsResolution::Workspace("packages/ui".into()))
@@ -157,10 +173,16 @@ fn bun_text_lock_with_trailing_commas_and_workspace_copies() {
 
 #[test]
 fn broken_locks_name_the_file_and_line() {
-    let error = JsLock::parse("web/pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters:\n  .: [\n")
-        .expect_err("broken");
+    let error = JsLock::parse(
+        "web/pnpm-lock.yaml",
+        "lockfileVersion: '9.0'\nimporters:\n  .: [\n",
+    )
+    .expect_err("broken");
     assert_eq!(error.file, "web/pnpm-lock.yaml");
-    assert!(error.message.starts_with("not valid pnpm-lock.yaml"), "{error}");
+    assert!(
+        error.message.starts_with("not valid pnpm-lock.yaml"),
+        "{error}"
+    );
     let error = JsLock::parse("yarn.lock", "lodash@^4\n  version \"4\"\n").expect_err("no colon");
     assert_eq!(error.line, 1);
 }
