@@ -180,6 +180,10 @@ pub struct DependencyView {
     /// The lock file that pins it, from the repository's root.
     #[serde(default)]
     pub lock_file: Option<String>,
+    /// The workspace manifest whose `[workspace.dependencies]` sets its
+    /// version: that row is the one counted, this one says where it is used.
+    #[serde(default)]
+    pub inherited_from: Option<String>,
     /// Newest version the requirement allows.
     pub wanted: Option<String>,
     /// Newest stable version.
@@ -217,6 +221,7 @@ impl DependencyView {
             current: None,
             version_source: VersionSource::Unknown,
             lock_file: None,
+            inherited_from: None,
             wanted: None,
             latest: None,
             gap: None,
@@ -266,7 +271,13 @@ impl DriftSummary {
             dependency_count: i64::try_from(dependencies.len()).unwrap_or(i64::MAX),
             ..DriftSummary::default()
         };
-        for dependency in dependencies {
+        // A workspace dependency counts once, at the root that declares it.
+        let counted: Vec<&DependencyView> = dependencies
+            .iter()
+            .filter(|d| d.inherited_from.is_none())
+            .collect();
+        summary.dependency_count = i64::try_from(counted.len()).unwrap_or(i64::MAX);
+        for dependency in counted {
             summary.libyears += dependency.libyears.unwrap_or(0.0);
             match dependency.gap {
                 Some(Gap::UpToDate) if dependency.version_source == VersionSource::RangeOnly => {
@@ -462,6 +473,7 @@ mod tests {
             current: None,
             version_source: VersionSource::Unknown,
             lock_file: None,
+            inherited_from: None,
             wanted: None,
             latest: None,
             gap,
@@ -487,6 +499,42 @@ mod tests {
             dependency("serde", Some(Gap::UpToDate), Some(0.0)),
             dependency("hyper", Some(Gap::Major), Some(1.0)),
         ]
+    }
+
+    #[test]
+    fn a_summary_counts_guesses_apart_and_a_workspace_dependency_once() {
+        let row =
+            |gap: Option<Gap>, source: VersionSource, inherited: Option<&str>| DependencyView {
+                gap,
+                libyears: Some(1.0),
+                version_source: source,
+                inherited_from: inherited.map(str::to_string),
+                ..DependencyView::unmeasured(Ecosystem::Cargo, "Cargo.toml", "x")
+            };
+        let summary = DriftSummary::of(
+            &[
+                row(Some(Gap::UpToDate), VersionSource::Lock, None),
+                row(Some(Gap::UpToDate), VersionSource::RangeOnly, None),
+                row(Some(Gap::Major), VersionSource::RangeOnly, None),
+                row(Some(Gap::Patch), VersionSource::Lock, Some("Cargo.toml")),
+                row(None, VersionSource::Unknown, None),
+            ],
+            0,
+            "r",
+        );
+        assert_eq!(
+            (
+                summary.dependency_count,
+                summary.up_to_date,
+                summary.range_only,
+                summary.major,
+                summary.patch,
+                summary.unknown
+            ),
+            (4, 1, 1, 1, 0, 1),
+            "a range-only row on its newest release is not up to date; an inherited row counts at its root"
+        );
+        assert_eq!(summary.libyears, 4.0);
     }
 
     #[test]

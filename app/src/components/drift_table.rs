@@ -207,6 +207,7 @@ fn DependencyTable(dependencies: Vec<DependencyView>) -> impl IntoView {
                         if d.yanked { flags.push("yanked".into()); }
                         if let Some(message) = &d.deprecated { flags.push(format!("deprecated: {message}")); }
                         flags.extend(d.advisories.iter().cloned());
+                        if let Some(root) = &d.inherited_from { flags.push(format!("version set by {root} [workspace.dependencies]")); }
                         if let Some(note) = &d.note { flags.push(note.clone()); }
                         view! {
                             <tr data-gap=gap.clone() data-package=d.name.clone()>

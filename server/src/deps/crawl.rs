@@ -117,6 +117,7 @@ pub fn measure_all(
                 source: dependency.declared.non_registry_source.clone(),
                 locked: dependency.locked.clone(),
                 lock_file: dependency.lock_file.clone(),
+                inherited_from: dependency.inherited_from.clone(),
                 ..DependencyView::unmeasured(
                     dependency.ecosystem,
                     dependency.manifest.clone(),
@@ -207,5 +208,6 @@ pub fn found_from_row(row: &DependencyView) -> FoundDependency {
             .lock_file
             .clone()
             .or_else(|| (!row.locked.is_empty()).then(|| "the lock file".to_string())),
+        inherited_from: row.inherited_from.clone(),
     }
 }

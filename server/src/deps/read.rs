@@ -22,6 +22,9 @@ pub struct FoundDependency {
     pub locked: Vec<String>,
     /// The lock file that governs the manifest, when one does.
     pub lock_file: Option<String>,
+    /// The Cargo workspace root whose `[workspace.dependencies]` sets its
+    /// version (`workspace = true`).
+    pub inherited_from: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -262,19 +265,40 @@ fn read_with_cargo(
             .and_then(|path| locks.get(path).map(|read| (path, read)))
             .filter(|(_, read)| !matches!(read, ReadLock::Unreadable));
         let mut written: Vec<(String, String)> = Vec::new();
+        // Cargo: which dependencies take their version from the workspace
+        // root (named), and from which index the root's own table starts.
+        let mut inherited_names: Vec<String> = Vec::new();
+        let mut inherited_root: Option<String> = None;
+        let mut workspace_rows_from = usize::MAX;
         // A requirements file's `-c` constraints: (file, name → pinned version).
         let mut requirement_pins: Option<ConstraintPins> = None;
         let declared = text_of(&manifest.path).and_then(|text| match manifest.ecosystem {
             Ecosystem::Cargo => {
+                let root = folders_above(&manifest.path)
+                    .find(|dir| workspaces.contains_key(*dir))
+                    .map(|dir| join(dir, "Cargo.toml"));
                 let inherited = nearest_workspace(&workspaces, &manifest.path);
                 let parsed = cargo::parse_manifest(&manifest.path, text, inherited)?;
-                if let Some(workspace) = parsed.workspace {
-                    workspaces.insert(folder(&manifest.path).to_string(), workspace);
-                }
-                Ok(cargo_resolved
+                let mut dependencies = cargo_resolved
                     .get(&manifest.path)
                     .cloned()
-                    .unwrap_or(parsed.dependencies))
+                    .unwrap_or(parsed.dependencies);
+                inherited_names = parsed.inherited;
+                inherited_root = root;
+                if let Some(workspace) = parsed.workspace {
+                    // The root's `[workspace.dependencies]` are where those
+                    // versions are written: reported (and counted) here once.
+                    let table = workspace.dependencies().map_err(|message| ManifestError {
+                        file: manifest.path.clone(),
+                        line: 1,
+                        message,
+                    })?;
+                    inherited_root = Some(manifest.path.clone());
+                    workspace_rows_from = dependencies.len();
+                    dependencies.extend(table);
+                    workspaces.insert(folder(&manifest.path).to_string(), workspace);
+                }
+                Ok(dependencies)
             }
             Ecosystem::Npm => npm::parse_manifest(&manifest.path, text).map(|m| {
                 written = m.written;
@@ -377,12 +401,16 @@ fn read_with_cargo(
             if requirement_pins.is_some() && locked.is_empty() {
                 lock_file = None;
             }
+            let inherited_from = inherited_root.clone().filter(|_| {
+                index < workspace_rows_from && inherited_names.contains(&dependency.name)
+            });
             reading.dependencies.push(FoundDependency {
                 ecosystem: manifest.ecosystem,
                 manifest: manifest.path.clone(),
                 declared: dependency,
                 locked,
                 lock_file,
+                inherited_from,
             });
         }
         let locks_are_the_norm = match manifest.ecosystem {
@@ -401,7 +429,17 @@ fn read_with_cargo(
                 file: manifest.path.clone(),
                 line: 1,
                 message: format!(
-                    "{why}; {from_ranges} dependencies are measured from their ranges, not from what is installed"
+                    "{why}; {from_ranges} {} measured from {}, not from what is installed",
+                    if from_ranges == 1 {
+                        "dependency is"
+                    } else {
+                        "dependencies are"
+                    },
+                    if from_ranges == 1 {
+                        "its range"
+                    } else {
+                        "their ranges"
+                    },
                 ),
             });
         }
@@ -680,6 +718,14 @@ mod tests {
         assert_eq!(
             found,
             [
+                // The root's table is where serde's version is written.
+                (
+                    "Cargo.toml",
+                    "serde",
+                    Some("1.0.190"),
+                    DependencyKind::Normal,
+                    &["1.0.193".to_string()][..]
+                ),
                 (
                     "crates/api/Cargo.toml",
                     "serde",
@@ -694,6 +740,25 @@ mod tests {
                     DependencyKind::Dev,
                     &["1.34.0".to_string()][..]
                 ),
+            ]
+        );
+        let inherited: Vec<(&str, &str, Option<&str>)> = reading
+            .dependencies
+            .iter()
+            .map(|d| {
+                (
+                    d.manifest.as_str(),
+                    d.declared.name.as_str(),
+                    d.inherited_from.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            inherited,
+            [
+                ("Cargo.toml", "serde", None),
+                ("crates/api/Cargo.toml", "serde", Some("Cargo.toml")),
+                ("crates/api/Cargo.toml", "insta", None),
             ]
         );
     }
@@ -914,7 +979,7 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "tools/codegen/package.json:1: not locked: package-lock.json governs only the workspace of package.json, and tools/codegen is not one of its members; 1 dependencies are measured from their ranges, not from what is installed"
+                "tools/codegen/package.json:1: not locked: package-lock.json governs only the workspace of package.json, and tools/codegen is not one of its members; 1 dependency is measured from its range, not from what is installed"
             ]
         );
     }

@@ -82,6 +82,9 @@ pub fn render_table(result: &ScanResult, now_ms: i64) -> String {
                 flags.push("deprecated".to_string());
             }
             flags.extend(d.advisories.iter().cloned());
+            if let Some(root) = &d.inherited_from {
+                flags.push(format!("version set by {root} [workspace.dependencies]"));
+            }
             if let Some(note) = &d.note {
                 flags.push(note.clone());
             }

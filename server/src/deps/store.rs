@@ -16,8 +16,8 @@ use crate::deps::changes::drift_changes;
 use crate::store::events::{Journal, Subject};
 use crate::store::{QueryContext, Store, StoreError, decode_named};
 
-const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note, version_source, lock_file";
-const DEPENDENCY_COLUMN_COUNT: usize = 21;
+const DEPENDENCY_COLUMNS: &str = "ecosystem, manifest, name, requirement, kind, optional, source, locked, current_version, wanted, latest, gap, releases_behind, libyears, age_days, yanked, deprecated, advisories, note, version_source, lock_file, inherited_from";
+const DEPENDENCY_COLUMN_COUNT: usize = 22;
 /// Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits.
 const ROWS_PER_INSERT: usize = 50;
 
@@ -73,6 +73,7 @@ fn dependency_from_row(row: &AnyRow) -> Result<DependencyView, sqlx::Error> {
             "version_source",
         )?,
         lock_file: row.try_get("lock_file")?,
+        inherited_from: row.try_get("inherited_from")?,
     })
 }
 
@@ -437,7 +438,8 @@ async fn insert_rows(
             .bind(d.advisories.join(","))
             .bind(d.note.clone())
             .bind(d.version_source.name())
-            .bind(d.lock_file.clone());
+            .bind(d.lock_file.clone())
+            .bind(d.inherited_from.clone());
     }
     query
         .execute(&mut **tx)

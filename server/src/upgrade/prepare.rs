@@ -313,6 +313,8 @@ pub fn prepare(
         .dependencies
         .iter()
         .zip(&measured)
+        // A workspace member's inherited version is bumped at the root.
+        .filter(|(found, _)| found.inherited_from.is_none())
         .filter_map(|(found, view)| {
             let info = answers
                 .get(&(found.ecosystem, found.declared.name.clone()))?

@@ -26,6 +26,23 @@ pub struct CargoManifest {
     pub package: Option<String>,
     pub dependencies: Vec<DeclaredDependency>,
     pub workspace: Option<WorkspaceDependencies>,
+    /// Names of `dependencies` that say `workspace = true`: their version
+    /// is the workspace root's.
+    pub inherited: Vec<String>,
+}
+
+impl WorkspaceDependencies {
+    /// The table's entries as dependencies, where their version is written
+    /// once for every member that inherits them.
+    pub fn dependencies(&self) -> Result<Vec<DeclaredDependency>, String> {
+        self.0
+            .iter()
+            .map(|(key, entry)| {
+                read_entry(key, entry, DependencyKind::Normal, None)
+                    .map_err(|message| format!("[workspace.dependencies] {key}: {message}"))
+            })
+            .collect()
+    }
 }
 
 pub fn parse_manifest(
@@ -61,12 +78,16 @@ pub fn parse_manifest(
     let inherited = inherited.or(own_workspace.as_ref());
 
     let mut dependencies = Vec::new();
+    let mut inherited_names = Vec::new();
     let mut read_section =
         |table: &Table, kind: DependencyKind, section: &str| -> Result<(), ManifestError> {
             for (key, entry) in table {
                 let dependency = read_entry(key, entry, kind, inherited).map_err(|message| {
                     error(line_hint(section), format!("[{section}] {key}: {message}"))
                 })?;
+                if entry.get("workspace").and_then(Value::as_bool) == Some(true) {
+                    inherited_names.push(dependency.name.clone());
+                }
                 dependencies.push(dependency);
             }
             Ok(())
@@ -92,6 +113,7 @@ pub fn parse_manifest(
         package,
         dependencies,
         workspace: workspace_table.map(WorkspaceDependencies),
+        inherited: inherited_names,
     })
 }
 
