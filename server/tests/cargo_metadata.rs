@@ -47,7 +47,7 @@ fn cargo_reads_a_workspace_with_inheritance_renames_and_targets() {
     );
     let reading = read_snapshot(&snapshot);
     // The workspace has no Cargo.lock: the service is told so.
-    let errors: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+    let errors = reading.problems();
     assert_eq!(
         errors,
         [

@@ -32,6 +32,20 @@ pub struct RepositoryReading {
     pub dependencies: Vec<FoundDependency>,
     /// Manifests or lock files that could not be read; the others still are.
     pub errors: Vec<ManifestError>,
+    /// Manifests that were read but that no lock governs: their versions
+    /// are assumed from ranges. A problem of the service, not of the file.
+    pub unlocked: Vec<ManifestError>,
+}
+
+impl RepositoryReading {
+    /// Everything the service's owners should hear of, errors first.
+    pub fn problems(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .chain(&self.unlocked)
+            .map(ToString::to_string)
+            .collect()
+    }
 }
 
 /// The files a reading needs from a repository whose paths are `paths`:
@@ -425,7 +439,7 @@ fn read_with_cargo(
                 .lock_note
                 .clone()
                 .unwrap_or_else(|| "not locked: no lock file governs it".to_string());
-            reading.errors.push(ManifestError {
+            reading.unlocked.push(ManifestError {
                 file: manifest.path.clone(),
                 line: 1,
                 message: format!(
@@ -975,7 +989,7 @@ mod tests {
                 row("tools/codegen/package.json", "typescript", &[], None, None),
             ]
         );
-        let problems: Vec<String> = reading.errors.iter().map(ToString::to_string).collect();
+        let problems = reading.problems();
         assert_eq!(
             problems,
             [

@@ -42,10 +42,7 @@ pub async fn scan(
     let registries = registries_from_config(config, env);
     let answers = registries.ask(&reading.dependencies).await;
     let dependencies = measure_all(&reading.dependencies, &answers, now_ms);
-    let problems = with_lock_problems(
-        reading.errors.iter().map(ToString::to_string).collect(),
-        &dependencies,
-    );
+    let problems = with_lock_problems(reading.problems(), &dependencies);
     Ok(ScanResult {
         dependencies,
         problems,

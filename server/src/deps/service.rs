@@ -404,8 +404,7 @@ impl DriftService {
             }
             Ok(Fetched::Changed(snapshot)) => {
                 let reading = read_snapshot(&snapshot);
-                let mut problems: Vec<String> =
-                    reading.errors.iter().map(ToString::to_string).collect();
+                let mut problems: Vec<String> = reading.problems();
                 if snapshot.manifests.is_empty() {
                     problems.push(
                         "no manifest found (Cargo.toml, package.json, pyproject.toml, Pipfile, requirements*.txt, go.mod, Gemfile or pom.xml)"

@@ -325,14 +325,20 @@ pub fn prepare(
                 manifest: &found.manifest,
                 name: &found.declared.name,
                 kind: found.declared.kind,
-                current: view.current.as_deref()?,
+                // A lock that disagrees with its manifest (a PR merged
+                // without its lock) leaves the version unknown; planning
+                // still starts from what the lock pins, so open PRs stay.
+                current: view
+                    .current
+                    .as_deref()
+                    .or_else(|| found.locked.first().map(String::as_str))?,
                 releases: &info.releases,
             })
         })
         .collect();
     let plan = plan(input.policy, &inputs, declined, input.now_ms);
     let mut prepared = Prepared {
-        problems: reading.errors.iter().map(ToString::to_string).collect(),
+        problems: reading.problems(),
         ..Prepared::default()
     };
     for group in &plan.groups {
