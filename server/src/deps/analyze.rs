@@ -268,29 +268,10 @@ mod tests {
 
     #[test]
     fn each_ecosystem_uses_its_own_rules() {
-        let dep = |name: &str, requirement: &str| DeclaredDependency {
-            name: name.into(),
-            requirement: Some(requirement.into()),
-            kind: crate::deps::model::DependencyKind::Normal,
-            optional: false,
-            non_registry_source: None,
-        };
-        let releases = |versions: &[&str]| PackageInfo {
-            releases: versions
-                .iter()
-                .enumerate()
-                .map(|(i, v)| crate::deps::drift::Release {
-                    version: v.to_string(),
-                    published_ms: Some(i as i64 * 86_400_000),
-                    yanked: false,
-                })
-                .collect(),
-            ..PackageInfo::default()
-        };
         // Python: a pin in requirements.txt is the version in use.
         let drift = measured(analyze(
             Ecosystem::Python,
-            &dep("numpy", "==1.26.4"),
+            &declared("numpy", "==1.26.4"),
             None,
             Some(&releases(&["1.26.4", "2.1.0"])),
             None,
@@ -300,7 +281,7 @@ mod tests {
         // Go: the go.mod version is the one built.
         let drift = measured(analyze(
             Ecosystem::Go,
-            &dep("golang.org/x/sync", "v0.7.0"),
+            &declared("golang.org/x/sync", "v0.7.0"),
             None,
             Some(&releases(&["v0.7.0", "v0.8.0"])),
             None,
@@ -310,7 +291,7 @@ mod tests {
         // npm: the lock decides; ^4.18.2 wants 4.21.0, latest is 5.
         let drift = measured(analyze(
             Ecosystem::Npm,
-            &dep("express", "^4.18.2"),
+            &declared("express", "^4.18.2"),
             Some(LockEvidence {
                 file: "lock",
                 versions: &["4.18.2".into()],
@@ -326,7 +307,7 @@ mod tests {
         // Ruby and Maven.
         let drift = measured(analyze(
             Ecosystem::Ruby,
-            &dep("pg", "~> 1.5"),
+            &declared("pg", "~> 1.5"),
             Some(LockEvidence {
                 file: "lock",
                 versions: &["1.5.6".into()],
@@ -338,7 +319,7 @@ mod tests {
         assert_eq!(drift.gap, Gap::Patch);
         let drift = measured(analyze(
             Ecosystem::Maven,
-            &dep("org.postgresql:postgresql", "42.7.2"),
+            &declared("org.postgresql:postgresql", "42.7.2"),
             None,
             Some(&releases(&["42.7.2", "42.7.3"])),
             None,
@@ -411,6 +392,7 @@ mod tests {
         assert!(matches!(outcome, Outcome::Unknown(reason) if reason.contains("not an npm range")));
     }
 
+    /// A normal dependency on `name` with `requirement`.
     fn declared(name: &str, requirement: &str) -> DeclaredDependency {
         DeclaredDependency {
             name: name.into(),
@@ -421,7 +403,8 @@ mod tests {
         }
     }
 
-    fn npm_releases(versions: &[&str]) -> PackageInfo {
+    /// A registry answer with `versions` published a day apart, oldest first.
+    fn releases(versions: &[&str]) -> PackageInfo {
         PackageInfo {
             releases: versions
                 .iter()
@@ -445,7 +428,7 @@ mod tests {
                 file: "package-lock.json",
                 versions: &["4.4.4".into()],
             }),
-            Some(&npm_releases(&["4.4.4", "5.2.2", "5.6.3"])),
+            Some(&releases(&["4.4.4", "5.2.2", "5.6.3"])),
             None,
             NOW,
         );
@@ -466,7 +449,7 @@ mod tests {
                 file: "web/package-lock.json",
                 versions: &[],
             }),
-            Some(&npm_releases(&["3.22.0", "3.23.8"])),
+            Some(&releases(&["3.22.0", "3.23.8"])),
             None,
             NOW,
         );
@@ -478,7 +461,7 @@ mod tests {
 
     #[test]
     fn without_a_lock_only_an_exact_pin_is_a_known_version() {
-        let info = npm_releases(&["1.2.3", "1.2.4", "1.3.0"]);
+        let info = releases(&["1.2.3", "1.2.4", "1.3.0"]);
         let source_of = |ecosystem, requirement: &str| match analyze(
             ecosystem,
             &declared("x", requirement),
@@ -525,7 +508,7 @@ mod tests {
     #[test]
     fn a_short_pep_440_pin_is_the_registry_s_longer_spelling() {
         // `==4.6` is 4.6.0: wanted, the age and the gap all come back.
-        let info = npm_releases(&["4.5.0", "4.6.0", "4.7.1"]);
+        let info = releases(&["4.5.0", "4.6.0", "4.7.1"]);
         match analyze(
             Ecosystem::Python,
             &declared("sqlparse", "==4.6"),

@@ -3,7 +3,7 @@
 //! the file list and the texts; this decides which files to read and joins
 //! each declared dependency with the versions its lock file pins.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::discover::{ManifestFile, find_manifests, folder, folders_above, join};
 use super::manifest::js_lock::{JsLock, JsResolution};
@@ -84,6 +84,8 @@ enum ReadLock {
 /// `lock_note` says why. A lock that cannot be read is left in place (the
 /// reading reports it).
 pub fn settle_locks(manifests: &mut [ManifestFile], texts: &BTreeMap<String, String>) {
+    // Each lock and its root manifest are read once, however many members.
+    let mut members_of: BTreeMap<String, Option<LockMembers>> = BTreeMap::new();
     for manifest in manifests.iter_mut() {
         let Some(lock) = manifest.lock.clone() else {
             continue;
@@ -96,39 +98,74 @@ pub fn settle_locks(manifests: &mut [ManifestFile], texts: &BTreeMap<String, Str
         let Some(member) = relative_to(lock_folder, manifest_folder) else {
             continue;
         };
-        let Some(lock_text) = texts.get(&lock) else {
-            continue;
-        };
-        let root_manifest = |name: &str| texts.get(&join(lock_folder, name));
-        let governed = match manifest.ecosystem {
-            Ecosystem::Npm => match JsLock::parse(&lock, lock_text) {
-                Ok(js) => js.governs(&member).or_else(|| {
-                    root_manifest("package.json")
-                        .and_then(|text| npm::parse_manifest("package.json", text).ok())
-                        .map(|root| workspace_globs_match(&root.workspaces, &member))
-                }),
-                Err(_) => None,
-            },
-            Ecosystem::Python => {
-                let members = python::local_packages(&lock, lock_text).ok();
-                let by_lock = members.map(|m| m.values().any(|path| *path == member));
-                let by_root = root_manifest("pyproject.toml").map(|text| {
-                    workspace_globs_match(&python::uv_workspace_members(text), &member)
-                });
-                match (by_lock, by_root) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (None, None) => None,
-                    _ => Some(false),
-                }
-            }
-            _ => None,
-        };
+        let governed = members_of
+            .entry(lock.clone())
+            .or_insert_with(|| LockMembers::read(manifest.ecosystem, &lock, texts))
+            .as_ref()
+            .and_then(|members| members.include(manifest.ecosystem, &member));
         if governed == Some(false) {
             let root = join(lock_folder, manifest_root_name(manifest.ecosystem));
             manifest.lock_note = Some(format!(
                 "not locked: {lock} governs only the workspace of {root}, and {manifest_folder} is not one of its members"
             ));
             manifest.lock = None;
+        }
+    }
+}
+
+/// Who a lock installs for: the project folders it records (JavaScript
+/// locks, uv's editable members) and the workspace patterns its root
+/// manifest declares.
+struct LockMembers {
+    /// `None` when the lock does not record its projects (yarn classic).
+    recorded: Option<BTreeSet<String>>,
+    /// `None` when there is no root manifest beside the lock.
+    declared: Option<Vec<String>>,
+}
+
+impl LockMembers {
+    /// `None` when the lock cannot be read (the reading reports it) or is
+    /// not one whose members Shipshape follows.
+    fn read(ecosystem: Ecosystem, lock: &str, texts: &BTreeMap<String, String>) -> Option<Self> {
+        let text = texts.get(lock)?;
+        let root_manifest = |name: &str| texts.get(&join(folder(lock), name));
+        match ecosystem {
+            Ecosystem::Npm => {
+                let js = JsLock::parse(lock, text).ok()?;
+                Some(LockMembers {
+                    recorded: js.projects().cloned(),
+                    declared: root_manifest("package.json")
+                        .and_then(|text| npm::parse_manifest("package.json", text).ok())
+                        .map(|root| root.workspaces),
+                })
+            }
+            Ecosystem::Python => Some(LockMembers {
+                recorded: python::local_packages(lock, text)
+                    .ok()
+                    .map(|local| local.into_values().collect()),
+                declared: root_manifest("pyproject.toml").map(|t| python::uv_workspace_members(t)),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the project in `member` (from the lock's folder) is one the
+    /// lock installs; `None` when neither the lock nor its root says.
+    fn include(&self, ecosystem: Ecosystem, member: &str) -> Option<bool> {
+        let recorded = self.recorded.as_ref().map(|r| r.contains(member));
+        let declared = self
+            .declared
+            .as_ref()
+            .map(|patterns| workspace_globs_match(patterns, member));
+        match ecosystem {
+            // The lock's own record decides; the root's patterns only
+            // where the lock keeps none.
+            Ecosystem::Npm => recorded.or(declared),
+            _ => match (recorded, declared) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (None, None) => None,
+                _ => Some(false),
+            },
         }
     }
 }
@@ -212,9 +249,12 @@ pub fn read_repository(
 /// Reads a source's snapshot, taking cargo's own answer for the Cargo
 /// manifests it covers.
 pub fn read_snapshot(snapshot: &Snapshot) -> RepositoryReading {
-    let mut manifests = snapshot.manifests.clone();
-    settle_locks(&mut manifests, &snapshot.texts);
-    read_with_cargo(&manifests, &snapshot.texts, &snapshot.cargo_resolved)
+    // Sources settle a snapshot's locks when they read it.
+    read_with_cargo(
+        &snapshot.manifests,
+        &snapshot.texts,
+        &snapshot.cargo_resolved,
+    )
 }
 
 /// `cargo_resolved` (manifest path → dependencies from `cargo metadata`)

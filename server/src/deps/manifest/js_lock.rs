@@ -99,18 +99,19 @@ impl JsLock {
         }
     }
 
+    /// The project folders (from the lock's folder, `""` for its own) the
+    /// lock installs for; `None` when it does not record them.
+    pub fn projects(&self) -> Option<&BTreeSet<String>> {
+        self.projects.as_ref()
+    }
+
     /// Whether the lock installs the project in `folder` (from the lock's
     /// folder); `None` when the lock does not say.
     pub fn governs(&self, folder: &str) -> Option<bool> {
         if folder.is_empty() {
             return Some(true);
         }
-        self.projects.as_ref().map(|p| p.contains(folder))
-    }
-
-    /// The folders of the projects the lock records, its own (`""`) first.
-    pub fn project_folders(&self) -> Vec<String> {
-        self.projects.iter().flatten().cloned().collect()
+        self.projects().map(|p| p.contains(folder))
     }
 
     /// What the dependency `key` (as `package.json` names it, `spec` as it

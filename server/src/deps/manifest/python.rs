@@ -268,6 +268,17 @@ pub fn parse_pyproject(file: &str, text: &str) -> Result<Vec<DeclaredDependency>
     Ok(out)
 }
 
+/// `git = "…"`, `path = "…"` and the like in a dependency table, as
+/// "git https://…": the last of `keys` the table has wins.
+fn source_outside_index(table: &Table, keys: &[&str]) -> Option<String> {
+    keys.iter().rev().find_map(|key| {
+        table
+            .get(*key)
+            .and_then(Value::as_str)
+            .map(|location| format!("{key} {location}"))
+    })
+}
+
 fn poetry_entry(
     name: &str,
     spec: &Value,
@@ -287,11 +298,7 @@ fn poetry_entry(
                 .get("optional")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            for source in ["path", "git", "url"] {
-                if let Some(location) = table.get(source).and_then(Value::as_str) {
-                    declared.non_registry_source = Some(format!("{source} {location}"));
-                }
-            }
+            declared.non_registry_source = source_outside_index(table, &["path", "git", "url"]);
             table.get("version").and_then(Value::as_str)
         }
         // A list of constraints per Python version: the first stands for all.
@@ -431,11 +438,8 @@ pub fn parse_pipfile(file: &str, text: &str) -> Result<Vec<DeclaredDependency>, 
             let requirement = match spec {
                 Value::String(text) => Some(text.as_str()),
                 Value::Table(table) => {
-                    for source in ["git", "path", "file", "url"] {
-                        if let Some(location) = table.get(source).and_then(Value::as_str) {
-                            declared.non_registry_source = Some(format!("{source} {location}"));
-                        }
-                    }
+                    declared.non_registry_source =
+                        source_outside_index(table, &["git", "path", "file", "url"]);
                     table.get("version").and_then(Value::as_str)
                 }
                 _ => {
